@@ -1,0 +1,22 @@
+// Original file: flotilla/v1/agent.proto
+
+import type { Hello as _flotilla_v1_Hello, Hello__Output as _flotilla_v1_Hello__Output } from '../../flotilla/v1/Hello.js';
+import type { BundleStatus as _flotilla_v1_BundleStatus, BundleStatus__Output as _flotilla_v1_BundleStatus__Output } from '../../flotilla/v1/BundleStatus.js';
+import type { DriftReport as _flotilla_v1_DriftReport, DriftReport__Output as _flotilla_v1_DriftReport__Output } from '../../flotilla/v1/DriftReport.js';
+import type { Heartbeat as _flotilla_v1_Heartbeat, Heartbeat__Output as _flotilla_v1_Heartbeat__Output } from '../../flotilla/v1/Heartbeat.js';
+
+export interface AgentMessage {
+  'hello'?: (_flotilla_v1_Hello | null);
+  'status'?: (_flotilla_v1_BundleStatus | null);
+  'drift'?: (_flotilla_v1_DriftReport | null);
+  'heartbeat'?: (_flotilla_v1_Heartbeat | null);
+  'msg'?: "hello"|"status"|"drift"|"heartbeat";
+}
+
+export interface AgentMessage__Output {
+  'hello'?: (_flotilla_v1_Hello__Output | null);
+  'status'?: (_flotilla_v1_BundleStatus__Output | null);
+  'drift'?: (_flotilla_v1_DriftReport__Output | null);
+  'heartbeat'?: (_flotilla_v1_Heartbeat__Output | null);
+  'msg'?: "hello"|"status"|"drift"|"heartbeat";
+}

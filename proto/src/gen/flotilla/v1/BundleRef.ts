@@ -1,0 +1,40 @@
+// Original file: flotilla/v1/agent.proto
+
+import type { BundleOptions as _flotilla_v1_BundleOptions, BundleOptions__Output as _flotilla_v1_BundleOptions__Output } from '../../flotilla/v1/BundleOptions.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface BundleRef {
+  /**
+   * Stable name of the deployment slot: "<environment>/<target>".
+   */
+  'bundleId'?: (string);
+  /**
+   * sha256 of the bundle's canonical form, lowercase hex.
+   */
+  'digest'?: (string);
+  'generation'?: (number | string | Long);
+  'sizeBytes'?: (number | string | Long);
+  'options'?: (_flotilla_v1_BundleOptions | null);
+  /**
+   * The Git commit the bundle was rendered from.
+   */
+  'revision'?: (string);
+}
+
+export interface BundleRef__Output {
+  /**
+   * Stable name of the deployment slot: "<environment>/<target>".
+   */
+  'bundleId': (string);
+  /**
+   * sha256 of the bundle's canonical form, lowercase hex.
+   */
+  'digest': (string);
+  'generation': (string);
+  'sizeBytes': (string);
+  'options': (_flotilla_v1_BundleOptions__Output | null);
+  /**
+   * The Git commit the bundle was rendered from.
+   */
+  'revision': (string);
+}

@@ -1,0 +1,37 @@
+// Original file: flotilla/v1/agent.proto
+
+import type { ObjectRef as _flotilla_v1_ObjectRef, ObjectRef__Output as _flotilla_v1_ObjectRef__Output } from '../../flotilla/v1/ObjectRef.js';
+import type { FieldDrift as _flotilla_v1_FieldDrift, FieldDrift__Output as _flotilla_v1_FieldDrift__Output } from '../../flotilla/v1/FieldDrift.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface DriftReport {
+  'bundleId'?: (string);
+  'object'?: (_flotilla_v1_ObjectRef | null);
+  'fields'?: (_flotilla_v1_FieldDrift)[];
+  /**
+   * The field manager that last wrote the drifted fields, from managedFields.
+   */
+  'manager'?: (string);
+  'changedAtUnixMs'?: (number | string | Long);
+  'detectedAtUnixMs'?: (number | string | Long);
+  /**
+   * True when self-heal restored the desired values.
+   */
+  'corrected'?: (boolean);
+}
+
+export interface DriftReport__Output {
+  'bundleId': (string);
+  'object': (_flotilla_v1_ObjectRef__Output | null);
+  'fields': (_flotilla_v1_FieldDrift__Output)[];
+  /**
+   * The field manager that last wrote the drifted fields, from managedFields.
+   */
+  'manager': (string);
+  'changedAtUnixMs': (string);
+  'detectedAtUnixMs': (string);
+  /**
+   * True when self-heal restored the desired values.
+   */
+  'corrected': (boolean);
+}

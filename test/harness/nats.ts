@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { spawnServer, type Spawned } from './process.js';
+import { waitFor } from './wait.js';
+import { httpCall } from './kube/http.js';
+
+export interface NatsServer {
+  /** nats://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  monitorUrl: string;
+  proc: Spawned;
+  /** Stops the server and removes its JetStream store. */
+  stop(): Promise<void>;
+  /** Stops the server but keeps the store, then starts it again on the same port (restart tests). */
+  restart(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface NatsOptions {
+  /** Extra nats-server arguments, e.g. ['--user', 'a', '--pass', 'b']. */
+  args?: string[];
+  binary?: string;
+}
+
+/** Starts a real nats-server with JetStream on random loopback ports. */
+export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
+  const binary = opts.binary ?? process.env.NATS_SERVER ?? 'nats-server';
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-nats-'));
+  const port = await freePort();
+  const monitorPort = await freePort();
+  const launch = async (): Promise<Spawned> => {
+    const proc = spawnServer(
+      binary,
+      [
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-m',
+        String(monitorPort),
+        '-js',
+        '-sd',
+        join(dir, 'js'),
+        ...(opts.args ?? []),
+      ],
+      { name: 'nats-server', logFile: join(dir, 'nats-server.log') },
+    );
+    try {
+      await waitFor(
+        async () => (await httpCall(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200,
+        {
+          what: `nats-server on port ${port}`,
+          timeoutMs: 20_000,
+          abort: () => {
+            const exit = proc.exited();
+            if (exit === undefined) return undefined;
+            const hint = /ENOENT|could not start/.test(exit) ? ' (install it: apt-get install nats-server)' : '';
+            return `${binary} ${exit}${hint}\n${proc.tail(10)}`;
+          },
+        },
+      );
+    } catch (err) {
+      await proc.stop(1000);
+      throw err;
+    }
+    return proc;
+  };
+  let proc = await launch();
+  const server: NatsServer = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    get proc() {
+      return proc;
+    },
+    async stop() {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await proc.stop();
+      proc = await launch();
+    },
+    [Symbol.asyncDispose]() {
+      return server.stop();
+    },
+  };
+  return server;
+}
