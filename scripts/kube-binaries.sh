@@ -4,6 +4,7 @@
 #
 #   scripts/kube-binaries.sh            build what is missing, print the asset directory
 #   scripts/kube-binaries.sh --check    exit 1 when something is missing (builds nothing)
+#   scripts/kube-binaries.sh --paths    print name=path per binary; exit 1 when something is missing
 #
 # Honours envtest's conventions: when $KUBEBUILDER_ASSETS or TEST_ASSET_<NAME> point at existing
 # binaries, those are used and nothing is built for them.
@@ -13,15 +14,20 @@ K8S_VERSION="${FLOTILLA_K8S_VERSION:-v1.37.2}"
 ETCD_VERSION="${FLOTILLA_ETCD_VERSION:-v3.7.3}"
 KWOK_VERSION="${FLOTILLA_KWOK_VERSION:-v0.8.0}"
 HELM_VERSION="${FLOTILLA_HELM_VERSION:-v3.22.0}"
-KUSTOMIZE_VERSION="${FLOTILLA_KUSTOMIZE_VERSION:-v5.8.0}"
+KUSTOMIZE_VERSION="${FLOTILLA_KUSTOMIZE_VERSION:-v5.8.3}"
 
 CACHE="${FLOTILLA_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flotilla/bin}"
 ASSETS="$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-helm-$HELM_VERSION"
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler)
 ALL_BINS=("${KUBE_BINS[@]}" etcd kwok helm kustomize)
 
-check_only=false
-[ "${1:-}" = "--check" ] && check_only=true
+mode=build
+case "${1:-}" in
+  --check) mode=check ;;
+  --paths) mode=paths ;;
+  "") ;;
+  *) echo "usage: $0 [--check|--paths]" >&2; exit 2 ;;
+esac
 
 log() { printf '[kube-binaries] %s\n' "$*" >&2; }
 
@@ -37,12 +43,29 @@ external_path() {
 }
 
 have() { external_path "$1" >/dev/null || [ -x "$ASSETS/$1" ]; }
+path_of() { external_path "$1" || echo "$ASSETS/$1"; }
+
+# kwok refuses to start without Stage objects; the kwok module ships its default stages, and we
+# assemble them (never copy them into the repository) next to the binaries.
+KWOK_STAGES=(node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
+  pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml)
+STAGES_FILE="$ASSETS/kwok-stages.yaml"
+if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -s "$KUBEBUILDER_ASSETS/kwok-stages.yaml" ]; then
+  STAGES_FILE="$KUBEBUILDER_ASSETS/kwok-stages.yaml"
+fi
 
 missing=()
 for b in "${ALL_BINS[@]}"; do have "$b" || missing+=("$b"); done
-if $check_only; then
-  if [ ${#missing[@]} -gt 0 ]; then log "missing: ${missing[*]} (run scripts/kube-binaries.sh)"; exit 1; fi
-  echo "$ASSETS"; exit 0
+[ -s "$STAGES_FILE" ] || missing+=(kwok-stages)
+if [ "$mode" != build ]; then
+  if [ ${#missing[@]} -gt 0 ]; then log "missing: ${missing[*]} (build them: npm run kube:binaries)"; exit 1; fi
+  if [ "$mode" = paths ]; then
+    for b in "${ALL_BINS[@]}"; do echo "$b=$(path_of "$b")"; done
+    echo "kwok-stages=$STAGES_FILE"
+  else
+    echo "$ASSETS"
+  fi
+  exit 0
 fi
 if [ ${#missing[@]} -eq 0 ]; then echo "$ASSETS"; exit 0; fi
 
@@ -118,6 +141,13 @@ needs helm && {
   d="$TMP/gobin-helm"; mkdir -p "$d"
   GOBIN="$d" timed helm go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   mv "$d/helm" "$ASSETS/helm"
+}
+needs kwok-stages && {
+  mkdir -p "$(dirname "$STAGES_FILE")"
+  dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  for f in "${KWOK_STAGES[@]}"; do echo "---"; cat "$dir/kustomize/stage/$f"; done > "$STAGES_FILE.tmp"
+  mv "$STAGES_FILE.tmp" "$STAGES_FILE"
+  log "assembled kwok stages from sigs.k8s.io/kwok@$KWOK_VERSION"
 }
 needs kustomize && gobin_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 log "binaries ready in $ASSETS"

@@ -31,3 +31,4 @@ export function loadFlotillaProto(): ProtoGrpcType {
 export type { ProtoGrpcType } from './gen/agent.js';
 export * from './messages.js';
 export * from './states.js';
+export * from './errors.js';

@@ -10,6 +10,8 @@ export const KUBE_BINARIES = [
   'kwok',
   'helm',
   'kustomize',
+  /** Not a binary: kwok's Stage objects, assembled from the kwok module by the build script. */
+  'kwok-stages',
 ] as const;
 export type KubeBinary = (typeof KUBE_BINARIES)[number];
 export type KubeBinaries = Record<KubeBinary, string>;

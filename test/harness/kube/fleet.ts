@@ -153,12 +153,11 @@ async function startCluster(
   const info: KubeClusterInfo = { name: o.name, kubeconfig, server, token: adminToken, caFile: o.pki.caCert };
   if (o.minimal) return info;
 
-  const kwokStages = bins.kwok.replace(/kwok$/, 'kwok-stages.yaml');
   const ctl = startControllers(bins, {
     ...o,
     kubeconfig,
     serviceAccountKey: serviceAccount.privateKey,
-    kwokStages,
+    kwokStages: bins['kwok-stages'],
   });
   const commands = [bins['kube-controller-manager'], bins['kube-scheduler'], bins.kwok];
   ctl.forEach((p, i) => remember(p, commands[i] ?? ''));
