@@ -1,0 +1,2 @@
+export * from './selector.js';
+export * from './targeting.js';
