@@ -1,0 +1,193 @@
+import * as fs from 'node:fs';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { classifyGitError, SourceNotFoundError, SourcePathError } from './errors.js';
+
+export interface RepoAuth {
+  username?: string;
+  password?: string;
+  /** A token sent as the basic-auth password (GitHub, GitLab, Gitea all accept this). */
+  token?: string;
+}
+
+export interface GitSourceOptions {
+  /** The repo's name in Flotilla, used in every message. */
+  name: string;
+  url: string;
+  /** Where the bare mirror and exported trees live (under the hub's data directory). */
+  cacheDir: string;
+  auth?: RepoAuth;
+  /** Abandon a fetch after this long (default 120 s). */
+  timeoutMs?: number;
+}
+
+export interface BranchChange {
+  branch: string;
+  from?: string;
+  to: string;
+  /** The new head does not descend from the old one (a force-push). */
+  forced: boolean;
+}
+
+export interface SyncResult {
+  heads: Map<string, string>;
+  changed: BranchChange[];
+  /** Branches that disappeared from the remote, with their last known commit. */
+  deleted: { branch: string; last: string }[];
+}
+
+/** A cached, fetch-only mirror of one remote repository, read through isomorphic-git. */
+export class GitSource {
+  readonly gitdir: string;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: GitSourceOptions) {
+    this.gitdir = join(opts.cacheDir, 'mirror.git');
+  }
+
+  /** Runs one operation at a time on this mirror. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private onAuth = () => {
+    const a = this.opts.auth;
+    if (!a) return {};
+    if (a.token) return { username: a.username ?? 'x-access-token', password: a.token };
+    return { username: a.username, password: a.password };
+  };
+
+  /** The remote-tracking heads we hold now. */
+  async heads(): Promise<Map<string, string>> {
+    const heads = new Map<string, string>();
+    if (!fs.existsSync(this.gitdir)) return heads;
+    for (const branch of await git.listBranches({ fs, gitdir: this.gitdir, remote: 'origin' })) {
+      if (branch === 'HEAD') continue;
+      heads.set(branch, await git.resolveRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` }));
+    }
+    return heads;
+  }
+
+  /** Fetches every branch; reports what moved, what was force-pushed and what was deleted. */
+  sync(): Promise<SyncResult> {
+    return this.serial(async () => {
+      await this.ensureMirror();
+      const before = await this.heads();
+      await this.fetchWithTimeout();
+      const heads = await this.heads();
+      const changed: BranchChange[] = [];
+      for (const [branch, to] of heads) {
+        const from = before.get(branch);
+        if (from === to) continue;
+        const forced = from !== undefined && !(await this.descends(to, from));
+        changed.push({ branch, to, forced, ...(from ? { from } : {}) });
+      }
+      const deleted = [...before].filter(([b]) => !heads.has(b)).map(([branch, last]) => ({ branch, last }));
+      return { heads, changed, deleted };
+    });
+  }
+
+  private async ensureMirror(): Promise<void> {
+    if (fs.existsSync(join(this.gitdir, 'config'))) return;
+    await mkdir(this.gitdir, { recursive: true });
+    await git.init({ fs, gitdir: this.gitdir, bare: true, defaultBranch: 'main' });
+    await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.opts.url, force: true });
+  }
+
+  private async fetchWithTimeout(): Promise<void> {
+    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([
+        git.fetch({
+          fs,
+          http,
+          gitdir: this.gitdir,
+          remote: 'origin',
+          url: this.opts.url,
+          singleBranch: false,
+          tags: false,
+          prune: true,
+          onAuth: this.onAuth,
+          onAuthFailure: () => ({ cancel: true }),
+        }),
+        timeout,
+      ]);
+    } catch (err) {
+      throw classifyGitError(err, this.opts.name, this.opts.url);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async descends(oid: string, ancestor: string): Promise<boolean> {
+    try {
+      return await git.isDescendent({ fs, gitdir: this.gitdir, oid, ancestor, depth: -1 });
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Writes the tree at `path` of `commit` into `dest` (once: a finished export is reused). Symlinks
+   * are written as symlinks so that the manifest loader can refuse the ones that leave the tree.
+   */
+  async exportTree(commit: string, path: string, dest: string): Promise<string> {
+    const clean = safeRepoPath(path, this.opts.name);
+    return this.serial(async () => {
+      if (fs.existsSync(dest)) return dest;
+      const tmp = `${dest}.partial-${process.pid}`;
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp, { recursive: true });
+      let tree: Awaited<ReturnType<typeof git.readTree>>;
+      try {
+        tree = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, ...(clean ? { filepath: clean } : {}) });
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        throw new SourceNotFoundError(
+          `repo ${this.opts.name}: path "${path}" does not exist at commit ${commit.slice(0, 12)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      await this.writeTree(tree.tree, tmp);
+      await mkdir(join(dest, '..'), { recursive: true });
+      await rename(tmp, dest);
+      return dest;
+    });
+  }
+
+  private async writeTree(entries: Awaited<ReturnType<typeof git.readTree>>['tree'], dir: string): Promise<void> {
+    for (const e of entries) {
+      const target = join(dir, e.path);
+      if (e.type === 'tree') {
+        await mkdir(target, { recursive: true });
+        const sub = await git.readTree({ fs, gitdir: this.gitdir, oid: e.oid });
+        await this.writeTree(sub.tree, target);
+      } else if (e.type === 'blob') {
+        const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: e.oid });
+        if (e.mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), target);
+        else await writeFile(target, blob);
+      }
+      // 'commit' entries are submodules: not followed.
+    }
+  }
+}
+
+/** Normalizes a path inside a repository; refuses absolute paths and `..`. Returns '' for the root. */
+export function safeRepoPath(path: string, repo: string): string {
+  const slashed = path.replace(/\\/g, '/');
+  const norm = posix.normalize(slashed);
+  if (slashed.startsWith('/') || norm === '..' || norm.startsWith('../')) {
+    throw new SourcePathError(`repo ${repo}: path "${path}" leaves the repository; use a path relative to its root`);
+  }
+  return norm === '.' || norm === './' ? '' : norm.replace(/\/$/, '');
+}
