@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './git-source.js';
+export * from './poller.js';
+export * from './webhooks.js';
