@@ -135,7 +135,15 @@ gobin_install() { # name, module@version/package
 }
 
 for b in "${KUBE_BINS[@]}"; do needs "$b" && { build_kube; break; }; done
-needs etcd && gobin_install etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+# etcd's server module carries replace directives, so `go install mod@version` refuses it: build it
+# from a throw-away main module that requires it (its siblings resolve to the same published tag).
+build_etcd() {
+  local w="$TMP/etcd"
+  mkdir -p "$w"
+  printf 'module flotilla.local/etcdbuild\n\ngo 1.26\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > "$w/go.mod"
+  (cd "$w" && timed etcd go build -trimpath -ldflags "-s -w" -o "$ASSETS/etcd" go.etcd.io/etcd/server/v3)
+}
+needs etcd && build_etcd
 needs kwok && gobin_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 needs helm && {
   d="$TMP/gobin-helm"; mkdir -p "$d"
