@@ -1,0 +1,3 @@
+export * from './run.js';
+export * from './helm.js';
+export * from './kustomize.js';
