@@ -18,9 +18,10 @@ const write = (root: string, files: Record<string, string>) => {
 describe('rendering tools (real helm and kustomize binaries)', () => {
   let bins: KubeBinaries;
   let root: string;
+  type Rendered = { kind?: string; metadata?: { name?: string; namespace?: string }; data?: Record<string, string> };
   const docs = (yaml: string) =>
     parseAllDocuments(yaml)
-      .map((d) => d.toJS() as Record<string, any>)
+      .map((d) => d.toJS() as Rendered)
       .filter(Boolean);
 
   beforeAll(() => {
