@@ -1,0 +1,104 @@
+/**
+ * The shape of fleet.yaml as data, walked by parseFleetYaml. Keep it in step with fleet-types.ts:
+ * every field here has a property there, with the matching type.
+ */
+export type Spec =
+  | { readonly type: 'string' | 'boolean' | 'integer' | 'map' | 'stringMap' | 'any' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'list'; readonly of: Spec }
+  | { readonly type: 'object'; readonly fields: Readonly<Record<string, Spec>> }
+  | { readonly type: 'unsupported'; readonly reason: string };
+
+const string: Spec = { type: 'string' };
+const boolean: Spec = { type: 'boolean' };
+const integer: Spec = { type: 'integer' };
+/** A map whose contents are free-form (Helm values, rolloutStrategy). */
+const map: Spec = { type: 'map' };
+const stringMap: Spec = { type: 'stringMap' };
+const any: Spec = { type: 'any' };
+const list = (of: Spec): Spec => ({ type: 'list', of });
+const object = (fields: Record<string, Spec>): Spec => ({ type: 'object', fields });
+
+const labelSelector = object({
+  matchLabels: stringMap,
+  matchExpressions: list(
+    object({
+      key: string,
+      operator: { type: 'enum', values: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+      values: list(string),
+    }),
+  ),
+});
+
+const helm = object({
+  chart: string,
+  repo: string,
+  releaseName: string,
+  version: string,
+  timeoutSeconds: integer,
+  values: map,
+  valuesFiles: list(string),
+  valuesFrom: {
+    type: 'unsupported',
+    reason:
+      'it reads ConfigMaps and Secrets in the downstream cluster at deploy time, and Flotilla renders on the hub; ' +
+      'put the values in helm.values or helm.valuesFiles',
+  },
+  force: boolean,
+  takeOwnership: boolean,
+  maxHistory: integer,
+  atomic: boolean,
+  waitForJobs: boolean,
+  disablePreProcess: boolean,
+  disableDNS: boolean,
+  skipSchemaValidation: boolean,
+  disableDependencyUpdate: boolean,
+});
+
+const comparePatch = object({
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string,
+  operations: list(object({ op: string, path: string, value: string })),
+  jsonPointers: list(string),
+});
+
+/** Fleet's BundleDeploymentOptions. */
+const deploymentOptions: Record<string, Spec> = {
+  namespace: string,
+  defaultNamespace: string,
+  helm,
+  kustomize: object({ dir: string }),
+  yaml: object({ overlays: list(string) }),
+  diff: object({ comparePatches: list(comparePatch) }),
+  correctDrift: object({ enabled: boolean, force: boolean, keepFailHistory: boolean }),
+  ignore: object({ conditions: list(stringMap) }),
+  keepResources: boolean,
+  deleteNamespace: boolean,
+  deleteCRDResources: boolean,
+  namespaceLabels: stringMap,
+  namespaceAnnotations: stringMap,
+  serviceAccount: string,
+  forceSyncGeneration: integer,
+};
+
+const targetCriteria: Record<string, Spec> = {
+  name: string,
+  clusterName: string,
+  clusterSelector: labelSelector,
+  clusterGroup: string,
+  clusterGroupSelector: labelSelector,
+};
+
+export const FLEET_YAML_SPEC: Spec = object({
+  ...deploymentOptions,
+  name: string,
+  labels: stringMap,
+  paused: boolean,
+  rolloutStrategy: map,
+  targetCustomizations: list(object({ ...deploymentOptions, ...targetCriteria, doNotDeploy: boolean })),
+  dependsOn: list(object({ name: string, selector: labelSelector, acceptedStates: list(string) })),
+  overrideTargets: list(object(targetCriteria)),
+  imageScans: list(any),
+});

@@ -1,0 +1,8 @@
+export { criteriaMatch, matchCustomization, selectorMatches, type ClusterFacts, type Labels } from './customize.js';
+export * from './errors.js';
+export type * from './fleet-types.js';
+export { parseFleetYaml } from './fleet-yaml.js';
+export { checkRelativePath, defaultLoadOptions, loadManifests, type LoadOptions } from './load.js';
+export { parseManifests } from './manifests.js';
+export { applyYamlOverlays, mergePatch, patchTarget, type YamlOverlay } from './overlays.js';
+export { substituteClusterValues, type TemplateCluster } from './substitute.js';
