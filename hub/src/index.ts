@@ -1,2 +1,7 @@
-// The hub package. Its behaviour arrives with its own issue; this file anchors the workspace build.
-export const COMPONENT = 'hub';
+// The hub: Git sources, rendering, bundles, targeting and its SQLite state.
+export * as bundle from './bundle/index.js';
+export * as render from './render/index.js';
+export * as source from './source/index.js';
+export * as store from './store/index.js';
+export * as target from './target/index.js';
+export * as tools from './tools/index.js';

@@ -1,0 +1,198 @@
+import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
+import type { Db } from './db.js';
+import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, StoreReferenceError } from './errors.js';
+import { compact } from './json.js';
+import { filteredQuery } from './query.js';
+
+export interface DeploymentKey {
+  cluster: string;
+  target: string;
+  environment: string;
+}
+
+/** One bundle on one cluster, with the state its agent last reported for the current generation. */
+export interface Deployment extends DeploymentKey {
+  bundle: string;
+  /** The Git commit the bundle was rendered from. */
+  revision?: string;
+  /** Increases each time the desired bundle changes; reports for other generations are ignored. */
+  generation: number;
+  state: BundleStateName;
+  message: string;
+  updatedAt: string;
+}
+
+export interface DesiredDeployment extends DeploymentKey {
+  bundle: string;
+  revision?: string;
+}
+
+export interface DeploymentReport extends DeploymentKey {
+  generation: number;
+  state: BundleStateName;
+  message?: string;
+}
+
+export interface DeploymentFilter {
+  cluster?: string;
+  target?: string;
+  environment?: string;
+  state?: BundleStateName;
+}
+
+export interface DeploymentStore {
+  /**
+   * Sets the bundle a cluster must run for (target, environment). A different bundle starts a new
+   * generation in state Pending; the same bundle keeps generation and state (only the revision moves).
+   * Cluster, target, environment and bundle must exist (STORE_REFERENCE).
+   */
+  setDesired(desired: DesiredDeployment): Deployment;
+  /**
+   * Records an agent's report. Only a report for the current generation is recorded; any other is
+   * stale and leaves the deployment as it is (`recorded: false`). STORE_NOT_FOUND when there is none.
+   */
+  recordStatus(report: DeploymentReport): { recorded: boolean; deployment: Deployment };
+  get(key: DeploymentKey): Deployment | undefined;
+  /** Ordered by cluster, target, environment. */
+  list(filter?: DeploymentFilter): Deployment[];
+  delete(key: DeploymentKey): boolean;
+}
+
+/** The state of a deployment nobody has reported on yet. */
+export const INITIAL_STATE: BundleStateName = 'Pending';
+
+export interface DeploymentRow {
+  cluster: string;
+  target: string;
+  environment: string;
+  bundle_digest: string;
+  revision: string | null;
+  generation: number;
+  state: string;
+  message: string;
+  updated_at: string;
+}
+
+export function isBundleState(value: string): value is BundleStateName {
+  return (BUNDLE_STATES as readonly string[]).includes(value);
+}
+
+export function describeDeployment(key: DeploymentKey): string {
+  return `deployment of target "${key.target}" (environment "${key.environment}") on cluster "${key.cluster}"`;
+}
+
+export function deploymentFromRow(row: DeploymentRow): Deployment {
+  const state = row.state;
+  if (!isBundleState(state)) throw new StoreCorruptError(`${describeDeployment(row)}: unknown state "${state}"`);
+  return compact({
+    cluster: row.cluster,
+    target: row.target,
+    environment: row.environment,
+    bundle: row.bundle_digest,
+    revision: row.revision ?? undefined,
+    generation: row.generation,
+    state,
+    message: row.message,
+    updatedAt: row.updated_at,
+  });
+}
+
+export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
+  const KEY = 'cluster = @cluster AND target = @target AND environment = @environment';
+  const upsert = db.prepare<DeploymentRow, DeploymentRow>(
+    `INSERT INTO deployments (cluster, target, environment, bundle_digest, revision, generation, state, message,
+       updated_at)
+     VALUES (@cluster, @target, @environment, @bundle_digest, @revision, @generation, @state, @message, @updated_at)
+     ON CONFLICT (cluster, target, environment) DO UPDATE SET
+       generation = CASE WHEN bundle_digest = excluded.bundle_digest THEN generation ELSE generation + 1 END,
+       state      = CASE WHEN bundle_digest = excluded.bundle_digest THEN state ELSE excluded.state END,
+       message    = CASE WHEN bundle_digest = excluded.bundle_digest THEN message ELSE excluded.message END,
+       updated_at = CASE WHEN bundle_digest = excluded.bundle_digest AND revision IS excluded.revision
+                    THEN updated_at ELSE excluded.updated_at END,
+       bundle_digest = excluded.bundle_digest,
+       revision   = excluded.revision
+     RETURNING *`,
+  );
+  const report = db.prepare<
+    {
+      cluster: string;
+      target: string;
+      environment: string;
+      generation: number;
+      state: string;
+      message: string;
+      at: string;
+    },
+    DeploymentRow
+  >(
+    `UPDATE deployments SET state = @state, message = @message, updated_at = @at
+     WHERE ${KEY} AND generation = @generation RETURNING *`,
+  );
+  const one = db.prepare<DeploymentKey, DeploymentRow>(`SELECT * FROM deployments WHERE ${KEY}`);
+  const remove = db.prepare<DeploymentKey>(`DELETE FROM deployments WHERE ${KEY}`);
+  const exists = {
+    cluster: db.prepare<[string], number>('SELECT 1 FROM clusters WHERE name = ?').pluck(),
+    target: db.prepare<[string], number>('SELECT 1 FROM targets WHERE name = ?').pluck(),
+    environment: db.prepare<[string], number>('SELECT 1 FROM environments WHERE name = ?').pluck(),
+    bundle: db.prepare<[string], number>('SELECT 1 FROM bundles WHERE digest = ?').pluck(),
+  };
+  const list = filteredQuery<DeploymentRow>(
+    db,
+    { cluster: 'cluster', target: 'target', environment: 'environment', state: 'state' },
+    (where) => `SELECT * FROM deployments WHERE ${where} ORDER BY cluster, target, environment`,
+  );
+
+  const checkReferences = (d: DesiredDeployment): void => {
+    for (const kind of ['cluster', 'target', 'environment', 'bundle'] as const) {
+      if (exists[kind].get(d[kind]) === undefined) {
+        throw new StoreReferenceError(`${describeDeployment(d)}: ${kind} "${d[kind]}" does not exist`);
+      }
+    }
+  };
+
+  return {
+    setDesired: (d) =>
+      guarded(describeDeployment(d), () =>
+        db
+          .transaction(() => {
+            checkReferences(d);
+            const row = upsert.get({
+              cluster: d.cluster,
+              target: d.target,
+              environment: d.environment,
+              bundle_digest: d.bundle,
+              revision: d.revision ?? null,
+              generation: 1,
+              state: INITIAL_STATE,
+              message: '',
+              updated_at: now().toISOString(),
+            });
+            if (!row) throw new Error(`${describeDeployment(d)}: upsert returned no row`);
+            return deploymentFromRow(row);
+          })
+          .immediate(),
+      ),
+    recordStatus: (r) => {
+      if (!isBundleState(r.state)) {
+        throw new StoreInvalidError(`${describeDeployment(r)}: "${String(r.state)}" is not a bundle state`);
+      }
+      const key = { cluster: r.cluster, target: r.target, environment: r.environment };
+      const at = now().toISOString();
+      return db
+        .transaction(() => {
+          const row = report.get({ ...key, generation: r.generation, state: r.state, message: r.message ?? '', at });
+          if (row) return { recorded: true, deployment: deploymentFromRow(row) };
+          const current = one.get(key);
+          if (!current) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
+          return { recorded: false, deployment: deploymentFromRow(current) };
+        })
+        .immediate();
+    },
+    get: (key) => {
+      const row = one.get({ cluster: key.cluster, target: key.target, environment: key.environment });
+      return row && deploymentFromRow(row);
+    },
+    list: (filter = {}) => list({ ...filter }).map(deploymentFromRow),
+    delete: (key) => remove.run({ cluster: key.cluster, target: key.target, environment: key.environment }).changes > 0,
+  };
+}

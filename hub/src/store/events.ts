@@ -1,0 +1,160 @@
+import type { Db } from './db.js';
+import { guarded, StoreInvalidError } from './errors.js';
+import { compact, decodeObject, encode, type JsonObject } from './json.js';
+import { filteredQuery } from './query.js';
+
+/**
+ * What an event records. Not a CHECK in the schema: adding a kind must not need a table rebuild, and
+ * an older hub reading a newer store's events should still list them.
+ */
+export const EVENT_KINDS = [
+  'CommitSeen',
+  'BundleRendered',
+  'Applied',
+  'DriftDetected',
+  'DriftCorrected',
+  'Promotion',
+  'Rollback',
+  'ClusterRegistered',
+  'ClusterRevoked',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The subject of an event: any of the things it concerns, and who caused it. */
+export interface EventSubject {
+  cluster?: string;
+  repo?: string;
+  environment?: string;
+  target?: string;
+  bundle?: string;
+  actor?: string;
+}
+
+export interface NewEvent extends EventSubject {
+  kind: EventKind;
+  payload?: JsonObject;
+}
+
+export interface FleetEvent extends EventSubject {
+  id: number;
+  at: string;
+  /** A kind this hub may not know, when a newer one wrote it. */
+  kind: EventKind | (string & {});
+  payload: JsonObject;
+}
+
+export interface EventFilter {
+  /** Only events with a greater id (resume a stream from the last id seen). */
+  afterId?: number;
+  /** At most this many (default 1000, at most 10000). */
+  limit?: number;
+  /** The newest `limit` matches instead of the oldest (still returned oldest first). */
+  newest?: boolean;
+  kind?: EventKind;
+  cluster?: string;
+  repo?: string;
+  environment?: string;
+  target?: string;
+}
+
+/** Append and read only: events are history, and the schema refuses UPDATE and DELETE on them. */
+export interface EventStore {
+  append(event: NewEvent): FleetEvent;
+  /** Oldest first. */
+  list(filter?: EventFilter): FleetEvent[];
+  /** The id of the newest event, 0 when there is none. */
+  lastId(): number;
+}
+
+export const DEFAULT_EVENT_LIMIT = 1000;
+export const MAX_EVENT_LIMIT = 10_000;
+
+export interface EventRow {
+  id: number;
+  at: string;
+  kind: string;
+  cluster: string | null;
+  repo: string | null;
+  environment: string | null;
+  target: string | null;
+  bundle_digest: string | null;
+  actor: string | null;
+  payload: string;
+}
+
+export function eventFromRow(row: EventRow): FleetEvent {
+  return compact({
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    cluster: row.cluster ?? undefined,
+    repo: row.repo ?? undefined,
+    environment: row.environment ?? undefined,
+    target: row.target ?? undefined,
+    bundle: row.bundle_digest ?? undefined,
+    actor: row.actor ?? undefined,
+    payload: decodeObject(row.payload, `event ${row.id} payload`),
+  });
+}
+
+export function eventToRow(event: NewEvent, at: string): Omit<EventRow, 'id'> {
+  return {
+    at,
+    kind: event.kind,
+    cluster: event.cluster ?? null,
+    repo: event.repo ?? null,
+    environment: event.environment ?? null,
+    target: event.target ?? null,
+    bundle_digest: event.bundle ?? null,
+    actor: event.actor ?? null,
+    payload: encode(event.payload ?? {}),
+  };
+}
+
+export function isEventKind(kind: string): kind is EventKind {
+  return (EVENT_KINDS as readonly string[]).includes(kind);
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_EVENT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new StoreInvalidError(`event limit ${limit} is not a positive integer`);
+  return Math.min(limit, MAX_EVENT_LIMIT);
+}
+
+export function eventStore(db: Db, now: () => Date): EventStore {
+  const insert = db.prepare<Omit<EventRow, 'id'>, EventRow>(
+    `INSERT INTO events (at, kind, cluster, repo, environment, target, bundle_digest, actor, payload)
+     VALUES (@at, @kind, @cluster, @repo, @environment, @target, @bundle_digest, @actor, @payload)
+     RETURNING *`,
+  );
+  const last = db.prepare<[], number | null>('SELECT max(id) FROM events').pluck();
+  const columns = { kind: 'kind', cluster: 'cluster', repo: 'repo', environment: 'environment', target: 'target' };
+  const oldest = filteredQuery<EventRow>(
+    db,
+    columns,
+    (where) => `SELECT * FROM events WHERE id > @afterId AND ${where} ORDER BY id LIMIT @limit`,
+  );
+  const newest = filteredQuery<EventRow>(
+    db,
+    columns,
+    (where) => `SELECT * FROM events WHERE id > @afterId AND ${where} ORDER BY id DESC LIMIT @limit`,
+  );
+
+  return {
+    append(event) {
+      if (!isEventKind(event.kind)) throw new StoreInvalidError(`"${String(event.kind)}" is not an event kind`);
+      const row = guarded(`event ${event.kind}`, () => insert.get(eventToRow(event, now().toISOString())));
+      if (!row) throw new Error(`event ${event.kind}: insert returned no row`);
+      return eventFromRow(row);
+    },
+    list(filter = {}) {
+      const extra = { afterId: filter.afterId ?? 0, limit: clampLimit(filter.limit) };
+      const { kind, cluster, repo, environment, target } = filter;
+      const subject = { kind, cluster, repo, environment, target };
+      if (!filter.newest) return oldest(subject, extra).map(eventFromRow);
+      return newest(subject, extra).reverse().map(eventFromRow);
+    },
+    lastId: () => last.get() ?? 0,
+  };
+}

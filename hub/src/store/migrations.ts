@@ -1,0 +1,215 @@
+import type { Db } from './db.js';
+import { StoreSchemaMismatchError, StoreSchemaTooNewError } from './errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/*
+ * Applied migrations are history: never edit one, append the next. Their SQL is literal on purpose
+ * (the deployments.state CHECK spells out BUNDLE_STATES as they were at version 1): a test compares
+ * the live CHECK with BUNDLE_STATES, so a new state fails it until a migration rebuilds the table.
+ * A migration that rebuilds a table must run with foreign keys off, which cannot be changed inside a
+ * transaction; give it its own runner step when that day comes.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE clusters (
+  id                 TEXT PRIMARY KEY,
+  name               TEXT NOT NULL UNIQUE CHECK (name <> ''),
+  labels             TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels) AND json_type(labels) = 'object'),
+  credential_hash    TEXT UNIQUE,
+  kubernetes_version TEXT,
+  agent_version      TEXT,
+  last_seen_at       TEXT,
+  created_at         TEXT NOT NULL,
+  revoked_at         TEXT
+) STRICT;
+
+CREATE TABLE "groups" (
+  name     TEXT PRIMARY KEY CHECK (name <> ''),
+  selector TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE repos (
+  name                  TEXT PRIMARY KEY CHECK (name <> ''),
+  url                   TEXT NOT NULL CHECK (url <> ''),
+  auth                  TEXT CHECK (auth IS NULL OR (json_valid(auth) AND json_type(auth) = 'object')),
+  poll_interval_seconds INTEGER NOT NULL CHECK (poll_interval_seconds > 0),
+  webhook_secret_hash   TEXT
+) STRICT;
+
+CREATE TABLE repo_branches (
+  repo       TEXT NOT NULL REFERENCES repos(name) ON DELETE CASCADE,
+  branch     TEXT NOT NULL CHECK (branch <> ''),
+  commit_sha TEXT,
+  fetched_at TEXT,
+  error      TEXT,
+  error_at   TEXT,
+  PRIMARY KEY (repo, branch)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE environments (
+  name        TEXT PRIMARY KEY CHECK (name <> ''),
+  repo        TEXT NOT NULL REFERENCES repos(name),
+  branch      TEXT NOT NULL CHECK (branch <> ''),
+  group_name  TEXT REFERENCES "groups"(name),
+  selector    TEXT,
+  promotes_to TEXT REFERENCES environments(name),
+  CHECK (promotes_to IS NULL OR promotes_to <> name)
+) STRICT;
+CREATE INDEX environments_repo ON environments(repo);
+CREATE INDEX environments_group ON environments(group_name);
+CREATE INDEX environments_promotes_to ON environments(promotes_to);
+
+CREATE TABLE targets (
+  name    TEXT PRIMARY KEY CHECK (name <> ''),
+  repo    TEXT NOT NULL REFERENCES repos(name),
+  path    TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options) AND json_type(options) = 'object')
+) STRICT;
+CREATE INDEX targets_repo ON targets(repo);
+
+CREATE TABLE target_environments (
+  target      TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,
+  environment TEXT NOT NULL REFERENCES environments(name),
+  position    INTEGER NOT NULL,
+  PRIMARY KEY (target, environment)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX target_environments_environment ON target_environments(environment);
+
+-- content last: columns after a large BLOB would make every metadata read walk its overflow pages.
+CREATE TABLE bundles (
+  digest       TEXT PRIMARY KEY CHECK (length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*'),
+  size         INTEGER NOT NULL CHECK (size >= 0),
+  object_count INTEGER NOT NULL CHECK (object_count >= 0),
+  created_at   TEXT NOT NULL,
+  encoding     TEXT NOT NULL CHECK (encoding IN ('identity', 'gzip')),
+  content      BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE deployments (
+  cluster       TEXT NOT NULL REFERENCES clusters(name) ON DELETE CASCADE,
+  target        TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,
+  environment   TEXT NOT NULL REFERENCES environments(name) ON DELETE CASCADE,
+  bundle_digest TEXT NOT NULL REFERENCES bundles(digest),
+  revision      TEXT,
+  generation    INTEGER NOT NULL CHECK (generation >= 1),
+  state         TEXT NOT NULL
+                CHECK (state IN ('Ready', 'NotReady', 'Pending', 'OutOfSync', 'Modified', 'WaitApplied', 'ErrApplied')),
+  message       TEXT NOT NULL DEFAULT '',
+  updated_at    TEXT NOT NULL,
+  PRIMARY KEY (cluster, target, environment)
+) STRICT;
+CREATE INDEX deployments_target ON deployments(target, environment);
+CREATE INDEX deployments_environment ON deployments(environment);
+CREATE INDEX deployments_bundle ON deployments(bundle_digest);
+
+-- AUTOINCREMENT: ids are never reused, so a stream consumer resuming "after id N" never skips one.
+CREATE TABLE events (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  at            TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  cluster       TEXT,
+  repo          TEXT,
+  environment   TEXT,
+  target        TEXT,
+  bundle_digest TEXT,
+  actor         TEXT,
+  payload       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload) AND json_type(payload) = 'object')
+) STRICT;
+CREATE INDEX events_kind ON events(kind, id);
+CREATE INDEX events_cluster ON events(cluster, id);
+CREATE INDEX events_target ON events(target, id);
+CREATE INDEX events_environment ON events(environment, id);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`,
+  },
+];
+
+export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {
+  return migrations.at(-1)?.version ?? 0;
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration "${m.name}" has version ${m.version}, expected ${i + 1}`);
+  });
+}
+
+function checkApplied(path: string, applied: readonly AppliedRow[], migrations: readonly Migration[]): void {
+  const known = latestVersion(migrations);
+  const newest = applied.at(-1)?.version ?? 0;
+  if (newest > known) {
+    throw new StoreSchemaTooNewError(
+      `store ${path} is at schema version ${newest}, newer than this Flotilla knows (up to ${known}); ` +
+        `run a Flotilla at least as new as the one that last opened it, or restore a backup taken before it`,
+    );
+  }
+  for (const row of applied) {
+    const ours = migrations[row.version - 1];
+    if (ours?.name !== row.name) {
+      throw new StoreSchemaMismatchError(
+        `store ${path} has migration ${row.version} "${row.name}" applied, but this Flotilla's migration ` +
+          `${row.version} is "${ours?.name ?? '(none)'}"; it was written by a different build`,
+      );
+    }
+  }
+}
+
+/**
+ * Brings the schema up to the newest migration, each in its own IMMEDIATE transaction (so two
+ * processes opening a new file at once serialize, and the second finds the work done).
+ * Returns the version before and after.
+ */
+export function migrate(
+  db: Db,
+  path: string,
+  now: () => Date,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  checkOrder(migrations);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const readApplied = db.prepare<[], AppliedRow>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const insert = db.prepare<[number, string, string]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  const before = readApplied.all();
+  checkApplied(path, before, migrations);
+  const from = before.at(-1)?.version ?? 0;
+
+  // Reopening an up-to-date store takes no write lock: only pending migrations open a transaction.
+  for (const m of migrations.filter((x) => x.version > from)) {
+    db.transaction(() => {
+      const applied = readApplied.all();
+      checkApplied(path, applied, migrations);
+      if ((applied.at(-1)?.version ?? 0) >= m.version) return;
+      db.exec(m.sql);
+      insert.run(m.version, m.name, now().toISOString());
+    }).immediate();
+  }
+  return { from, to: latestVersion(migrations) };
+}
+
+/** The schema version of an open store (0 for an empty file). */
+export function schemaVersion(db: Db): number {
+  const row = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get();
+  return row?.v ?? 0;
+}
