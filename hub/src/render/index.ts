@@ -6,3 +6,16 @@ export { checkRelativePath, defaultLoadOptions, loadManifests, type LoadOptions 
 export { parseManifests } from './manifests.js';
 export { applyYamlOverlays, mergePatch, patchTarget, type YamlOverlay } from './overlays.js';
 export { substituteClusterValues, type TemplateCluster } from './substitute.js';
+export { RenderCache } from './cache.js';
+export {
+  ignoreRules,
+  mergeValues,
+  planRender,
+  type DeployOptions,
+  type IgnoreRuleSpec,
+  type RenderCluster,
+  type RenderInput,
+  type RenderKind,
+  type RenderPlan,
+  type RenderTools,
+} from './target.js';

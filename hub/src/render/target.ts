@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalize, type CanonicalBundle } from '../bundle/index.js';
+import { helmTemplate } from '../tools/helm.js';
+import { kustomizeBuild } from '../tools/kustomize.js';
+import { matchCustomization, type ClusterFacts } from './customize.js';
+import { PathNotFoundError } from './errors.js';
+import type { ComparePatch, FleetYaml, TargetCustomization } from './fleet-types.js';
+import { parseFleetYaml } from './fleet-yaml.js';
+import { checkRelativePath, loadManifests } from './load.js';
+import { parseManifests } from './manifests.js';
+import { applyYamlOverlays } from './overlays.js';
+import { substituteClusterValues } from './substitute.js';
+
+export interface RenderTools {
+  helm: string;
+  kustomize: string;
+  /** Helm's cache and config, under the hub's data directory. */
+  helmHome: string;
+}
+
+export interface RenderCluster extends ClusterFacts {
+  /** Passed to `helm template --kube-version` when known. */
+  kubernetesVersion?: string;
+}
+
+export interface RenderInput {
+  /** The repository tree at one commit, checked out on disk. */
+  root: string;
+  /** The target's path in the repository. */
+  path: string;
+  /** The target's name: Helm's default release name. */
+  target: string;
+  cluster: RenderCluster;
+  tools: RenderTools;
+}
+
+export interface IgnoreRuleSpec {
+  object: { apiVersion?: string; kind?: string; namespace?: string; name?: string };
+  jsonPointers: string[];
+}
+
+/** What the agent needs besides the objects. */
+export interface DeployOptions {
+  /** Fleet's `namespace`: every namespaced object goes there. */
+  namespace?: string;
+  /** Fleet's `defaultNamespace`: for objects that name none. */
+  defaultNamespace?: string;
+  selfHeal: boolean;
+  ignore: IgnoreRuleSpec[];
+  dependsOn: string[];
+}
+
+export type RenderKind = 'yaml' | 'kustomize' | 'helm';
+
+export interface RenderPlan {
+  kind: RenderKind;
+  customization?: string;
+  /** doNotDeploy: this cluster gets nothing from the target. */
+  skip: boolean;
+  options: DeployOptions;
+  /** Same key ⇒ same output: the render cache's key. */
+  cacheKey: string;
+  run: () => Promise<CanonicalBundle>;
+}
+
+/** deep merge for Helm values: maps merge, anything else from `over` replaces. */
+export function mergeValues(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
+  return out;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function ignoreRules(patches: readonly ComparePatch[] | undefined): IgnoreRuleSpec[] {
+  return (patches ?? []).map((p) => ({
+    object: {
+      ...(p.apiVersion ? { apiVersion: p.apiVersion } : {}),
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.namespace ? { namespace: p.namespace } : {}),
+      ...(p.name ? { name: p.name } : {}),
+    },
+    jsonPointers: [
+      ...(p.jsonPointers ?? []),
+      ...(p.operations ?? []).filter((o) => o.op === 'remove' && o.path).map((o) => o.path as string),
+    ],
+  }));
+}
+
+function deployOptions(fleet: FleetYaml, c: TargetCustomization | undefined): DeployOptions {
+  const namespace = c?.namespace ?? fleet.namespace;
+  const defaultNamespace = c?.defaultNamespace ?? fleet.defaultNamespace;
+  const drift = c?.correctDrift ?? fleet.correctDrift;
+  return {
+    ...(namespace ? { namespace } : {}),
+    ...(defaultNamespace ? { defaultNamespace } : {}),
+    // Self-heal is on unless the repository turns it off (Fleet's correctDrift.enabled: false).
+    selfHeal: drift?.enabled !== false,
+    ignore: ignoreRules([...(fleet.diff?.comparePatches ?? []), ...(c?.diff?.comparePatches ?? [])]),
+    dependsOn: (fleet.dependsOn ?? []).flatMap((d) => (d.name ? [d.name] : [])),
+  };
+}
+
+async function readFleetYaml(root: string, path: string): Promise<FleetYaml> {
+  const file = join(root, path, 'fleet.yaml');
+  if (!existsSync(file)) return {};
+  return parseFleetYaml(await readFile(file, 'utf8'), posixJoin(path, 'fleet.yaml'));
+}
+
+function posixJoin(...parts: string[]): string {
+  return parts.filter((p) => p && p !== '.').join('/');
+}
+
+function detectKind(root: string, path: string, fleet: FleetYaml, c: TargetCustomization | undefined): RenderKind {
+  if (fleet.helm?.chart || c?.helm?.chart || existsSync(join(root, path, 'Chart.yaml'))) return 'helm';
+  const kdir = c?.kustomize?.dir ?? fleet.kustomize?.dir;
+  if (
+    kdir ||
+    ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(root, path, f)))
+  ) {
+    return 'kustomize';
+  }
+  return 'yaml';
+}
+
+function key(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/**
+ * Decides how a target renders for one cluster (fleet.yaml, customization, kind) without running
+ * anything; `run()` renders. Inputs that cannot change the output (other clusters' labels, say)
+ * stay out of `cacheKey`, so clusters with the same effective inputs share one render.
+ */
+export async function planRender(input: RenderInput): Promise<RenderPlan> {
+  const path = checkRelativePath(input.path).join('/');
+  if (!existsSync(join(input.root, path))) {
+    throw new PathNotFoundError(`target ${input.target}: path "${input.path}" does not exist in the repository`);
+  }
+  const fleet = await readFleetYaml(input.root, path);
+  const c = matchCustomization(fleet, input.cluster);
+  const kind = detectKind(input.root, path, fleet, c);
+  const options = deployOptions(fleet, c);
+  const base = { kind, skip: c?.doNotDeploy === true, options, ...(c?.name ? { customization: c.name } : {}) };
+  if (kind === 'helm') return { ...base, ...helmPlan(input, path, fleet, c, options) };
+  if (kind === 'kustomize') {
+    const dir = posixJoin(path, checkRelativePath(c?.kustomize?.dir ?? fleet.kustomize?.dir ?? '.').join('/'));
+    return {
+      ...base,
+      cacheKey: key(['kustomize', input.root, dir]),
+      run: async () => {
+        const out = await kustomizeBuild({
+          kustomize: input.tools.kustomize,
+          dir: join(input.root, dir),
+          what: `kustomize ${dir}`,
+        });
+        return canonicalize(parseManifests(out, `kustomize build ${dir}`));
+      },
+    };
+  }
+  const overlays = c?.yaml?.overlays ?? [];
+  return {
+    ...base,
+    cacheKey: key(['yaml', input.root, path, overlays]),
+    run: async () => {
+      const loaded = [];
+      for (const name of overlays) {
+        const dir = posixJoin(path, 'overlays', checkRelativePath(name).join('/'));
+        loaded.push({ dir, objects: await loadManifests(input.root, dir) });
+      }
+      return canonicalize(applyYamlOverlays(await loadManifests(input.root, path), loaded, path));
+    },
+  };
+}
+
+function helmPlan(
+  input: RenderInput,
+  path: string,
+  fleet: FleetYaml,
+  c: TargetCustomization | undefined,
+  options: DeployOptions,
+): Pick<RenderPlan, 'cacheKey' | 'run'> {
+  const helm = { ...fleet.helm, ...c?.helm };
+  const values = substituteClusterValues(mergeValues(fleet.helm?.values ?? {}, c?.helm?.values ?? {}), input.cluster);
+  const chartPath = posixJoin(path, checkRelativePath(helm.chart ?? '.').join('/'));
+  const chart = helm.repo ? (helm.chart ?? '') : join(input.root, chartPath);
+  const valuesFiles = [...(fleet.helm?.valuesFiles ?? []), ...(c?.helm?.valuesFiles ?? [])].map((f) =>
+    join(input.root, path, checkRelativePath(f).join('/')),
+  );
+  const namespace = options.namespace ?? options.defaultNamespace ?? 'default';
+  const releaseName = helm.releaseName ?? input.target;
+  const kubeVersion = input.cluster.kubernetesVersion;
+  return {
+    cacheKey: key([
+      'helm',
+      input.root,
+      path,
+      chart,
+      helm.repo,
+      helm.version,
+      releaseName,
+      namespace,
+      values,
+      valuesFiles,
+      kubeVersion,
+    ]),
+    run: async () => {
+      const out = await helmTemplate({
+        helm: input.tools.helm,
+        chart,
+        ...(helm.repo ? { repo: helm.repo } : {}),
+        ...(helm.version ? { version: helm.version } : {}),
+        releaseName,
+        namespace,
+        values: values as Record<string, unknown>,
+        valuesFiles,
+        ...(kubeVersion ? { kubeVersion } : {}),
+        helmHome: input.tools.helmHome,
+        what: `helm chart ${helm.repo ? `${helm.repo} ${helm.chart}` : chartPath}`,
+      });
+      return canonicalize(parseManifests(out, `helm template ${chartPath}`));
+    },
+  };
+}
