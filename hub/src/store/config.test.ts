@@ -66,7 +66,7 @@ describe('groups', () => {
 
 describe('repos', () => {
   it('maps rows both ways', () => {
-    const repo = { ...REPO, auth: { secret: 'git-creds' }, webhookSecretHash: 'wh' };
+    const repo = { ...REPO, auth: { secret: 'git-creds' }, webhookSecretSealed: 'wh' };
     expect(repoFromRow(repoToRow(repo))).toStrictEqual(repo);
     expect(repoFromRow(repoToRow(REPO))).toStrictEqual(REPO);
   });

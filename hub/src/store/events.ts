@@ -9,7 +9,10 @@ import { filteredQuery } from './query.js';
  */
 export const EVENT_KINDS = [
   'CommitSeen',
+  'FetchFailed',
+  'BranchDeleted',
   'BundleRendered',
+  'RenderFailed',
   'Applied',
   'DriftDetected',
   'DriftCorrected',

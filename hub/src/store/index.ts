@@ -5,6 +5,7 @@ import { integrityCheck, openDatabase, parseOptions, type StoreOptions } from '.
 import { deploymentStore, type DeploymentStore } from './deployments.js';
 import { eventStore, type EventStore } from './events.js';
 import { migrate, schemaVersion } from './migrations.js';
+import { renderStatusStore, type RenderStatusStore } from './render-status.js';
 import { repoStore, type RepoStore } from './repos.js';
 import { targetStore, type TargetStore } from './targets.js';
 
@@ -19,6 +20,7 @@ export interface Store {
   readonly bundles: BundleStore;
   readonly deployments: DeploymentStore;
   readonly events: EventStore;
+  readonly renderStatus: RenderStatusStore;
   /**
    * Runs `fn` in one IMMEDIATE transaction: all of its writes commit together or none do, and it
    * holds the write lock from the start (so it never fails half-way on an upgrade to a writer).
@@ -56,6 +58,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     bundles: bundleStore(db, now),
     deployments: deploymentStore(db, now),
     events: eventStore(db, now),
+    renderStatus: renderStatusStore(db, now),
     transaction: (fn) => db.transaction(fn).immediate(),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => integrityCheck(db),
@@ -86,6 +89,8 @@ export type { JsonObject, JsonValue, Labels } from './json.js';
 export type { Cluster, ClusterSighting, ClusterStore, NewCluster } from './clusters.js';
 export type { Environment, EnvironmentStore, Group, GroupStore } from './config.js';
 export type { Repo, RepoAuth, RepoBranch, RepoStore } from './repos.js';
+export { RENDER_STATES } from './render-status.js';
+export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
 export type { NewTarget, Target, TargetStore } from './targets.js';
 export { BUNDLE_ENCODINGS } from './bundles.js';
 export type { BundleEncoding, BundleInfo, BundleStore, NewBundle } from './bundles.js';

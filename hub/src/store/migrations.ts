@@ -133,6 +133,25 @@ CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'sealed webhook secrets and render status',
+    // An HMAC webhook signature is checked with the secret itself, so a hash cannot serve: the
+    // secret is kept sealed (AES-256-GCM under the hub's key, see hub/src/secrets.ts) instead.
+    sql: `
+ALTER TABLE repos RENAME COLUMN webhook_secret_hash TO webhook_secret_sealed;
+
+CREATE TABLE render_status (
+  target      TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,
+  environment TEXT NOT NULL REFERENCES environments(name) ON DELETE CASCADE,
+  commit_sha  TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('Rendered', 'Failed')),
+  message     TEXT NOT NULL DEFAULT '',
+  updated_at  TEXT NOT NULL,
+  PRIMARY KEY (target, environment)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

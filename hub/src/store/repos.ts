@@ -13,7 +13,7 @@ export interface Repo {
   url: string;
   auth?: RepoAuth;
   pollIntervalSeconds: number;
-  webhookSecretHash?: string;
+  webhookSecretSealed?: string;
 }
 
 /** What the hub last fetched of one branch of a repo. */
@@ -46,7 +46,7 @@ export interface RepoRow {
   url: string;
   auth: string | null;
   poll_interval_seconds: number;
-  webhook_secret_hash: string | null;
+  webhook_secret_sealed: string | null;
 }
 
 export interface RepoBranchRow {
@@ -64,7 +64,7 @@ export function repoFromRow(row: RepoRow): Repo {
     url: row.url,
     auth: row.auth === null ? undefined : decodeStringMap(row.auth, `repo "${row.name}" auth`),
     pollIntervalSeconds: row.poll_interval_seconds,
-    webhookSecretHash: row.webhook_secret_hash ?? undefined,
+    webhookSecretSealed: row.webhook_secret_sealed ?? undefined,
   });
 }
 
@@ -74,7 +74,7 @@ export function repoToRow(repo: Repo): RepoRow {
     url: repo.url,
     auth: repo.auth === undefined ? null : encode(checkStringMap(repo.auth, `repo "${repo.name}" auth`)),
     poll_interval_seconds: repo.pollIntervalSeconds,
-    webhook_secret_hash: repo.webhookSecretHash ?? null,
+    webhook_secret_sealed: repo.webhookSecretSealed ?? null,
   };
 }
 
@@ -91,10 +91,10 @@ export function repoBranchFromRow(row: RepoBranchRow): RepoBranch {
 
 export function repoStore(db: Db, now: () => Date): RepoStore {
   const upsert = db.prepare<RepoRow>(
-    `INSERT INTO repos (name, url, auth, poll_interval_seconds, webhook_secret_hash)
-     VALUES (@name, @url, @auth, @poll_interval_seconds, @webhook_secret_hash)
+    `INSERT INTO repos (name, url, auth, poll_interval_seconds, webhook_secret_sealed)
+     VALUES (@name, @url, @auth, @poll_interval_seconds, @webhook_secret_sealed)
      ON CONFLICT (name) DO UPDATE SET url = excluded.url, auth = excluded.auth,
-       poll_interval_seconds = excluded.poll_interval_seconds, webhook_secret_hash = excluded.webhook_secret_hash`,
+       poll_interval_seconds = excluded.poll_interval_seconds, webhook_secret_sealed = excluded.webhook_secret_sealed`,
   );
   const one = db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE name = ?');
   const all = db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY name');
