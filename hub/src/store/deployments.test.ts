@@ -42,6 +42,7 @@ describe('deployments', () => {
     expect(store.deployments.setDesired({ ...KEY, bundle: b1, revision: 'r1' })).toStrictEqual({
       ...KEY,
       bundle: b1,
+      options: {},
       revision: 'r1',
       generation: 1,
       state: 'Pending',
@@ -58,6 +59,16 @@ describe('deployments', () => {
     const next = store.deployments.setDesired({ ...KEY, bundle: b2, revision: 'r3' });
     expect(next).toMatchObject({ bundle: b2, generation: 2, state: 'Pending', message: '' });
     expect(next.updatedAt).toBe('2025-01-01T00:00:02.000Z');
+  });
+
+  it('starts a new generation when only the options change', () => {
+    const b1 = putBundle('one');
+    store.deployments.setDesired({ ...KEY, bundle: b1, options: { selfHeal: true } });
+    store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' });
+    const same = store.deployments.setDesired({ ...KEY, bundle: b1, options: { selfHeal: true } });
+    expect(same).toMatchObject({ generation: 1, state: 'Ready' });
+    const next = store.deployments.setDesired({ ...KEY, bundle: b1, options: { selfHeal: false } });
+    expect(next).toMatchObject({ generation: 2, state: 'Pending', options: { selfHeal: false } });
   });
 
   it('records reports for the current generation only', () => {

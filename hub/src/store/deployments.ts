@@ -1,7 +1,7 @@
 import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
 import type { Db } from './db.js';
 import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, StoreReferenceError } from './errors.js';
-import { compact } from './json.js';
+import { compact, decodeObject, encode, type JsonObject } from './json.js';
 import { filteredQuery } from './query.js';
 
 export interface DeploymentKey {
@@ -13,6 +13,8 @@ export interface DeploymentKey {
 /** One bundle on one cluster, with the state its agent last reported for the current generation. */
 export interface Deployment extends DeploymentKey {
   bundle: string;
+  /** Deploy options for the agent (namespaces, self-heal, ignore rules); part of what is desired. */
+  options: JsonObject;
   /** The Git commit the bundle was rendered from. */
   revision?: string;
   /** Increases each time the desired bundle changes; reports for other generations are ignored. */
@@ -24,6 +26,7 @@ export interface Deployment extends DeploymentKey {
 
 export interface DesiredDeployment extends DeploymentKey {
   bundle: string;
+  options?: JsonObject;
   revision?: string;
 }
 
@@ -66,6 +69,7 @@ export interface DeploymentRow {
   target: string;
   environment: string;
   bundle_digest: string;
+  options: string;
   revision: string | null;
   generation: number;
   state: string;
@@ -89,6 +93,7 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
     target: row.target,
     environment: row.environment,
     bundle: row.bundle_digest,
+    options: decodeObject(row.options, describeDeployment(row) + ' options'),
     revision: row.revision ?? undefined,
     generation: row.generation,
     state,
@@ -99,17 +104,20 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
 
 export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   const KEY = 'cluster = @cluster AND target = @target AND environment = @environment';
+  // The desired state is the bundle plus its options: a change to either is a new generation.
+  const SAME = 'bundle_digest = excluded.bundle_digest AND options = excluded.options';
   const upsert = db.prepare<DeploymentRow, DeploymentRow>(
-    `INSERT INTO deployments (cluster, target, environment, bundle_digest, revision, generation, state, message,
-       updated_at)
-     VALUES (@cluster, @target, @environment, @bundle_digest, @revision, @generation, @state, @message, @updated_at)
+    `INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, state,
+       message, updated_at)
+     VALUES (@cluster, @target, @environment, @bundle_digest, @options, @revision, @generation, @state, @message,
+       @updated_at)
      ON CONFLICT (cluster, target, environment) DO UPDATE SET
-       generation = CASE WHEN bundle_digest = excluded.bundle_digest THEN generation ELSE generation + 1 END,
-       state      = CASE WHEN bundle_digest = excluded.bundle_digest THEN state ELSE excluded.state END,
-       message    = CASE WHEN bundle_digest = excluded.bundle_digest THEN message ELSE excluded.message END,
-       updated_at = CASE WHEN bundle_digest = excluded.bundle_digest AND revision IS excluded.revision
-                    THEN updated_at ELSE excluded.updated_at END,
+       generation = CASE WHEN ${SAME} THEN generation ELSE generation + 1 END,
+       state      = CASE WHEN ${SAME} THEN state ELSE excluded.state END,
+       message    = CASE WHEN ${SAME} THEN message ELSE excluded.message END,
+       updated_at = CASE WHEN ${SAME} AND revision IS excluded.revision THEN updated_at ELSE excluded.updated_at END,
        bundle_digest = excluded.bundle_digest,
+       options    = excluded.options,
        revision   = excluded.revision
      RETURNING *`,
   );
@@ -161,6 +169,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
               target: d.target,
               environment: d.environment,
               bundle_digest: d.bundle,
+              options: encode(d.options ?? {}),
               revision: d.revision ?? null,
               generation: 1,
               state: INITIAL_STATE,

@@ -135,11 +135,16 @@ CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
   },
   {
     version: 2,
-    name: 'sealed webhook secrets and render status',
+    name: 'sealed webhook secrets, deployment options, render status',
     // An HMAC webhook signature is checked with the secret itself, so a hash cannot serve: the
     // secret is kept sealed (AES-256-GCM under the hub's key, see hub/src/secrets.ts) instead.
     sql: `
 ALTER TABLE repos RENAME COLUMN webhook_secret_hash TO webhook_secret_sealed;
+
+-- What the agent needs besides the objects (namespaces, self-heal, ignore rules): per deployment,
+-- since one bundle can serve clusters whose fleet.yaml customizations differ only in options.
+ALTER TABLE deployments ADD COLUMN options TEXT NOT NULL DEFAULT '{}'
+  CHECK (json_valid(options) AND json_type(options) = 'object');
 
 CREATE TABLE render_status (
   target      TEXT NOT NULL REFERENCES targets(name) ON DELETE CASCADE,
