@@ -40,6 +40,13 @@ export function classifyGitError(err: unknown, repo: string, url: string): Floti
       },
     );
   }
+  if (e.code === 'NotFoundError' && /Could not find HEAD/.test(e.message ?? '')) {
+    return new SourceNotFoundError(
+      `${what}: the remote's default branch (HEAD) names a branch that does not exist; ` +
+        "set the repository's default branch to an existing one",
+      { cause: err },
+    );
+  }
   if (status === 404 || e.code === 'NotFoundError') {
     return new SourceNotFoundError(`${what}: not found (${e.message ?? 'HTTP 404'}); check the URL`, { cause: err });
   }

@@ -72,23 +72,49 @@ export class GitSource {
     return heads;
   }
 
-  /** Fetches every branch; reports what moved, what was force-pushed and what was deleted. */
+  /**
+   * Lists the remote's branches (one cheap request), fetches only when one moved, and reports what
+   * moved, what was force-pushed and what was deleted. An unchanged poll transfers no objects.
+   */
   sync(): Promise<SyncResult> {
     return this.serial(async () => {
       await this.ensureMirror();
       const before = await this.heads();
-      await this.fetchWithTimeout();
+      const remote = await this.remoteHeads();
+      const moved = [...remote].filter(([b, oid]) => before.get(b) !== oid).map(([b]) => b);
+      const gone = [...before.keys()].filter((b) => !remote.has(b));
+      if (moved.length > 0) await this.fetchWithTimeout(moved[0] ?? '');
+      for (const b of gone)
+        await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${b}` }).catch(() => {});
       const heads = await this.heads();
       const changed: BranchChange[] = [];
-      for (const [branch, to] of heads) {
+      for (const branch of moved) {
+        const to = heads.get(branch);
+        if (to === undefined) continue;
         const from = before.get(branch);
-        if (from === to) continue;
         const forced = from !== undefined && !(await this.descends(to, from));
         changed.push({ branch, to, forced, ...(from ? { from } : {}) });
       }
-      const deleted = [...before].filter(([b]) => !heads.has(b)).map(([branch, last]) => ({ branch, last }));
+      const deleted = gone.map((branch) => ({ branch, last: before.get(branch) ?? '' }));
       return { heads, changed, deleted };
     });
+  }
+
+  private async remoteHeads(): Promise<Map<string, string>> {
+    try {
+      const refs = await this.withTimeout(
+        git.listServerRefs({
+          http,
+          url: this.opts.url,
+          prefix: 'refs/heads/',
+          onAuth: this.onAuth,
+          onAuthFailure: () => ({ cancel: true }),
+        }),
+      );
+      return new Map(refs.map((r) => [r.ref.slice('refs/heads/'.length), r.oid]));
+    } catch (err) {
+      throw classifyGitError(err, this.opts.name, this.opts.url);
+    }
   }
 
   private async ensureMirror(): Promise<void> {
@@ -98,32 +124,39 @@ export class GitSource {
     await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.opts.url, force: true });
   }
 
-  private async fetchWithTimeout(): Promise<void> {
+  private async withTimeout<T>(work: Promise<T>): Promise<T> {
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      await Promise.race([
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Fetches all branches; `branch` is one that exists remotely (the remote's HEAD may dangle). */
+  private async fetchWithTimeout(branch: string): Promise<void> {
+    try {
+      await this.withTimeout(
         git.fetch({
           fs,
           http,
           gitdir: this.gitdir,
           remote: 'origin',
           url: this.opts.url,
+          remoteRef: `refs/heads/${branch}`,
           singleBranch: false,
           tags: false,
           prune: true,
           onAuth: this.onAuth,
           onAuthFailure: () => ({ cancel: true }),
         }),
-        timeout,
-      ]);
+      );
     } catch (err) {
       throw classifyGitError(err, this.opts.name, this.opts.url);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,0 +1,76 @@
+import type { Store } from '../store/index.js';
+import type { BranchChange } from '../source/git-source.js';
+import type { Sources } from './sources.js';
+
+export interface RepoSyncResult {
+  repo: string;
+  ok: boolean;
+  changed: BranchChange[];
+  error?: string;
+}
+
+/**
+ * Fetches one repo and records, per branch an environment follows, the new head or the error.
+ * Nothing here removes what is deployed: a dead remote, bad credentials or a deleted branch leave
+ * the last fetched commit in place and say so on the repo.
+ */
+export async function syncRepo(store: Store, sources: Sources, repo: string): Promise<RepoSyncResult> {
+  const followed = new Set(
+    store.environments
+      .list()
+      .filter((e) => e.repo === repo)
+      .map((e) => e.branch),
+  );
+  let result;
+  try {
+    result = await sources.get(repo).sync();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    recordErrors(store, repo, followed, () => message);
+    return { repo, ok: false, changed: [], error: message };
+  }
+  // Compared with what the store recorded, not only with the mirror: a branch that an environment
+  // starts following later is recorded on the next fetch even if it did not move.
+  const changed: BranchChange[] = [];
+  for (const branch of followed) {
+    const head = result.heads.get(branch);
+    const record = store.repos.getBranch(repo, branch);
+    const recorded = record?.commit;
+    if (head === undefined) continue;
+    if (head === recorded) {
+      if (record?.error !== undefined) store.repos.recordFetched(repo, branch, head); // recovered: clears the error
+      continue;
+    }
+    const forced = result.changed.find((c) => c.branch === branch)?.forced ?? false;
+    store.repos.recordFetched(repo, branch, head);
+    store.events.append({
+      kind: 'CommitSeen',
+      repo,
+      payload: { branch, commit: head, ...(recorded ? { from: recorded } : {}), forced },
+    });
+    changed.push({ branch, to: head, forced, ...(recorded ? { from: recorded } : {}) });
+  }
+  for (const d of result.deleted) {
+    if (!followed.has(d.branch)) continue;
+    const message = `branch ${d.branch} was deleted on the remote; commit ${d.last.slice(0, 12)} stays deployed`;
+    recordErrors(store, repo, new Set([d.branch]), () => message);
+    store.events.append({ kind: 'BranchDeleted', repo, payload: { branch: d.branch, last: d.last } });
+  }
+  const missing = [...followed].filter((b) => !result.heads.has(b) && !result.deleted.some((d) => d.branch === b));
+  recordErrors(
+    store,
+    repo,
+    new Set(missing),
+    (b) => `branch ${b} does not exist in repo ${repo}; create it or fix the environment`,
+  );
+  return { repo, ok: true, changed };
+}
+
+function recordErrors(store: Store, repo: string, branches: Set<string>, message: (branch: string) => string): void {
+  for (const branch of branches) {
+    const before = store.repos.getBranch(repo, branch);
+    const text = message(branch);
+    store.repos.recordFetchError(repo, branch, text);
+    if (before?.error !== text) store.events.append({ kind: 'FetchFailed', repo, payload: { branch, message: text } });
+  }
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import type { SecretBox } from '../secrets.js';
+import { resolveRepoAuth } from '../secrets.js';
+import { GitSource } from '../source/git-source.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * One GitSource per repo, rebuilt when the repo's URL or credentials change, and one exported tree
+ * per (repo, commit) on disk, shared by every target and cluster rendered from it.
+ */
+export class Sources {
+  private readonly sources = new Map<string, { key: string; source: GitSource }>();
+  private readonly trees = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly dataDir: string,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  get(repoName: string): GitSource {
+    const repo = this.store.repos.get(repoName);
+    if (!repo) throw new Error(`repo ${repoName} does not exist`);
+    const key = JSON.stringify([repo.url, repo.auth ?? {}]);
+    const have = this.sources.get(repoName);
+    if (have && have.key === key) return have.source;
+    const auth = resolveRepoAuth(repo.name, repo.auth, this.secrets);
+    const source = new GitSource({
+      name: repo.name,
+      url: repo.url,
+      cacheDir: join(this.dataDir, 'repos', encodeURIComponent(repo.name)),
+      ...(auth ? { auth } : {}),
+    });
+    this.sources.set(repoName, { key, source });
+    return source;
+  }
+
+  /** The whole repository tree at a commit, exported once. */
+  tree(repoName: string, commit: string): Promise<string> {
+    const k = `${repoName}@${commit}`;
+    let p = this.trees.get(k);
+    if (!p) {
+      const dest = join(this.dataDir, 'trees', encodeURIComponent(repoName), commit);
+      p = this.get(repoName).exportTree(commit, '', dest);
+      p.catch(() => this.trees.delete(k));
+      this.trees.set(k, p);
+    }
+    return p;
+  }
+}
