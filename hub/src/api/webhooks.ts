@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { isFlotillaError } from '@flotilla/proto';
+import type { SecretBox } from '../secrets.js';
+import { verifyWebhook } from '../source/webhooks.js';
+import type { Store } from '../store/index.js';
+
+export interface WebhookDeps {
+  store: Store;
+  secrets: SecretBox;
+  /** Starts a fetch of the repo now; false when the repo has no poller yet. */
+  trigger: (repo: string) => boolean;
+}
+
+/** POST /api/v1/webhooks/:repo — a push webhook (GitHub, GitLab, Gitea or generic) triggers a fetch. */
+export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  // Signatures cover the exact bytes: keep every body raw in this scope.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 2 ** 20 }, (_req, body, done) => done(null, body));
+  app.post<{ Params: { repo: string } }>('/api/v1/webhooks/:repo', async (req, reply) => {
+    const { repo } = req.params;
+    const record = deps.store.repos.get(repo);
+    if (!record) return reply.code(404).send({ code: 'NOT_FOUND', message: `repo ${repo} does not exist` });
+    if (!record.webhookSecretSealed) {
+      return reply.code(403).send({
+        code: 'WEBHOOK_DISABLED',
+        message: `repo ${repo} has no webhook secret; set one to accept webhooks`,
+      });
+    }
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      const secret = deps.secrets.open(record.webhookSecretSealed, `repo ${repo} webhook secret`);
+      const result = verifyWebhook(repo, req.headers, body, secret);
+      if (result.kind !== 'push') return reply.code(200).send({ accepted: false, kind: result.kind });
+      const triggered = deps.trigger(repo);
+      return reply.code(202).send({ accepted: true, triggered, ...(result.branch ? { branch: result.branch } : {}) });
+    } catch (err) {
+      if (isFlotillaError(err) && err.code === 'WEBHOOK_REJECTED') return reply.code(401).send(err.toJSON());
+      throw err;
+    }
+  });
+}
