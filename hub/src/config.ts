@@ -9,6 +9,8 @@ export class ConfigError extends FlotillaError {
 export interface HubConfig {
   dataDir: string;
   http: { host: string; port: number };
+  /** The agents' gRPC endpoint. */
+  grpc: { host: string; port: number };
   helm: string;
   kustomize: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -20,6 +22,7 @@ export function defaultConfig(): HubConfig {
   return {
     dataDir: resolve('.flotilla/hub'),
     http: { host: '127.0.0.1', port: 8080 },
+    grpc: { host: '127.0.0.1', port: 9443 },
     helm: 'helm',
     kustomize: 'kustomize',
     logLevel: 'info',
@@ -44,6 +47,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     options: {
       'data-dir': { type: 'string' },
       http: { type: 'string' },
+      grpc: { type: 'string' },
       helm: { type: 'string' },
       kustomize: { type: 'string' },
       'log-level': { type: 'string' },
@@ -59,9 +63,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
   }
   const http = pick(values.http, 'FLOTILLA_HTTP_ADDR');
   const dataDir = pick(values['data-dir'], 'FLOTILLA_DATA_DIR');
+  const grpc = pick(values.grpc, 'FLOTILLA_GRPC_ADDR');
   return {
     dataDir: dataDir ? resolve(dataDir) : d.dataDir,
     http: http ? parseAddr(http, '--http / FLOTILLA_HTTP_ADDR') : d.http,
+    grpc: grpc ? parseAddr(grpc, '--grpc / FLOTILLA_GRPC_ADDR') : d.grpc,
     helm: pick(values.helm, 'FLOTILLA_HELM') ?? d.helm,
     kustomize: pick(values.kustomize, 'FLOTILLA_KUSTOMIZE') ?? d.kustomize,
     logLevel: level as HubConfig['logLevel'],

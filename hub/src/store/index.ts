@@ -5,6 +5,7 @@ import { integrityCheck, openDatabase, parseOptions, type StoreOptions } from '.
 import { deploymentStore, type DeploymentStore } from './deployments.js';
 import { eventStore, type EventStore } from './events.js';
 import { migrate, schemaVersion } from './migrations.js';
+import { registrationTokenStore, type RegistrationTokenStore } from './registration-tokens.js';
 import { renderStatusStore, type RenderStatusStore } from './render-status.js';
 import { repoStore, type RepoStore } from './repos.js';
 import { targetStore, type TargetStore } from './targets.js';
@@ -21,6 +22,7 @@ export interface Store {
   readonly deployments: DeploymentStore;
   readonly events: EventStore;
   readonly renderStatus: RenderStatusStore;
+  readonly registrationTokens: RegistrationTokenStore;
   /**
    * Runs `fn` in one IMMEDIATE transaction: all of its writes commit together or none do, and it
    * holds the write lock from the start (so it never fails half-way on an upgrade to a writer).
@@ -59,6 +61,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     deployments: deploymentStore(db, now),
     events: eventStore(db, now),
     renderStatus: renderStatusStore(db, now),
+    registrationTokens: registrationTokenStore(db, now),
     transaction: (fn) => db.transaction(fn).immediate(),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => integrityCheck(db),
@@ -90,6 +93,7 @@ export type { Cluster, ClusterSighting, ClusterStore, NewCluster } from './clust
 export type { Environment, EnvironmentStore, Group, GroupStore } from './config.js';
 export type { Repo, RepoAuth, RepoBranch, RepoStore } from './repos.js';
 export { RENDER_STATES } from './render-status.js';
+export type { NewRegistrationToken, RegistrationToken, RegistrationTokenStore } from './registration-tokens.js';
 export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
 export type { NewTarget, Target, TargetStore } from './targets.js';
 export { BUNDLE_ENCODINGS } from './bundles.js';

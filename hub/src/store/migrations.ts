@@ -157,6 +157,24 @@ CREATE TABLE render_status (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: 'registration tokens',
+    // One-time, expiring tokens an agent trades for its cluster credential. Only the sha256 of the
+    // token is kept; a used token stays (used_at set) so that a replay is recognised as one.
+    sql: `
+CREATE TABLE registration_tokens (
+  token_hash   TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+  cluster_name TEXT NOT NULL CHECK (cluster_name <> ''),
+  labels       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels) AND json_type(labels) = 'object'),
+  created_at   TEXT NOT NULL,
+  expires_at   TEXT NOT NULL,
+  used_at      TEXT,
+  created_by   TEXT
+) STRICT, WITHOUT ROWID;
+CREATE INDEX registration_tokens_cluster ON registration_tokens(cluster_name);
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

@@ -1,0 +1,129 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { FlotillaError } from '@flotilla/proto';
+import type { Cluster, Store } from '../store/index.js';
+
+/** Why a registration or an agent's credential was refused. Codes map to gRPC statuses at the edge. */
+export class AgentAuthError extends FlotillaError {
+  constructor(
+    readonly code:
+      | 'TOKEN_UNKNOWN'
+      | 'TOKEN_EXPIRED'
+      | 'TOKEN_USED'
+      | 'TOKEN_CLUSTER_MISMATCH'
+      | 'CREDENTIAL_UNKNOWN'
+      | 'CREDENTIAL_REVOKED'
+      | 'CREDENTIAL_MISSING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const TOKEN_PREFIX = 'flreg_';
+export const CREDENTIAL_PREFIX = 'flagt_';
+const DEFAULT_TTL_SECONDS = 3600;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
+
+export interface MintOptions {
+  cluster: string;
+  labels?: Record<string, string>;
+  ttlSeconds?: number;
+  createdBy?: string;
+  now?: Date;
+}
+
+/** A one-time registration token bound to a cluster name and labels; only its hash is stored. */
+export function mintRegistrationToken(store: Store, o: MintOptions): { token: string; expiresAt: string } {
+  const token = newSecret(TOKEN_PREFIX);
+  const now = o.now ?? new Date();
+  const expiresAt = new Date(now.getTime() + (o.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000).toISOString();
+  store.registrationTokens.put({
+    tokenHash: hashSecret(token),
+    clusterName: o.cluster,
+    labels: o.labels ?? {},
+    expiresAt,
+    ...(o.createdBy ? { createdBy: o.createdBy } : {}),
+  });
+  return { token, expiresAt };
+}
+
+export interface RegisterInput {
+  token: string;
+  clusterName: string;
+  labels?: Record<string, string>;
+  kubernetesVersion?: string;
+  agentVersion?: string;
+}
+
+/**
+ * Trades a registration token for a per-cluster credential (shown once, stored hashed). A token is
+ * good once, before it expires, for the cluster it names. Registering an existing cluster again
+ * rotates its credential (the old one stops working) and lifts a revocation.
+ */
+export function register(store: Store, r: RegisterInput, now = new Date()): { cluster: Cluster; credential: string } {
+  const hash = hashSecret(r.token);
+  return store.transaction(() => {
+    const t = store.registrationTokens.get(hash);
+    if (!t) throw new AgentAuthError('TOKEN_UNKNOWN', 'registration token is not known to this hub; mint a new one');
+    if (t.usedAt) {
+      throw new AgentAuthError(
+        'TOKEN_USED',
+        `registration token for cluster ${t.clusterName} was already used at ${t.usedAt}`,
+      );
+    }
+    if (Date.parse(t.expiresAt) <= now.getTime()) {
+      throw new AgentAuthError(
+        'TOKEN_EXPIRED',
+        `registration token for cluster ${t.clusterName} expired at ${t.expiresAt}`,
+      );
+    }
+    if (r.clusterName && r.clusterName !== t.clusterName) {
+      throw new AgentAuthError(
+        'TOKEN_CLUSTER_MISMATCH',
+        `registration token is for cluster ${t.clusterName}, not ${r.clusterName}`,
+      );
+    }
+    store.registrationTokens.markUsed(hash);
+    const credential = newSecret(CREDENTIAL_PREFIX);
+    const labels = { ...(r.labels ?? {}), ...t.labels };
+    const existing = store.clusters.get(t.clusterName);
+    if (existing) {
+      store.clusters.setCredential(t.clusterName, hashSecret(credential));
+      if (Object.keys(t.labels).length > 0) store.clusters.setLabels(t.clusterName, labels);
+    } else {
+      store.clusters.create({ name: t.clusterName, labels, credentialHash: hashSecret(credential) });
+    }
+    const sighting = {
+      ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
+      ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}),
+    };
+    const cluster = store.clusters.recordSeen(t.clusterName, sighting);
+    store.events.append({ kind: 'ClusterRegistered', cluster: t.clusterName });
+    return { cluster, credential };
+  });
+}
+
+/** The cluster a credential belongs to; refuses unknown and revoked credentials. */
+export function authenticate(store: Store, credential: string | undefined): Cluster {
+  if (!credential)
+    throw new AgentAuthError('CREDENTIAL_MISSING', 'no agent credential presented (authorization: Bearer ...)');
+  const cluster = store.clusters.getByCredentialHash(hashSecret(credential));
+  if (!cluster) {
+    throw new AgentAuthError(
+      'CREDENTIAL_UNKNOWN',
+      'agent credential is not known to this hub (rotated or never issued); register again',
+    );
+  }
+  if (cluster.revokedAt) {
+    throw new AgentAuthError(
+      'CREDENTIAL_REVOKED',
+      `cluster ${cluster.name}'s credential was revoked at ${cluster.revokedAt}`,
+    );
+  }
+  return cluster;
+}
