@@ -121,3 +121,29 @@ describe('safeRepoPath', () => {
     expect(() => safeRepoPath(p, 'r')).toThrow(SourcePathError);
   });
 });
+
+describe('GitSource after a fetch killed half-way', () => {
+  it('drops a ref whose commit is missing and fetches it again', async () => {
+    const server = await startGitServer();
+    const cache = mkdtempSync(join(tmpdir(), 'flotilla-source-broken-'));
+    try {
+      await server.createRepo('r');
+      const c1 = await server.commitFiles('r', { 'a.yaml': 'kind: A\n' });
+      const src = new GitSource({ name: 'r', url: server.url('r'), cacheDir: cache });
+      await src.sync();
+      const c2 = await server.commitFiles('r', { 'a.yaml': 'kind: B\n' });
+      // What a kill -9 between isomorphic-git's ref update and its pack write leaves behind.
+      execFileSync('git', ['--git-dir', src.gitdir, 'update-ref', 'refs/remotes/origin/main', c1]);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(src.gitdir, 'refs/remotes/origin/main'), `${c2}\n`);
+      const r = await src.sync();
+      expect(r.heads.get('main')).toBe(c2);
+      const dest = join(cache, 'tree');
+      await src.exportTree(c2, '', dest);
+      expect(readFileSync(join(dest, 'a.yaml'), 'utf8')).toBe('kind: B\n');
+    } finally {
+      await server.stop();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});

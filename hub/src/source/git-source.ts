@@ -80,6 +80,13 @@ export class GitSource {
     return this.serial(async () => {
       await this.ensureMirror();
       const before = await this.heads();
+      // A fetch killed half-way (kill -9) can leave a ref pointing at objects it never wrote:
+      // isomorphic-git updates refs before it stores the pack. Such a ref is dropped and fetched again.
+      for (const [branch, oid] of before) {
+        if (await this.hasCommit(oid)) continue;
+        await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` }).catch(() => {});
+        before.delete(branch);
+      }
       const remote = await this.remoteHeads();
       const moved = [...remote].filter(([b, oid]) => before.get(b) !== oid).map(([b]) => b);
       const gone = [...before.keys()].filter((b) => !remote.has(b));
@@ -157,6 +164,15 @@ export class GitSource {
       );
     } catch (err) {
       throw classifyGitError(err, this.opts.name, this.opts.url);
+    }
+  }
+
+  private async hasCommit(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, gitdir: this.gitdir, oid });
+      return true;
+    } catch {
+      return false;
     }
   }
 
