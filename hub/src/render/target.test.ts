@@ -34,6 +34,12 @@ const FILES: Record<string, string> = {
   'apps/kust/kustomization.yaml': 'namePrefix: k-\nresources: [cm.yaml]\n',
   'apps/kust/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n',
   'apps/nochart/fleet.yaml': 'helm:\n  chart: ./missing\n',
+  'apps/vf/Chart.yaml': 'apiVersion: v2\nname: vf\nversion: 0.1.0\n',
+  'apps/vf/templates/cm.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: {{ .Values.a | quote }}\n  b: {{ .Values.b | quote }}\n',
+  'apps/vf/values.yaml': 'a: chart\nb: chart\n',
+  'apps/vf/values-prod.yaml': 'a: file\nb: file\n',
+  'apps/vf/fleet.yaml': 'helm:\n  releaseName: custom\n  valuesFiles: [values-prod.yaml]\n  values: {b: inline}\n',
   'apps/badfleet/fleet.yaml': 'helm:\n  valeus: {}\n',
 };
 
@@ -66,6 +72,11 @@ describe('planRender: a target for a cluster', () => {
     const h = await render('apps/chart', c);
     expect(h.plan.kind).toBe('helm');
     expect(h.bundle?.objects[0]).toMatchObject({ metadata: { name: 'web', namespace: 'shop' } });
+  });
+
+  it('layers chart values, values files, then inline values, under the release name given', async () => {
+    const r = await render('apps/vf', cluster('a', {}));
+    expect(r.bundle?.objects[0]).toMatchObject({ metadata: { name: 'custom' }, data: { a: 'file', b: 'inline' } });
   });
 
   it('gives three differently labelled clusters three outputs, and skips doNotDeploy', async () => {
