@@ -8,3 +8,4 @@ export * as tools from './tools/index.js';
 export { SecretBox, resolveRepoAuth } from './secrets.js';
 export { parseConfig, type HubConfig } from './config.js';
 export { Engine } from './reconcile/index.js';
+export * as status from './status/index.js';
