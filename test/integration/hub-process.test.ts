@@ -23,6 +23,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
   let git: GitServer;
   let dir: string;
   let port: number;
+  let grpcPort: number;
   let hub: Spawned | undefined;
   const bins = locateBinaries();
 
@@ -38,7 +39,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
           ...process.env,
           FLOTILLA_DATA_DIR: dir,
           FLOTILLA_HTTP_ADDR: `127.0.0.1:${port}`,
-          FLOTILLA_GRPC_ADDR: '127.0.0.1:0',
+          FLOTILLA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
           FLOTILLA_HELM: bins.helm,
           FLOTILLA_KUSTOMIZE: bins.kustomize,
         },
@@ -81,6 +82,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     await git.commitFiles('config', manyConfigMaps(3, 'v1'));
     dir = mkdtempSync(join(tmpdir(), 'flotilla-hub-proc-'));
     port = await freePort();
+    grpcPort = await freePort();
     const secrets = SecretBox.loadOrCreate(join(dir, 'hub.key'));
     withStore((s) => {
       // Polling an hour apart: only webhooks make this hub fetch during the test.
@@ -123,6 +125,49 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     await expect.poll(revisions, { timeout: 10_000, interval: 50 }).toEqual([commit, commit, commit]);
     // Recorded, not asserted as a target: the benchmark owns the figure.
     console.log(`webhook to desired state: ${Date.now() - t0} ms`);
+  });
+
+  it('registers an agent over gRPC with a token from `flotilla-hub tokens create` and announces its bundles', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const token = execFileSync(
+      process.execPath,
+      [
+        '--conditions=@flotilla/source',
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'hub/src/main.ts'),
+        'tokens',
+        'create',
+        '--cluster',
+        'c1',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FLOTILLA_DATA_DIR: dir },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
+    const grpc = await import('@grpc/grpc-js');
+    const { loadFlotillaProto } = await import('@flotilla/proto');
+    const v1 = loadFlotillaProto().flotilla.v1;
+    const addr = `127.0.0.1:${grpcPort}`;
+    const reg = await new Promise<{ credential: string }>((resolve, reject) =>
+      new v1.Registration(addr, grpc.credentials.createInsecure()).Register({ token, clusterName: 'c1' }, (e, r) =>
+        e ? reject(e) : resolve(r!),
+      ),
+    );
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${reg.credential}`);
+    const call = new v1.AgentService(addr, grpc.credentials.createInsecure()).Connect(md);
+    const digests: string[][] = [];
+    call.on('data', (m: { desired?: { bundles: { digest: string }[] } }) => {
+      if (m.desired) digests.push(m.desired.bundles.map((b) => b.digest));
+    });
+    call.write({ hello: { clusterId: 'c1' } });
+    const want = withStore((s) => s.deployments.list({ cluster: 'c1' }).map((d) => d.bundle));
+    await expect.poll(() => digests[0]).toEqual(want);
+    call.end();
   });
 
   it('survives kill -9 during a rollout: restarted, it completes with the store intact', async () => {
