@@ -1,2 +1,55 @@
-// The agent package. Its behaviour arrives with its own issue; this file anchors the workspace build.
-export const COMPONENT = 'agent';
+// The agent's public surface: the apply engine (plan, staged apply, inventory, prune, health, drift),
+// the thin Kubernetes client it runs on, and the enforcer that keeps bundles applied.
+export * from './objects.js';
+export * from './errors.js';
+export { loadKubeconfig, inClusterAccess, type ClusterAccess } from './kube/config.js';
+export { Transport, type CallStats, type TransportOptions, type Verb } from './kube/transport.js';
+export { DEFAULT_RETRY, type RetryPolicy } from './kube/retry.js';
+export { Discovery, resourcePath, type ResourceInfo } from './kube/discovery.js';
+export {
+  KubeClient,
+  FIELD_MANAGER,
+  type ApplyOptions,
+  type ApplyResult,
+  type ListResult,
+  type WatchEvent,
+} from './kube/client.js';
+export * from './deployer/bundle.js';
+export { prepare, stageOf, type DesiredObject, type InvalidObject, type ScopeOf } from './deployer/prepare.js';
+export {
+  plan,
+  planObject,
+  summarize,
+  ACTIONS,
+  type Action,
+  type PlannedChange,
+  type PlanInput,
+} from './deployer/plan.js';
+export { CHANGES, type Change, type ObjectResult } from './deployer/changes.js';
+export { applyStaged, applyPlanned, type ApplyDeps } from './deployer/apply.js';
+export {
+  InventoryStore,
+  inventoryName,
+  encodeEntries,
+  decodeEntries,
+  emptyInventory,
+  INVENTORY_LABEL,
+  DEFAULT_AGENT_NAMESPACE,
+  type Inventory,
+  type InventoryEntry,
+} from './deployer/inventory.js';
+export { prune } from './deployer/prune.js';
+export { healthOf, HEALTH, type Health, type HealthResult } from './deployer/health.js';
+export { driftOf, toWireDrift, type DriftRecord, type FieldDrift } from './deployer/drift.js';
+export { ownedFieldsDiff, ownedDigest, ownerOf, type FieldDiff } from './deployer/fields.js';
+export { semanticEqual, parseQuantity } from './deployer/semantic.js';
+export { isIgnored, selects } from './deployer/ignore.js';
+export { foldReport, toWireStatus, objectState, type BundleReport, type ObjectReport } from './deployer/report.js';
+export { reconcile, type ReconcileDeps, type ReconcileResult } from './deployer/reconcile.js';
+export { diffBundle, type ObjectDiff } from './deployer/diff.js';
+export { jsonDiff, type ValueChange } from './deployer/jsondiff.js';
+export { waitReady, type WaitOptions } from './deployer/wait.js';
+export { Enforcer, type EnforcerOptions } from './enforcer/enforcer.js';
+export { BundleCache } from './enforcer/cache.js';
+export { ObjectWatcher, type ObjectEvent, type WatcherHooks } from './enforcer/watcher.js';
+export { KeyedQueue } from './enforcer/queue.js';

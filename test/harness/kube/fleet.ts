@@ -13,6 +13,7 @@ import {
   writeKubeconfig,
 } from './components.js';
 import { httpCall } from './http.js';
+import { writeKwokStages } from './kwok-stages.js';
 import { ensurePki, writeServiceAccountKeys, type Pki } from './pki.js';
 
 /** What a test (or a person) needs to talk to one simulated cluster. */
@@ -157,7 +158,7 @@ async function startCluster(
     ...o,
     kubeconfig,
     serviceAccountKey: serviceAccount.privateKey,
-    kwokStages: bins['kwok-stages'],
+    kwokStages: writeKwokStages(bins['kwok-stages'], o.dir),
   });
   const commands = [bins['kube-controller-manager'], bins['kube-scheduler'], bins.kwok];
   ctl.forEach((p, i) => remember(p, commands[i] ?? ''));

@@ -1,0 +1,73 @@
+import type { BundleOptions__Output } from '@flotilla/proto';
+import type { KubeObject } from '../objects.js';
+
+/** Labels and annotations Flotilla puts on, or reads from, the objects it applies. */
+export const BUNDLE_LABEL = 'flotilla.dev/bundle';
+/** `flotilla.dev/prune: disabled` on a live object keeps it when it leaves the bundle. */
+export const PRUNE_ANNOTATION = 'flotilla.dev/prune';
+export const PRUNE_DISABLED = 'disabled';
+
+/** Silences known noise in drift detection for matching objects (see the proto's IgnoreRule). */
+export interface IgnoreRule {
+  /** Empty fields match anything; `name` may end in `*`. */
+  object: { apiVersion?: string; kind?: string; namespace?: string; name?: string };
+  jsonPointers: string[];
+  managers: string[];
+}
+
+export interface BundleOptions {
+  /** Namespace for namespaced objects that name none. */
+  defaultNamespace: string;
+  /** Correct drift (on by default); off: report it only. */
+  selfHeal: boolean;
+  /** Delete what left the bundle (only what the inventory holds). */
+  prune: boolean;
+  /** Take fields another declarative applier owns. */
+  forceConflicts: boolean;
+  ignore: IgnoreRule[];
+}
+
+/** A rendered bundle: its objects and how to apply them. */
+export interface Bundle {
+  /** Stable name of the deployment slot, `<environment>/<target>`. */
+  id: string;
+  /** sha256 of the canonical form, when the hub sent one. */
+  digest?: string;
+  revision?: string;
+  objects: KubeObject[];
+  options: BundleOptions;
+}
+
+export function defaultOptions(): BundleOptions {
+  return { defaultNamespace: 'default', selfHeal: true, prune: true, forceConflicts: false, ignore: [] };
+}
+
+/** Options as sent on the wire: proto3 booleans are explicit there, so they are taken as they come. */
+export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
+  return {
+    defaultNamespace: o.defaultNamespace || 'default',
+    selfHeal: o.selfHeal,
+    prune: o.prune,
+    forceConflicts: o.forceConflicts,
+    ignore: o.ignore.map((r) => ({
+      object: {
+        apiVersion: r.object?.apiVersion ?? '',
+        kind: r.object?.kind ?? '',
+        namespace: r.object?.namespace ?? '',
+        name: r.object?.name ?? '',
+      },
+      jsonPointers: r.jsonPointers,
+      managers: r.managers,
+    })),
+  };
+}
+
+/** A label value naming a bundle: `<environment>/<target>` made label-safe, at most 63 characters. */
+export function bundleLabelValue(bundleId: string): string {
+  const slug = bundleId
+    .replace(/[^A-Za-z0-9._-]+/g, '.')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+    .slice(0, 63)
+    .replace(/[^A-Za-z0-9]+$/, '');
+  return slug || 'bundle';
+}

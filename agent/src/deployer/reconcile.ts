@@ -1,0 +1,195 @@
+import { UnknownKindError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import type { ResourceInfo } from '../kube/discovery.js';
+import type { ObjectRef } from '../objects.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/time.js';
+import { applyStaged } from './apply.js';
+import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from './bundle.js';
+import type { ObjectResult } from './changes.js';
+import { driftOf, type DriftRecord } from './drift.js';
+import { ownedDigest } from './fields.js';
+import { healthOf, type HealthResult } from './health.js';
+import type { Inventory, InventoryEntry, InventoryStore } from './inventory.js';
+import { readLive } from './live.js';
+import { plan, type PlannedChange } from './plan.js';
+import { prepare, type DesiredObject, type InvalidObject, type ScopeOf } from './prepare.js';
+import { prune } from './prune.js';
+import { foldReport, type BundleReport } from './report.js';
+
+export interface ReconcileDeps {
+  client: KubeClient;
+  inventories: InventoryStore;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Requests in flight within a stage. */
+  concurrency?: number;
+  crdTimeoutMs?: number;
+}
+
+type Deps = Required<ReconcileDeps>;
+
+export interface ReconcileResult {
+  report: BundleReport;
+  plan: PlannedChange[];
+  results: ObjectResult[];
+  desired: DesiredObject[];
+  inventory: Inventory;
+  /** The resources the bundle's objects live in (to watch them). */
+  resources: ResourceInfo[];
+}
+
+export function withDefaults(d: ReconcileDeps): Deps {
+  return { clock: systemClock, sleep: realSleep, concurrency: 16, crdTimeoutMs: 30_000, ...d };
+}
+
+/**
+ * One reconcile of one bundle, as named steps: prepare → read live → plan → record intent → staged
+ * apply → prune → inventory → health. An unchanged bundle makes no write call.
+ */
+export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const d = withDefaults(deps);
+  const manager = d.client.fieldManager;
+  const { desired, invalid } = await prepareBundle(bundle, d.client);
+  const previous = await d.inventories.load(bundle.id);
+  const { live, resources } = await readBundleLive(bundle, desired, previous, d);
+  const planned = plan({
+    desired,
+    live,
+    options: bundle.options,
+    manager,
+    ...(previous ? { inventory: previous } : {}),
+  });
+  const intent = await recordIntent(bundle.id, planned, previous, d.inventories);
+  const applied = await applyStaged(planned, bundle.options, d);
+  const pruned = await prune(planned, d.client, d.concurrency);
+  const results = [...invalid.map(invalidResult), ...applied, ...pruned];
+  const inventory = nextInventory(bundle.id, results, planned, previous, manager);
+  await d.inventories.save(inventory, intent ?? previous);
+  const now = d.clock.now();
+  const drift = driftRecords(bundle.id, planned, results, now);
+  const report = foldReport(bundle.id, results, healthMap(results), drift, now, bundle.digest);
+  return { report, plan: planned, results, desired, inventory, resources };
+}
+
+/** The resources a bundle's objects live in, as far as the cluster serves their kinds already. */
+export async function resourcesOf(bundle: Bundle, client: KubeClient): Promise<ResourceInfo[]> {
+  const seen = new Map<string, ResourceInfo>();
+  for (const o of bundle.objects) {
+    if (typeof o?.apiVersion !== 'string' || typeof o.kind !== 'string') continue;
+    try {
+      const info = await client.resolve(o);
+      seen.set(`${info.group}/${info.version}/${info.resource}`, info);
+    } catch (err) {
+      if (!(err instanceof UnknownKindError)) throw err;
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Validates and normalizes the objects; discovery tells which kinds are namespaced. */
+export async function prepareBundle(bundle: Bundle, client: KubeClient) {
+  const scopes = new Map<string, boolean | undefined>();
+  for (const o of bundle.objects) {
+    if (typeof o?.apiVersion !== 'string' || typeof o.kind !== 'string') continue;
+    const k = `${o.apiVersion}/${o.kind}`;
+    if (scopes.has(k)) continue;
+    try {
+      scopes.set(k, (await client.resolve(o)).namespaced);
+    } catch (err) {
+      if (!(err instanceof UnknownKindError)) throw err;
+      scopes.set(k, undefined);
+    }
+  }
+  const scopeOf: ScopeOf = (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`);
+  return prepare(bundle, scopeOf);
+}
+
+export function readBundleLive(bundle: Bundle, desired: DesiredObject[], inv: Inventory | undefined, d: Deps) {
+  const refs: ObjectRef[] = desired.map((x) => x.ref);
+  const wanted = new Set(desired.map((x) => x.key));
+  for (const [key, e] of inv?.entries ?? []) if (!wanted.has(key)) refs.push(e.ref);
+  const held = new Set(inv?.entries.keys() ?? []);
+  return readLive(d.client, refs, `${BUNDLE_LABEL}=${bundleLabelValue(bundle.id)}`, held, d.concurrency);
+}
+
+/**
+ * Before creating anything new, the inventory records it (digest '' = in progress): an agent killed
+ * mid-apply then still knows every object it may have created, and leaves no orphan.
+ */
+async function recordIntent(
+  bundleId: string,
+  planned: readonly PlannedChange[],
+  previous: Inventory | undefined,
+  store: InventoryStore,
+): Promise<Inventory | undefined> {
+  const fresh = planned.filter((c) => c.desired && !previous?.entries.has(c.key) && c.action !== 'unchanged');
+  if (fresh.length === 0) return undefined;
+  const entries = new Map(previous?.entries ?? []);
+  for (const c of fresh) entries.set(c.key, { ref: c.ref, digest: '', owned: '' });
+  const intent = { bundleId, entries };
+  await store.save(intent, previous);
+  return intent;
+}
+
+/** What the inventory holds after a reconcile: applied objects, and every survivor of a failure. */
+export function nextInventory(
+  bundleId: string,
+  results: readonly ObjectResult[],
+  planned: readonly PlannedChange[],
+  previous: Inventory | undefined,
+  manager: string,
+): Inventory {
+  const byKey = new Map(planned.map((c) => [c.key, c]));
+  const entries = new Map<string, InventoryEntry>();
+  for (const r of results) {
+    const before = previous?.entries.get(r.key);
+    const c = byKey.get(r.key);
+    const applied = r.change === 'created' || r.change === 'configured' || r.change === 'unchanged';
+    if (c?.desired && applied && r.object) {
+      const settled = r.action !== 'unchanged' || c.settled === true;
+      const owned = settled ? ownedDigest(r.object, manager) : (before?.owned ?? '');
+      entries.set(r.key, { ref: r.ref, digest: c.desired.digest, owned });
+    } else if (c?.desired && r.change === 'failed') {
+      // Kept (or kept pending): a failed create may still have reached etcd, and must stay prunable.
+      entries.set(r.key, before ?? { ref: r.ref, digest: '', owned: '' });
+    } else if (before && r.change !== 'deleted' && !(r.change === 'skipped' && !c?.desired)) {
+      entries.set(r.key, before);
+    }
+  }
+  return { bundleId, entries };
+}
+
+function driftRecords(
+  bundleId: string,
+  planned: readonly PlannedChange[],
+  results: readonly ObjectResult[],
+  now: number,
+): DriftRecord[] {
+  const outcome = new Map(results.map((r) => [r.key, r.change]));
+  const out: DriftRecord[] = [];
+  for (const c of planned) {
+    const d = driftOf(c, bundleId, now);
+    if (!d) continue;
+    const change = outcome.get(c.key);
+    out.push({ ...d, corrected: change === 'configured' || change === 'created' || change === 'unchanged' });
+  }
+  return out;
+}
+
+function healthMap(results: readonly ObjectResult[]): Map<string, HealthResult> {
+  const m = new Map<string, HealthResult>();
+  for (const r of results) if (r.action !== 'delete') m.set(r.key, healthOf(r.object));
+  return m;
+}
+
+function invalidResult(x: InvalidObject, i: number): ObjectResult {
+  return {
+    ref: x.ref,
+    key: `invalid#${i}`,
+    change: 'failed',
+    reason: x.error.message,
+    action: 'skip',
+    stage: 1,
+    error: x.error,
+  };
+}

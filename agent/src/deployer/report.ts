@@ -1,0 +1,110 @@
+import { toWireState, worstState, type BundleStateName, type BundleStatus, type ObjectStatus } from '@flotilla/proto';
+import { messageOf } from '../errors.js';
+import { formatRef, type ObjectRef } from '../objects.js';
+import type { Change, ObjectResult } from './changes.js';
+import { describeDrift, type DriftRecord } from './drift.js';
+import type { Health, HealthResult } from './health.js';
+
+export interface ObjectReport {
+  ref: ObjectRef;
+  change: Change;
+  reason: string;
+  health: Health;
+  /** The apiserver's message for a failure, or why the object is not ready. */
+  message: string;
+  state: BundleStateName;
+}
+
+export interface BundleReport {
+  bundleId: string;
+  digest?: string;
+  state: BundleStateName;
+  message: string;
+  objects: ObjectReport[];
+  drift: DriftRecord[];
+  observedAt: number;
+}
+
+/** The state one object pulls its bundle towards. */
+export function objectState(change: Change, health: Health, drifted: boolean): BundleStateName {
+  if (change === 'failed') return 'ErrApplied';
+  if (change === 'deleted') return 'Ready';
+  if (drifted) return 'Modified';
+  if (health === 'Unknown') return 'Pending';
+  return health === 'Ready' ? 'Ready' : 'NotReady';
+}
+
+/** Folds results, health and drift into the bundle's state, naming the objects that hold it back. */
+export function foldReport(
+  bundleId: string,
+  results: readonly ObjectResult[],
+  health: ReadonlyMap<string, HealthResult>,
+  drift: readonly DriftRecord[],
+  now: number,
+  digest?: string,
+): BundleReport {
+  const uncorrected = new Map(drift.filter((d) => !d.corrected).map((d) => [formatRef(d.ref), d]));
+  // Removals and skipped removals say nothing about the bundle's state, unless they failed.
+  const relevant = (r: ObjectResult) =>
+    r.change === 'failed' || uncorrected.has(formatRef(r.ref)) || (r.action !== 'delete' && r.action !== 'skip');
+  const objects = results.filter(relevant).map((r): ObjectReport => {
+    const h = health.get(r.key) ?? { health: 'Unknown' as const, message: '' };
+    const drifted = uncorrected.has(formatRef(r.ref));
+    const state = objectState(r.change, h.health, drifted);
+    const d = uncorrected.get(formatRef(r.ref));
+    const message = r.error ? messageOf(r.error) : d ? describeDrift(d) : h.message;
+    return { ref: r.ref, change: r.change, reason: r.reason, health: h.health, message, state };
+  });
+  const state = worstState(objects.map((o) => o.state));
+  return {
+    bundleId,
+    ...(digest ? { digest } : {}),
+    state,
+    message: explain(state, objects),
+    objects,
+    drift: [...drift],
+    observedAt: now,
+  };
+}
+
+function explain(state: BundleStateName, objects: readonly ObjectReport[]): string {
+  if (state === 'Ready') return `${objects.length} objects ready`;
+  const culprits = objects.filter((o) => o.state === state);
+  const shown = culprits.slice(0, 3).map((o) => `${formatRef(o.ref)}: ${o.message || o.reason}`);
+  const more = culprits.length > shown.length ? `; and ${culprits.length - shown.length} more` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+const CHANGE_WIRE: Record<Change, ObjectStatus['change']> = {
+  created: 'OBJECT_CHANGE_CREATED',
+  configured: 'OBJECT_CHANGE_CONFIGURED',
+  unchanged: 'OBJECT_CHANGE_UNCHANGED',
+  deleted: 'OBJECT_CHANGE_DELETED',
+  skipped: 'OBJECT_CHANGE_SKIPPED',
+  failed: 'OBJECT_CHANGE_FAILED',
+};
+
+const HEALTH_WIRE: Record<Health, ObjectStatus['health']> = {
+  Ready: 'OBJECT_HEALTH_READY',
+  InProgress: 'OBJECT_HEALTH_IN_PROGRESS',
+  Failed: 'OBJECT_HEALTH_FAILED',
+  Unknown: 'OBJECT_HEALTH_UNKNOWN',
+};
+
+/** The proto's BundleStatus. */
+export function toWireStatus(r: BundleReport, generation = 0): BundleStatus {
+  return {
+    bundleId: r.bundleId,
+    digest: r.digest ?? '',
+    generation,
+    state: toWireState(r.state),
+    message: r.message,
+    objects: r.objects.map((o) => ({
+      object: { ...o.ref },
+      change: CHANGE_WIRE[o.change],
+      health: HEALTH_WIRE[o.health],
+      message: o.message,
+    })),
+    observedAtUnixMs: r.observedAt,
+  };
+}

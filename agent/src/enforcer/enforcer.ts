@@ -1,0 +1,269 @@
+import type { KubeClient } from '../kube/client.js';
+import { refKey, refOf, type KubeObject } from '../objects.js';
+import { realSleep, systemClock, type Clock, type Sleep } from '../util/time.js';
+import { applyPlanned } from '../deployer/apply.js';
+import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from '../deployer/bundle.js';
+import type { ObjectResult } from '../deployer/changes.js';
+import { driftOf, type DriftRecord } from '../deployer/drift.js';
+import { ownedDigest } from '../deployer/fields.js';
+import { healthOf, type HealthResult } from '../deployer/health.js';
+import type { Inventory, InventoryStore } from '../deployer/inventory.js';
+import { planObject } from '../deployer/plan.js';
+import type { DesiredObject } from '../deployer/prepare.js';
+import { reconcile, resourcesOf } from '../deployer/reconcile.js';
+import { foldReport, type BundleReport } from '../deployer/report.js';
+import type { BundleCache } from './cache.js';
+import { KeyedQueue } from './queue.js';
+import { ObjectWatcher, type ObjectEvent } from './watcher.js';
+
+export interface EnforcerOptions {
+  client: KubeClient;
+  inventories: InventoryStore;
+  /** Where the last applied bundles are kept, to go on enforcing them without the hub. */
+  cache?: BundleCache;
+  clock?: Clock;
+  sleep?: Sleep;
+  concurrency?: number;
+  /** A full reconcile of every bundle this often (it writes nothing when nothing changed). */
+  resyncMs?: number;
+  /** Events for one object within this window collapse into one check. */
+  debounceMs?: number;
+  onReport?(report: BundleReport): void;
+  onDrift?(drift: DriftRecord): void;
+  onError?(err: unknown, bundleId?: string): void;
+}
+
+interface Held {
+  bundle: Bundle;
+  desired: Map<string, DesiredObject>;
+  inventory: Inventory;
+  results: ObjectResult[];
+  health: Map<string, HealthResult>;
+  /** Drift reported and not corrected (self-heal off). */
+  drift: Map<string, DriftRecord>;
+  report?: BundleReport;
+  running?: Promise<void>;
+  again: boolean;
+}
+
+/**
+ * Keeps bundles applied: reconciles them, watches what they applied, reports drift and corrects it
+ * (self-heal), resyncs periodically, and works from its local cache when the hub is away.
+ */
+export class Enforcer {
+  private readonly held = new Map<string, Held>();
+  private readonly watcher: ObjectWatcher;
+  private readonly queue: KeyedQueue<ObjectEvent>;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly stopping = new AbortController();
+  private resyncLoop?: Promise<void>;
+
+  constructor(private readonly o: EnforcerOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.sleep = o.sleep ?? realSleep;
+    this.queue = new KeyedQueue((key, e) => this.check(key, e), o.debounceMs ?? 200, this.sleep);
+    this.watcher = new ObjectWatcher(
+      o.client,
+      BUNDLE_LABEL,
+      {
+        onEvent: (e) => this.route(e),
+        onResync: () => this.resyncAll(),
+        onError: (err) => o.onError?.(err),
+      },
+      this.sleep,
+    );
+  }
+
+  /** Starts from the cached bundles (the hub may be unreachable) and the periodic resync. */
+  async start(): Promise<void> {
+    for (const bundle of (await this.o.cache?.load()) ?? []) await this.set(bundle, false);
+    this.resyncLoop = this.resyncEvery(this.o.resyncMs ?? 300_000);
+  }
+
+  /** Takes a bundle (new or changed) and applies it; resolves with its report. */
+  async set(bundle: Bundle, cache = true): Promise<BundleReport | undefined> {
+    if (cache) await this.o.cache?.save(bundle);
+    const current = this.held.get(bundle.id);
+    if (current) current.bundle = bundle;
+    else this.held.set(bundle.id, emptyHeld(bundle));
+    await this.reconcileNow(bundle.id);
+    return this.held.get(bundle.id)?.report;
+  }
+
+  /**
+   * Stops managing a bundle: prunes what it applied (per its prune option), then forgets it. While
+   * some prune fails, the bundle stays held, empty, and later resyncs retry; resolves false then.
+   */
+  async remove(bundleId: string): Promise<boolean> {
+    const h = this.held.get(bundleId);
+    if (!h) return true;
+    h.bundle = { ...h.bundle, objects: [] };
+    await this.o.cache?.save(h.bundle);
+    await this.reconcileNow(bundleId);
+    if (h.inventory.entries.size > 0) return false;
+    this.held.delete(bundleId);
+    await this.o.inventories.remove(bundleId);
+    await this.o.cache?.remove(bundleId);
+    return true;
+  }
+
+  report(bundleId: string): BundleReport | undefined {
+    return this.held.get(bundleId)?.report;
+  }
+
+  bundles(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Waits for queued object checks (tests, shutdown). */
+  async settle(): Promise<void> {
+    await this.queue.drain();
+    await Promise.all([...this.held.values()].map((h) => h.running));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.watcher.stop();
+    this.queue.stop();
+    await Promise.all([...this.held.values()].map((h) => h.running));
+    await this.resyncLoop;
+  }
+
+  /** Full reconcile; a call while one runs makes it run once more afterwards. */
+  private reconcileNow(bundleId: string): Promise<void> {
+    const h = this.held.get(bundleId);
+    if (!h) return Promise.resolve();
+    if (h.running) {
+      h.again = true;
+      return h.running;
+    }
+    h.running = (async () => {
+      do {
+        h.again = false;
+        await this.reconcileOnce(h);
+      } while (h.again && !this.stopping.signal.aborted);
+    })().finally(() => (h.running = undefined));
+    return h.running;
+  }
+
+  private async reconcileOnce(h: Held): Promise<void> {
+    try {
+      // Watch first: a change made while the reconcile runs is then seen, and checked after it.
+      await this.watcher.ensure(await resourcesOf(h.bundle, this.o.client));
+      const r = await reconcile(h.bundle, {
+        client: this.o.client,
+        inventories: this.o.inventories,
+        clock: this.clock,
+        sleep: this.sleep,
+        ...(this.o.concurrency ? { concurrency: this.o.concurrency } : {}),
+      });
+      h.desired = new Map(r.desired.map((d) => [d.key, d]));
+      h.inventory = r.inventory;
+      h.health = new Map(r.results.map((x) => [x.key, healthOf(x.object)]));
+      // Live objects are not kept: health and the inventory say all the enforcer needs.
+      h.results = r.results.map(({ object: _object, ...rest }) => rest);
+      h.drift = new Map(r.report.drift.filter((d) => !d.corrected).map((d) => [refKey(d.ref), d]));
+      for (const d of r.report.drift) this.o.onDrift?.(d);
+      this.publish(h, r.report);
+      // Kinds whose CRDs this reconcile installed: their changes since its reads would go unseen.
+      if ((await this.watcher.ensure(r.resources)) > 0) h.again = true;
+    } catch (err) {
+      this.o.onError?.(err, h.bundle.id);
+    }
+  }
+
+  private route(e: ObjectEvent): void {
+    const label = e.object.metadata.labels?.[BUNDLE_LABEL];
+    const key = refKey(refOf(e.object));
+    for (const h of this.held.values()) {
+      if (bundleLabelValue(h.bundle.id) === label && h.desired.has(key)) this.queue.push(`${h.bundle.id}|${key}`, e);
+    }
+  }
+
+  /** One object changed: update its health; drift is reported, and corrected when self-heal is on. */
+  private async check(queueKey: string, e: ObjectEvent): Promise<void> {
+    const sep = queueKey.indexOf('|');
+    const h = this.held.get(queueKey.slice(0, sep));
+    const key = queueKey.slice(sep + 1);
+    const d = h?.desired.get(key);
+    if (!h || !d) return;
+    try {
+      if (h.running) {
+        // Events during a reconcile are mostly its own writes; only the newest per object matters.
+        await h.running;
+        if (this.queue.hasPending(queueKey)) return;
+      }
+      // DELETED also means "no longer matches the label": look before recreating.
+      const live: KubeObject | null = e.type === 'DELETED' ? ((await this.o.client.get(d.ref)) ?? null) : e.object;
+      const c = planObject(d, live, h.inventory.entries.get(key), h.bundle.options, this.o.client.fieldManager);
+      const before = h.health.get(key);
+      const health = healthOf(live);
+      h.health.set(key, health);
+      const drifted = h.drift.has(key);
+      if (c.drift) await this.onDrift(h, c, key);
+      else if (c.action === 'unchanged') h.drift.delete(key);
+      // Most events are status churn that changes nothing reported: fold the report only when it can change.
+      const same = before?.health === health.health && before.message === health.message;
+      if (!same || c.drift || drifted !== h.drift.has(key)) this.publish(h);
+    } catch (err) {
+      this.o.onError?.(err, h.bundle.id);
+    }
+  }
+
+  private async onDrift(h: Held, c: ReturnType<typeof planObject>, key: string): Promise<void> {
+    const drift = driftOf(c, h.bundle.id, this.clock.now());
+    if (!drift) return;
+    if (c.action !== 'create' && c.action !== 'update') {
+      h.drift.set(key, drift);
+      this.o.onDrift?.(drift);
+      return;
+    }
+    const r = await applyPlanned(c, h.bundle.options, this.o.client);
+    const corrected = r.change !== 'failed' && r.object != null;
+    if (corrected && c.desired && r.object) {
+      h.inventory.entries.set(key, {
+        ref: c.ref,
+        digest: c.desired.digest,
+        owned: ownedDigest(r.object, this.o.client.fieldManager),
+      });
+      h.health.set(key, healthOf(r.object));
+      h.drift.delete(key);
+      await this.o.inventories.save(h.inventory);
+    } else {
+      h.drift.set(key, drift);
+    }
+    this.o.onDrift?.({ ...drift, corrected });
+  }
+
+  private publish(h: Held, fresh?: BundleReport): void {
+    const report =
+      fresh ?? foldReport(h.bundle.id, h.results, h.health, [...h.drift.values()], this.clock.now(), h.bundle.digest);
+    const changed = !h.report || h.report.state !== report.state || h.report.message !== report.message;
+    h.report = report;
+    if (changed || fresh) this.o.onReport?.(report);
+  }
+
+  private resyncAll(): void {
+    for (const id of this.held.keys()) void this.reconcileNow(id);
+  }
+
+  private async resyncEvery(ms: number): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      await this.sleep(ms, this.stopping.signal);
+      if (!this.stopping.signal.aborted) this.resyncAll();
+    }
+  }
+}
+
+function emptyHeld(bundle: Bundle): Held {
+  return {
+    bundle,
+    desired: new Map(),
+    inventory: { bundleId: bundle.id, entries: new Map() },
+    results: [],
+    health: new Map(),
+    drift: new Map(),
+    again: false,
+  };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import {
+  defaultOptions,
+  InventoryStore,
+  KubeClient,
+  type Bundle,
+  type BundleOptions,
+  type KubeObject,
+} from '@flotilla/agent';
+import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
+
+/** Shared by the agent's kube suites: fresh names, object builders, and a "kubectl" for imperative edits. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export function agentClient(cluster: KubeClusterInfo): KubeClient {
+  return KubeClient.fromKubeconfig(cluster.kubeconfig, undefined, {
+    retry: { retryForMs: 20_000, baseDelayMs: 100, maxDelayMs: 1000 },
+  });
+}
+
+/** A separate client playing a person or controller: its writes never count against the agent's. */
+export class Kubectl {
+  readonly client: KubeClient;
+  constructor(cluster: KubeClusterInfo) {
+    this.client = KubeClient.fromKubeconfig(cluster.kubeconfig);
+  }
+
+  patch(
+    path: string,
+    manager: string,
+    body: unknown,
+    contentType = 'application/merge-patch+json',
+  ): Promise<KubeObject> {
+    const sep = path.includes('?') ? '&' : '?';
+    return this.client.transport.request<KubeObject>({
+      method: 'PATCH',
+      path: `${path}${sep}fieldManager=${manager}`,
+      body: JSON.stringify(body),
+      contentType,
+      what: `patch ${path}`,
+    });
+  }
+
+  scale(ns: string, name: string, replicas: number, manager = 'kubectl-scale'): Promise<KubeObject> {
+    return this.patch(`/apis/apps/v1/namespaces/${ns}/deployments/${name}/scale`, manager, { spec: { replicas } });
+  }
+
+  get(apiVersion: string, kind: string, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.client.get({ apiVersion, kind, namespace, name });
+  }
+
+  async deleteNamespaces(...names: string[]): Promise<void> {
+    for (const name of names)
+      await this.client.delete({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name }).catch(() => undefined);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export function namespace(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+}
+
+export function configMap(
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  annotations?: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
+    data,
+  };
+}
+
+export function deployment(
+  ns: string,
+  name: string,
+  o: { replicas?: number; image?: string; podLabels?: Record<string, string> } = {},
+): KubeObject {
+  const labels = { app: name, ...o.podLabels };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas: o.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'app', image: o.image ?? 'nginx:1.27', ports: [{ containerPort: 80 }] }] },
+      },
+    },
+  };
+}
+
+export function bundle(id: string, objects: KubeObject[], options: Partial<BundleOptions> = {}): Bundle {
+  return { id, objects, options: { ...defaultOptions(), ...options } };
+}
+
+export function inventories(client: KubeClient): InventoryStore {
+  return new InventoryStore(client);
+}
