@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PRUNE_ANNOTATION, inventoryName, reconcile, type KubeObject } from '@flotilla/agent';
-import { clusterByName } from '../../harness/kube/client.js';
+
 import {
-  Kubectl,
   agentClient,
   bundle,
   configMap,
@@ -10,30 +9,10 @@ import {
   inventories,
   namespace,
   unique,
+  useClusterAlpha,
 } from './agent-support.js';
 
-const alpha = clusterByName(inject('kubeClusters'), 'alpha');
-const client = agentClient(alpha);
-const store = inventories(client);
-const kubectl = new Kubectl(alpha);
-const namespaces: string[] = [];
-const clusterScoped: { apiVersion: string; kind: string; name: string }[] = [];
-
-afterAll(async () => {
-  await kubectl.deleteNamespaces(...namespaces);
-  for (const o of clusterScoped) await kubectl.client.delete({ ...o, namespace: '' }).catch(() => undefined);
-  client.close();
-  kubectl.close();
-});
-
-function fresh(prefix: string): string {
-  const ns = unique(prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
-const changes = (r: Awaited<ReturnType<typeof reconcile>>) =>
-  Object.fromEntries(r.results.map((x) => [`${x.ref.kind}/${x.ref.name}`, x.change]));
+const { alpha, client, store, kubectl, fresh, clusterScoped, changes } = useClusterAlpha();
 
 describe('apply engine on a real apiserver', () => {
   it('creates, leaves unchanged without a single write, updates and prunes', async () => {

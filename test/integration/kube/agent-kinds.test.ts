@@ -1,30 +1,9 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile, type KubeObject } from '@flotilla/agent';
-import { clusterByName } from '../../harness/kube/client.js';
-import { Kubectl, agentClient, bundle, configMap, inventories, namespace, unique } from './agent-support.js';
 
-const alpha = clusterByName(inject('kubeClusters'), 'alpha');
-const client = agentClient(alpha);
-const store = inventories(client);
-const kubectl = new Kubectl(alpha);
-const namespaces: string[] = [];
-const clusterScoped: { apiVersion: string; kind: string; name: string }[] = [];
+import { bundle, configMap, namespace, unique, useClusterAlpha } from './agent-support.js';
 
-afterAll(async () => {
-  await kubectl.deleteNamespaces(...namespaces);
-  for (const o of clusterScoped) await kubectl.client.delete({ ...o, namespace: '' }).catch(() => undefined);
-  client.close();
-  kubectl.close();
-});
-
-function fresh(prefix: string): string {
-  const ns = unique(prefix);
-  namespaces.push(ns);
-  return ns;
-}
-
-const changes = (r: Awaited<ReturnType<typeof reconcile>>) =>
-  Object.fromEntries(r.results.map((x) => [`${x.ref.kind}/${x.ref.name}`, x.change]));
+const { client, store, kubectl, fresh, clusterScoped, changes } = useClusterAlpha();
 
 describe('apply engine: CRDs, namespaces, cluster-scoped objects', () => {
   it('applies a CRD and its custom resources in one bundle', async () => {

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, inject } from 'vitest';
 import {
   defaultOptions,
   InventoryStore,
   KubeClient,
+  type reconcile,
   type Bundle,
   type BundleOptions,
   type KubeObject,
 } from '@flotilla/agent';
+import { clusterByName } from '../../harness/kube/client.js';
 import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
 
 /** Shared by the agent's kube suites: fresh names, object builders, and a "kubectl" for imperative edits. */
@@ -106,4 +109,31 @@ export function bundle(id: string, objects: KubeObject[], options: Partial<Bundl
 
 export function inventories(client: KubeClient): InventoryStore {
   return new InventoryStore(client);
+}
+
+/**
+ * The shared set-up of the agent suites on cluster alpha: a client, its inventories, a kubectl-like
+ * helper, fresh namespaces (and cluster-scoped objects) removed after the file's tests.
+ */
+export function useClusterAlpha() {
+  const alpha = clusterByName(inject('kubeClusters'), 'alpha');
+  const client = agentClient(alpha);
+  const store = inventories(client);
+  const kubectl = new Kubectl(alpha);
+  const namespaces: string[] = [];
+  const clusterScoped: { apiVersion: string; kind: string; name: string }[] = [];
+  afterAll(async () => {
+    await kubectl.deleteNamespaces(...namespaces);
+    for (const o of clusterScoped) await kubectl.client.delete({ ...o, namespace: '' }).catch(() => undefined);
+    client.close();
+    kubectl.close();
+  });
+  const fresh = (prefix: string): string => {
+    const ns = unique(prefix);
+    namespaces.push(ns);
+    return ns;
+  };
+  const changes = (r: Awaited<ReturnType<typeof reconcile>>) =>
+    Object.fromEntries(r.results.map((x) => [`${x.ref.kind}/${x.ref.name}`, x.change]));
+  return { alpha, client, store, kubectl, fresh, clusterScoped, changes };
 }
