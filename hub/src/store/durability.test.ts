@@ -1,27 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from './index.js';
+import { useTempDir } from './testing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./durability.child.mjs', import.meta.url));
 const ROUNDS = 3;
 
-let dir: string;
+const tmp = useTempDir('flotilla-store-kill-');
 const children = new Set<ChildProcess>();
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-store-kill-'));
-});
+// Registered after useTempDir, so it runs before the directory goes (vitest runs after-hooks in reverse).
 afterEach(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children.clear();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function randomInt(min: number, max: number): number {
@@ -103,7 +100,7 @@ function verify(dbPath: string, reported: readonly number[]): void {
 
 describe('durability under kill -9', () => {
   it(`keeps every reported commit and an intact file across ${ROUNDS} SIGKILLs`, async () => {
-    const dbPath = join(dir, 'hub.db');
+    const dbPath = join(tmp.dir, 'hub.db');
     const reported: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const run = await runAndKill(dbPath, randomInt(150, 400), randomInt(0, 25));

@@ -1,23 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventFromRow, eventToRow } from './events.js';
 import { openStore, StoreInvalidError, type EventKind, type Store } from './index.js';
+import { useTempStore } from './testing.js';
 
-let dir: string;
-let store: Store;
-let clock: number;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-store-'));
-  clock = Date.parse('2025-01-01T00:00:00Z');
-  store = openStore(join(dir, 'hub.db'), { now: () => new Date(clock) });
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const t = useTempStore();
 
 describe('events', () => {
   it('maps rows both ways', () => {
@@ -30,11 +17,11 @@ describe('events', () => {
   });
 
   it('appends with increasing ids and timestamps from the clock, and lists oldest first', () => {
-    const a = store.events.append({ kind: 'CommitSeen', repo: 'apps', payload: { branch: 'dev', commit: 'c1' } });
-    clock += 1000;
-    const b = store.events.append({ kind: 'BundleRendered', target: 'web', bundle: 'd1' });
-    clock += 1000;
-    const c = store.events.append({ kind: 'Applied', cluster: 'c1', target: 'web' });
+    const a = t.store.events.append({ kind: 'CommitSeen', repo: 'apps', payload: { branch: 'dev', commit: 'c1' } });
+    t.clock += 1000;
+    const b = t.store.events.append({ kind: 'BundleRendered', target: 'web', bundle: 'd1' });
+    t.clock += 1000;
+    const c = t.store.events.append({ kind: 'Applied', cluster: 'c1', target: 'web' });
     expect([a.id, b.id, c.id]).toEqual([1, 2, 3]);
     expect(a).toStrictEqual({
       id: 1,
@@ -44,14 +31,14 @@ describe('events', () => {
       payload: { branch: 'dev', commit: 'c1' },
     });
     expect(b.payload).toEqual({});
-    expect(store.events.list()).toStrictEqual([a, b, c]);
-    expect(store.events.lastId()).toBe(3);
+    expect(t.store.events.list()).toStrictEqual([a, b, c]);
+    expect(t.store.events.lastId()).toBe(3);
   });
 
   it('resumes after an id, filters by subject and kind, and takes the newest', () => {
     const kinds: EventKind[] = ['CommitSeen', 'Applied', 'DriftDetected', 'Applied', 'DriftCorrected', 'Applied'];
-    kinds.forEach((kind, i) => store.events.append({ kind, cluster: i % 2 === 0 ? 'c1' : 'c2' }));
-    const ids = (filter: Parameters<Store['events']['list']>[0]) => store.events.list(filter).map((e) => e.id);
+    kinds.forEach((kind, i) => t.store.events.append({ kind, cluster: i % 2 === 0 ? 'c1' : 'c2' }));
+    const ids = (filter: Parameters<Store['events']['list']>[0]) => t.store.events.list(filter).map((e) => e.id);
     expect(ids({ afterId: 4 })).toEqual([5, 6]);
     expect(ids({ kind: 'Applied' })).toEqual([2, 4, 6]);
     expect(ids({ cluster: 'c1' })).toEqual([1, 3, 5]);
@@ -59,37 +46,37 @@ describe('events', () => {
     expect(ids({ limit: 2 })).toEqual([1, 2]);
     expect(ids({ limit: 2, newest: true })).toEqual([5, 6]);
     expect(ids({ cluster: 'c1', newest: true, limit: 2 })).toEqual([3, 5]);
-    expect(() => store.events.list({ limit: 0 })).toThrow(StoreInvalidError);
+    expect(() => t.store.events.list({ limit: 0 })).toThrow(StoreInvalidError);
   });
 
   it('refuses an unknown kind', () => {
-    expect(() => store.events.append({ kind: 'Nope' as EventKind })).toThrow(
+    expect(() => t.store.events.append({ kind: 'Nope' as EventKind })).toThrow(
       new StoreInvalidError('"Nope" is not an event kind'),
     );
   });
 
   it('is append-only down to the schema: UPDATE and DELETE are refused', () => {
-    store.events.append({ kind: 'Rollback', environment: 'prod' });
-    expect(Object.keys(store.events)).toEqual(['append', 'list', 'lastId']);
-    store.close();
-    const db = new Database(join(dir, 'hub.db'));
+    t.store.events.append({ kind: 'Rollback', environment: 'prod' });
+    expect(Object.keys(t.store.events)).toEqual(['append', 'list', 'lastId']);
+    t.store.close();
+    const db = new Database(t.path);
     expect(() => db.prepare("UPDATE events SET kind = 'Promotion'").run()).toThrow('events are append-only');
     expect(() => db.prepare('DELETE FROM events').run()).toThrow('events are append-only');
     db.close();
-    store = openStore(join(dir, 'hub.db'));
-    expect(store.events.list().map((e) => e.kind)).toEqual(['Rollback']);
+    t.store = openStore(t.path);
+    expect(t.store.events.list().map((e) => e.kind)).toEqual(['Rollback']);
   });
 
   it('leaves no trace of an append rolled back with its transaction', () => {
-    store.events.append({ kind: 'CommitSeen' });
+    t.store.events.append({ kind: 'CommitSeen' });
     expect(() =>
-      store.transaction(() => {
-        store.events.append({ kind: 'CommitSeen', repo: 'rolled-back' });
+      t.store.transaction(() => {
+        t.store.events.append({ kind: 'CommitSeen', repo: 'rolled-back' });
         throw new Error('abort');
       }),
     ).toThrow('abort');
-    const next = store.events.append({ kind: 'CommitSeen' });
-    expect(store.events.list().map((e) => [e.id, e.repo])).toEqual([
+    const next = t.store.events.append({ kind: 'CommitSeen' });
+    expect(t.store.events.list().map((e) => [e.id, e.repo])).toEqual([
       [1, undefined],
       [next.id, undefined],
     ]);

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BUNDLE_STATES } from '@flotilla/proto';
@@ -14,24 +13,23 @@ import {
   type Store,
 } from './index.js';
 import { openDatabase, parseOptions } from './db.js';
+import { thrown, useTempDir } from './testing.js';
 
-let dir: string;
+const tmp = useTempDir();
 let stores: Store[];
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'flotilla-store-'));
   stores = [];
 });
 afterEach(() => {
   for (const s of stores) s.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 function open(file = 'hub.db', opts?: Parameters<typeof openStore>[1]): Store {
-  const s = openStore(join(dir, file), opts);
+  const s = openStore(join(tmp.dir, file), opts);
   stores.push(s);
   return s;
 }
 function raw(file = 'hub.db'): Database.Database {
-  return new Database(join(dir, file));
+  return new Database(join(tmp.dir, file));
 }
 
 describe('migrations', () => {
@@ -90,18 +88,12 @@ describe('migrations', () => {
       latestVersion() + 1,
     );
     db.close();
-    const path = join(dir, 'hub.db');
+    const path = join(tmp.dir, 'hub.db');
     expect(() => openStore(path)).toThrow(StoreSchemaTooNewError);
     expect(() => openStore(path)).toThrow(
       `store ${path} is at schema version ${latestVersion() + 1}, newer than this Flotilla knows (up to ${latestVersion()})`,
     );
-    let err: unknown;
-    try {
-      openStore(path);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toMatchObject({ code: 'STORE_SCHEMA_TOO_NEW' });
+    expect(thrown(() => openStore(path))).toMatchObject({ code: 'STORE_SCHEMA_TOO_NEW' });
   });
 
   it('refuses a store whose applied migration differs from ours under the same version', () => {
@@ -109,17 +101,17 @@ describe('migrations', () => {
     const db = raw();
     db.prepare("UPDATE schema_migrations SET name = 'someone-elses' WHERE version = 1").run();
     db.close();
-    expect(() => openStore(join(dir, 'hub.db'))).toThrow(StoreSchemaMismatchError);
+    expect(() => openStore(join(tmp.dir, 'hub.db'))).toThrow(StoreSchemaMismatchError);
   });
 
   it('sets WAL, foreign keys, busy timeout and the synchronous level on the connection', () => {
-    const normal = openDatabase(join(dir, 'normal.db'), parseOptions({ busyTimeoutMs: 1234 }));
+    const normal = openDatabase(join(tmp.dir, 'normal.db'), parseOptions({ busyTimeoutMs: 1234 }));
     expect(normal.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(normal.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(normal.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(normal.pragma('busy_timeout', { simple: true })).toBe(1234);
     normal.close();
-    const full = openDatabase(join(dir, 'full.db'), parseOptions({ synchronous: 'FULL' }));
+    const full = openDatabase(join(tmp.dir, 'full.db'), parseOptions({ synchronous: 'FULL' }));
     expect(full.pragma('synchronous', { simple: true })).toBe(2);
     full.close();
     expect(() => parseOptions({ busyTimeoutMs: -1 })).toThrow(StoreOpenError);
@@ -140,8 +132,8 @@ describe('migrations', () => {
   });
 
   it('names the path when the file cannot be used', () => {
-    expect(() => openStore(join(dir, 'missing-dir', 'hub.db'))).toThrow(StoreOpenError);
-    const junk = join(dir, 'junk.db');
+    expect(() => openStore(join(tmp.dir, 'missing-dir', 'hub.db'))).toThrow(StoreOpenError);
+    const junk = join(tmp.dir, 'junk.db');
     writeFileSync(junk, 'this is not a database, just some text that is long enough to have a header'.repeat(20));
     expect(() => openStore(junk)).toThrow(
       new RegExp(`cannot open store ${junk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
