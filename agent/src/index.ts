@@ -53,3 +53,6 @@ export { Enforcer, type EnforcerOptions } from './enforcer/enforcer.js';
 export { BundleCache } from './enforcer/cache.js';
 export { ObjectWatcher, type ObjectEvent, type WatcherHooks } from './enforcer/watcher.js';
 export { KeyedQueue } from './enforcer/queue.js';
+export { HubConnection, type HubConnectionOptions } from './connection/hub-connection.js';
+export { decodeBundle, BundleIntegrityError } from './connection/bundle-bytes.js';
+export { backoffDelay } from './connection/backoff.js';

@@ -63,7 +63,15 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(join(config.dataDir, 'hub.db'));
   const secrets = SecretBox.loadOrCreate(join(config.dataDir, 'hub.key'));
-  const grpcHub: GrpcHub = await startGrpcServer({ store, address: `${config.grpc.host}:${config.grpc.port}` });
+  const late: { engine?: Engine } = {};
+  const grpcHub: GrpcHub = await startGrpcServer({
+    store,
+    address: `${config.grpc.host}:${config.grpc.port}`,
+    onRegistered: (cluster) => {
+      log.info({ cluster }, 'clusterRegistered');
+      late.engine?.requestReconcile();
+    },
+  });
   const engine = new Engine({
     store,
     dataDir: config.dataDir,
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
     },
     onError: (err) => log.error({ err }, 'reconcileError'),
   });
+  late.engine = engine;
   const app = await buildServer({
     store,
     secrets,

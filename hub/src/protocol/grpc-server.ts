@@ -21,6 +21,8 @@ export interface GrpcServerOptions {
   heartbeatSeconds?: number;
   chunkBytes?: number;
   hubVersion?: string;
+  /** A cluster registered (new, or re-registered): its desired state must be computed. */
+  onRegistered?: (cluster: string) => void;
 }
 
 export interface GrpcHub {
@@ -178,6 +180,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
           kubernetesVersion: r.kubernetesVersion,
           agentVersion: r.agentVersion,
         });
+        o.onRegistered?.(cluster.name);
         cb(null, {
           clusterId: cluster.name,
           credential,
