@@ -102,6 +102,22 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       await sendDesired(s, m.hello.appliedGeneration);
     } else if (m.heartbeat) {
       store.clusters.recordSeen(s.cluster);
+    } else if (m.drift) {
+      const slot = parseBundleId(m.drift.bundleId);
+      if (!slot) return;
+      const o = m.drift.object;
+      store.events.append({
+        kind: m.drift.corrected ? 'DriftCorrected' : 'DriftDetected',
+        cluster: s.cluster,
+        ...slot,
+        payload: {
+          object: o ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '',
+          fields: m.drift.fields.map((f) => ({ path: f.path, desired: f.desiredJson, live: f.liveJson })),
+          manager: m.drift.manager,
+          changedAt: Number(m.drift.changedAtUnixMs),
+          detectedAt: Number(m.drift.detectedAtUnixMs),
+        },
+      });
     } else if (m.status) {
       const slot = parseBundleId(m.status.bundleId);
       if (!slot) return;

@@ -131,6 +131,24 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     await expect
       .poll(() => store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.state)
       .toBe('Ready');
+    call.write({
+      drift: {
+        bundleId: 'dev/web',
+        object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+        fields: [{ path: '/spec/replicas', desiredJson: '2', liveJson: '5' }],
+        manager: 'kubectl-scale',
+        changedAtUnixMs: 1000,
+        detectedAtUnixMs: 2000,
+        corrected: true,
+      },
+    });
+    await expect
+      .poll(() => store.events.list({ kind: 'DriftCorrected' }).map((e) => [e.cluster, e.target, e.payload.manager]))
+      .toEqual([['alpha', 'web', 'kubectl-scale']]);
+    expect(store.events.list({ kind: 'DriftCorrected' })[0]?.payload).toMatchObject({
+      object: 'Deployment/shop/web',
+      fields: [{ path: '/spec/replicas', desired: '2', live: '5' }],
+    });
     call.end();
 
     // Reconnect saying what it applied: the answer carries no bundle.
