@@ -79,6 +79,7 @@ export async function runDaemon(cfg: DaemonConfig, env: NodeJS.ProcessEnv): Prom
       address: cfg.hub,
       clusterName: cfg.cluster,
       credentialFile: join(cfg.stateDir, 'credential'),
+      stateFile: join(cfg.stateDir, 'desired.json'),
       ...(cfg.token ? { token: cfg.token } : {}),
       agentVersion: '0.1.0',
       onEvent: (event, detail) => log.info(detail ?? {}, event),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -21,6 +21,11 @@ export interface HubConnectionOptions {
   clusterName: string;
   /** Where the per-cluster credential is kept (mode 0600). */
   credentialFile: string;
+  /**
+   * Where the last fully applied desired state (generation and refs) is kept, so that a restarted
+   * agent says what it holds and an unchanged hub answers in a few bytes, with no refetch.
+   */
+  stateFile?: string;
   /** One-time registration token, used when there is no credential yet. */
   token?: string;
   agentVersion?: string;
@@ -54,6 +59,29 @@ export class HubConnection {
     private readonly enforcer: Enforcer,
   ) {
     this.creds = o.channelCredentials ?? grpc.credentials.createInsecure();
+    this.loadState();
+  }
+
+  private loadState(): void {
+    if (!this.o.stateFile || !existsSync(this.o.stateFile)) return;
+    try {
+      const st = JSON.parse(readFileSync(this.o.stateFile, 'utf8')) as {
+        generation: string;
+        refs: BundleRef__Output[];
+      };
+      this.appliedGeneration = st.generation;
+      for (const r of st.refs) this.refs.set(r.bundleId, r);
+    } catch {
+      // A torn or foreign file: start from nothing; the hub then sends the full desired state.
+    }
+  }
+
+  private saveState(): void {
+    if (!this.o.stateFile) return;
+    mkdirSync(dirname(this.o.stateFile), { recursive: true });
+    const tmp = `${this.o.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] }));
+    renameSync(tmp, this.o.stateFile);
   }
 
   private event(name: string, detail?: Record<string, unknown>) {
@@ -223,6 +251,7 @@ export class HubConnection {
       this.event('bundleRemoved', { bundleId: id });
     }
     this.appliedGeneration = d.generation;
+    this.saveState();
   }
 
   private fetch(

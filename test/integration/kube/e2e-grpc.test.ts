@@ -134,6 +134,19 @@ describe('end to end over gRPC: hub process, two agents on two clusters, Git ove
       .toEqual(['green', 'green']);
   });
 
+  it('a restarted agent whose hub has nothing new exchanges hashes only, fetching no bytes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const log = join(dir, 'agent-alpha.log');
+    const fetchedBefore = readFileSync(log, 'utf8').split('bundleFetched').length;
+    await agents.get('alpha')?.stop();
+    startAgent('alpha');
+    await expect
+      .poll(() => readFileSync(log, 'utf8').split('"msg":"unchanged"').length - 1, { timeout: 30_000 })
+      .toBe(1);
+    expect(readFileSync(log, 'utf8').split('bundleFetched').length).toBe(fetchedBefore);
+    expect(await color('alpha')).toBe('green');
+  });
+
   it('an agent offline while a commit lands converges after it reconnects', async () => {
     await agents.get('beta')?.stop();
     await git.commitFiles('config', app('red'), { branch: 'dev' });
