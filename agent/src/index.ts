@@ -55,4 +55,3 @@ export { ObjectWatcher, type ObjectEvent, type WatcherHooks } from './enforcer/w
 export { KeyedQueue } from './enforcer/queue.js';
 export { HubConnection, type HubConnectionOptions } from './connection/hub-connection.js';
 export { decodeBundle, BundleIntegrityError } from './connection/bundle-bytes.js';
-export { backoffDelay } from './connection/backoff.js';

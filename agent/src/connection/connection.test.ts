@@ -1,21 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from './backoff.js';
 import { BundleIntegrityError, decodeBundle } from './bundle-bytes.js';
-
-describe('backoffDelay', () => {
-  it.each([
-    [0, 1, 500],
-    [1, 1, 1000],
-    [3, 1, 4000],
-    [10, 1, 30_000],
-    [50, 1, 30_000],
-    [5, 0, 0],
-    [2, 0.5, 1000],
-  ])('attempt %i with random %f waits %i ms', (attempt, r, ms) => {
-    expect(backoffDelay(attempt, () => r)).toBe(ms);
-  });
-});
 
 describe('decodeBundle', () => {
   const bytes = Buffer.from(

@@ -12,7 +12,7 @@ import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
 import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
 import { toWireStatus, type BundleReport } from '../deployer/report.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
 import { decodeBundle } from './bundle-bytes.js';
 
 export interface HubConnectionOptions {
@@ -36,6 +36,9 @@ export interface HubConnectionOptions {
 }
 
 type Stream = grpc.ClientDuplexStream<AgentMessage, HubMessage__Output>;
+
+/** Reconnecting to the hub: the same jittered backoff as Kubernetes calls, slower and capped at 30 s. */
+const RECONNECT: RetryPolicy = { retryForMs: Infinity, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /**
  * The agent's side of the protocol: registers once, then keeps one stream to the hub, reconnecting
@@ -130,7 +133,7 @@ export class HubConnection {
         this.event('disconnected', { error: err instanceof Error ? err.message : String(err) });
       }
       if (this.stopped) break;
-      const delay = backoffDelay(this.attempt++, this.o.random);
+      const delay = backoffDelay(++this.attempt, RECONNECT, this.o.random ?? Math.random);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => {

@@ -6,8 +6,6 @@ export interface DesiredSet {
   /** A digest of the whole desired set as a uint64 (decimal): equal sets, equal generations. */
   generation: string;
   bundles: BundleRef[];
-  /** Digests this cluster may fetch. */
-  digests: Set<string>;
 }
 
 /** `environment/target`: the stable name of a deployment slot on the wire. */
@@ -50,6 +48,5 @@ export function desiredFor(store: Store, cluster: string): DesiredSet {
   return {
     generation: h.readBigUInt64BE(0).toString(),
     bundles,
-    digests: new Set(bundles.map((b) => b.digest ?? '')),
   };
 }

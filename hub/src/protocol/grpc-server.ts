@@ -161,7 +161,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       try {
         const cluster = authenticate(store, bearer(call.metadata));
         const digest = call.request.digest;
-        if (!desiredFor(store, cluster.name).digests.has(digest)) {
+        // Only a bundle desired on the caller's own cluster; a cheap lookup, not the whole desired set.
+        if (!store.deployments.list({ cluster: cluster.name }).some((d) => d.bundle === digest)) {
           fail(call, {
             code: grpc.status.PERMISSION_DENIED,
             details: `cluster ${cluster.name} may not fetch bundle ${digest}: it is not desired on that cluster`,
