@@ -4,12 +4,15 @@ import { defineConfig } from 'vitest/config';
 const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Tests run the TypeScript sources of the workspace packages, never a stale dist/.
-const alias = {
-  '@flotilla/proto': src('./proto/src/index.ts'),
-  '@flotilla/hub': src('./hub/src/index.ts'),
-  '@flotilla/agent': src('./agent/src/index.ts'),
-  '@flotilla/test': src('./test/harness/index.ts'),
-};
+// Exact matches: a bare string would also rewrite subpath imports such as '@flotilla/proto/api'.
+const alias = [
+  { find: /^@flotilla\/proto\/api$/, replacement: src('./proto/src/api.ts') },
+  { find: /^@flotilla\/proto$/, replacement: src('./proto/src/index.ts') },
+  { find: /^@flotilla\/hub$/, replacement: src('./hub/src/index.ts') },
+  { find: /^@flotilla\/agent$/, replacement: src('./agent/src/index.ts') },
+  { find: /^@flotilla\/cli$/, replacement: src('./cli/src/index.ts') },
+  { find: /^@flotilla\/test$/, replacement: src('./test/harness/index.ts') },
+];
 
 const KUBE_SUITES = 'test/integration/kube/**/*.test.ts';
 

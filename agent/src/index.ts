@@ -54,4 +54,14 @@ export { BundleCache } from './enforcer/cache.js';
 export { ObjectWatcher, type ObjectEvent, type WatcherHooks } from './enforcer/watcher.js';
 export { KeyedQueue } from './enforcer/queue.js';
 export { HubConnection, type HubConnectionOptions } from './connection/hub-connection.js';
+export { AgentSession, type AgentSessionOptions, type BundleSink, type HubLink } from './connection/agent-session.js';
+export { NatsHubConnection, HubRefusedError, type NatsConnectionOptions } from './connection/nats-connection.js';
 export { decodeBundle, BundleIntegrityError } from './connection/bundle-bytes.js';
+export {
+  AgentTls,
+  HubTlsError,
+  parseAgentTlsFlags,
+  type AgentTlsConfig,
+  type AgentTlsFlags,
+  type ChannelSecurity,
+} from './connection/tls.js';

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
+import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
+import { parseTlsConfig } from './tls/config.js';
+import type { TlsConfig } from './tls/hub-tls.js';
 
 export class ConfigError extends FlotillaError {
   readonly code = 'CONFIG';
@@ -11,9 +14,21 @@ export interface HubConfig {
   http: { host: string; port: number };
   /** The agents' gRPC endpoint. */
   grpc: { host: string; port: number };
+  /** The agents' address as they reach it (host:port), when it differs from --grpc (behind a load balancer, in a cluster). */
+  advertise?: string;
+  /** An agent silent this long is Stale (default 45 s: three 15 s heartbeats). */
+  staleAfterSeconds: number;
+  /** Secrets with values in Git: warn (default), refuse or allow. */
+  plaintextSecrets: PlaintextSecretPolicy;
+  /** Transport security of the gRPC endpoint (auto CA by default; --insecure only for tests and development). */
+  tls: TlsConfig;
   helm: string;
   kustomize: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How agents reach the hub: gRPC (default) or NATS JetStream. */
+  transport: 'grpc' | 'nats';
+  /** Used when transport is nats; auth jwt = nats-server trusts the hub's operator (see nats-auth.ts). */
+  nats: { url: string; auth: 'jwt' | 'none' };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,9 +38,14 @@ export function defaultConfig(): HubConfig {
     dataDir: resolve('.flotilla/hub'),
     http: { host: '127.0.0.1', port: 8080 },
     grpc: { host: '127.0.0.1', port: 9443 },
+    staleAfterSeconds: 45,
+    plaintextSecrets: 'warn',
+    tls: { mode: 'auto', sans: [], mtls: false },
     helm: 'helm',
     kustomize: 'kustomize',
     logLevel: 'info',
+    transport: 'grpc',
+    nats: { url: 'nats://127.0.0.1:4222', auth: 'jwt' },
   };
 }
 
@@ -48,9 +68,22 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       'data-dir': { type: 'string' },
       http: { type: 'string' },
       grpc: { type: 'string' },
+      advertise: { type: 'string' },
+      'stale-after': { type: 'string' },
+      'plaintext-secrets': { type: 'string' },
       helm: { type: 'string' },
       kustomize: { type: 'string' },
       'log-level': { type: 'string' },
+      transport: { type: 'string' },
+      'nats-url': { type: 'string' },
+      'nats-auth': { type: 'string' },
+      tls: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-san': { type: 'string', multiple: true },
+      'tls-client-ca': { type: 'string' },
+      mtls: { type: 'boolean' },
+      insecure: { type: 'boolean' },
     },
   });
   const d = defaultConfig();
@@ -64,12 +97,50 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
   const http = pick(values.http, 'FLOTILLA_HTTP_ADDR');
   const dataDir = pick(values['data-dir'], 'FLOTILLA_DATA_DIR');
   const grpc = pick(values.grpc, 'FLOTILLA_GRPC_ADDR');
+  const advertise = pick(values.advertise, 'FLOTILLA_ADVERTISE_ADDR');
+  if (advertise !== undefined) parseAddr(advertise, '--advertise / FLOTILLA_ADVERTISE_ADDR');
+  const staleRaw = pick(values['stale-after'], 'FLOTILLA_STALE_AFTER');
+  const staleAfterSeconds = staleRaw === undefined ? d.staleAfterSeconds : Number(staleRaw);
+  if (!Number.isInteger(staleAfterSeconds) || staleAfterSeconds < 1) {
+    throw new ConfigError(`--stale-after / FLOTILLA_STALE_AFTER: "${staleRaw}" is not a whole number of seconds`);
+  }
+  const secretsPolicy = pick(values['plaintext-secrets'], 'FLOTILLA_PLAINTEXT_SECRETS') ?? d.plaintextSecrets;
+  if (!(PLAINTEXT_SECRET_POLICIES as readonly string[]).includes(secretsPolicy)) {
+    throw new ConfigError(
+      `--plaintext-secrets / FLOTILLA_PLAINTEXT_SECRETS: "${secretsPolicy}" is not one of ${PLAINTEXT_SECRET_POLICIES.join(', ')}`,
+    );
+  }
   return {
     dataDir: dataDir ? resolve(dataDir) : d.dataDir,
+    plaintextSecrets: secretsPolicy as PlaintextSecretPolicy,
     http: http ? parseAddr(http, '--http / FLOTILLA_HTTP_ADDR') : d.http,
     grpc: grpc ? parseAddr(grpc, '--grpc / FLOTILLA_GRPC_ADDR') : d.grpc,
+    ...(advertise ? { advertise } : {}),
+    staleAfterSeconds,
+    tls: parseTlsConfig(env, values, (m) => new ConfigError(m)),
     helm: pick(values.helm, 'FLOTILLA_HELM') ?? d.helm,
     kustomize: pick(values.kustomize, 'FLOTILLA_KUSTOMIZE') ?? d.kustomize,
     logLevel: level as HubConfig['logLevel'],
+    ...parseTransport(values, env, d),
   };
+}
+
+function parseTransport(
+  values: { transport?: string; 'nats-url'?: string; 'nats-auth'?: string },
+  env: Readonly<Record<string, string | undefined>>,
+  d: HubConfig,
+): Pick<HubConfig, 'transport' | 'nats'> {
+  const transport = values.transport ?? env.FLOTILLA_TRANSPORT ?? d.transport;
+  if (transport !== 'grpc' && transport !== 'nats') {
+    throw new ConfigError(`transport "${transport}" is not grpc or nats (--transport, FLOTILLA_TRANSPORT)`);
+  }
+  const url = values['nats-url'] ?? env.FLOTILLA_NATS_URL ?? d.nats.url;
+  if (!/^(nats|tls|ws|wss):\/\/[^\s]+$/.test(url)) {
+    throw new ConfigError(`NATS URL "${url}" is not nats://host:port (--nats-url, FLOTILLA_NATS_URL)`);
+  }
+  const auth = values['nats-auth'] ?? env.FLOTILLA_NATS_AUTH ?? d.nats.auth;
+  if (auth !== 'jwt' && auth !== 'none') {
+    throw new ConfigError(`NATS auth "${auth}" is not jwt or none (--nats-auth, FLOTILLA_NATS_AUTH)`);
+  }
+  return { transport, nats: { url, auth } };
 }

@@ -9,3 +9,7 @@ export { SecretBox, resolveRepoAuth } from './secrets.js';
 export { parseConfig, type HubConfig } from './config.js';
 export { Engine } from './reconcile/index.js';
 export * as status from './status/index.js';
+export * as protocol from './protocol/index.js';
+export * as tls from './tls/index.js';
+export * as api from './api/index.js';
+export * as gitops from './gitops/promotion.js';

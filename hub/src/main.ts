@@ -4,14 +4,20 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { bootstrapAdminToken } from './api/auth.js';
+import { HubMetrics } from './api/metrics.js';
 import { buildServer } from './api/server.js';
 import { parseConfig } from './config.js';
-import { startGrpcServer, type GrpcHub } from './protocol/grpc-server.js';
+import { startGrpcServer } from './protocol/grpc-server.js';
+import { startNatsTransport, writeNatsFiles, type AgentTransport } from './protocol/nats-transport.js';
 import { mintRegistrationToken } from './protocol/registration.js';
 import { Engine } from './reconcile/engine.js';
 import { SecretBox } from './secrets.js';
+import { agentTrustHint, caCommand } from './tls/ca-command.js';
+import { setupHubTls } from './tls/hub-tls.js';
 import { openStore } from './store/index.js';
 
+const HUB_VERSION = '0.1.0';
 const REDACT = ['*.password', '*.token', '*.secret', '*.credential', 'req.headers.authorization'];
 
 /** `flotilla-hub tokens create --cluster NAME [--label k=v]... [--ttl SECONDS]`: prints a registration token. */
@@ -44,6 +50,8 @@ function tokensCreate(argv: string[], dataDir: string): void {
     });
     process.stdout.write(`${token}\n`);
     process.stderr.write(`registration token for cluster ${cluster}, valid once until ${expiresAt}\n`);
+    const trust = agentTrustHint(dataDir);
+    if (trust) process.stderr.write(`agents trust this hub's own CA (--tls auto) with: ${trust}\n`);
   } finally {
     store.close();
   }
@@ -57,31 +65,76 @@ async function main(): Promise<void> {
     const dataDirArgs = i >= 0 ? argv.slice(i, i + 2) : [];
     return tokensCreate(argv, parseConfig(process.env, dataDirArgs).dataDir);
   }
+  if (cmd === 'nats' && sub === 'init') {
+    // Writes the NATS trust files for `serve --transport nats` (nats-server -js -c <serverConfig>).
+    const { files } = writeNatsFiles(parseConfig(process.env, argv).dataDir);
+    process.stdout.write(`${JSON.stringify(files, null, 2)}\n`);
+    return;
+  }
+  if (cmd === 'ca') {
+    const i = argv.indexOf('--data-dir');
+    const dataDir = parseConfig(process.env, i >= 0 ? argv.slice(i, i + 2) : []).dataDir;
+    return caCommand(sub, dataDir, (text) => process.stdout.write(text));
+  }
   const config = parseConfig(process.env, argv);
-  if (cmd !== undefined && cmd !== 'serve') throw new Error(`unknown command "${cmd}"; use: serve | tokens create`);
+  if (cmd !== undefined && cmd !== 'serve')
+    throw new Error(`unknown command "${cmd}"; use: serve | tokens create | ca show | ca hash | nats init`);
   const log = pino({ level: config.logLevel, redact: REDACT, base: { component: 'hub' } });
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(join(config.dataDir, 'hub.db'));
   const secrets = SecretBox.loadOrCreate(join(config.dataDir, 'hub.key'));
   const late: { engine?: Engine } = {};
-  const grpcHub: GrpcHub = await startGrpcServer({
-    store,
-    address: `${config.grpc.host}:${config.grpc.port}`,
-    onRegistered: (cluster) => {
-      log.info({ cluster }, 'clusterRegistered');
-      late.engine?.requestReconcile();
-    },
-  });
+  const tls = setupHubTls(config.dataDir, config.tls);
+  if (tls) {
+    log.info({ ...tls.serverCertificate(), mtls: tls.requireClientCertificate, caPin: tls.caPin }, 'grpcTls');
+  } else {
+    log.warn(
+      { risk: 'agent credentials and bundles cross the network in plaintext; for tests and development only' },
+      'grpcInsecure',
+    );
+  }
+  // Checked twice a day: the auto server certificate is renewed well before it expires.
+  const renew = setInterval(
+    () => tls?.renewIfDue() && log.info(tls.serverCertificate(), 'grpcCertificateRenewed'),
+    12 * 3600_000,
+  );
+  renew.unref();
+  const onRegistered = (cluster: string) => {
+    log.info({ cluster }, 'clusterRegistered');
+    late.engine?.requestReconcile();
+  };
+  // The same protocol on either transport (agent-protocol.ts); the name stays for the gRPC default.
+  const grpcHub: AgentTransport =
+    config.transport === 'nats'
+      ? await startNatsTransport({
+          store,
+          nats: config.nats,
+          dataDir: config.dataDir,
+          hubVersion: HUB_VERSION,
+          onRegistered,
+          onError: (err, context) => log.warn({ err, ...context }, 'natsAgentMessageRefused'),
+          onFiles: (files) => log.info(files, 'natsTrustFiles'),
+        })
+      : await startGrpcServer({
+          store,
+          address: `${config.grpc.host}:${config.grpc.port}`,
+          ...(tls ? { tls } : {}),
+          onRegistered,
+        });
+  const staleAfterMs = config.staleAfterSeconds * 1000;
+  const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });
   const engine = new Engine({
     store,
     dataDir: config.dataDir,
     secrets,
     tools: { helm: config.helm, kustomize: config.kustomize },
+    plaintextSecrets: config.plaintextSecrets,
     onSync: (r) =>
       r.ok
         ? r.changed.length > 0 && log.info({ repo: r.repo, changed: r.changed }, 'commitSeen')
         : log.warn({ repo: r.repo, error: r.error }, 'fetchFailed'),
-    onReconcile: (s) => {
+    onReconcile: (s, ms) => {
+      metrics.observeReconcile(ms);
       const { failures, problems, ...counts } = s;
       log.info({ ...counts, failures: failures.length, problems: problems.length }, 'reconciled');
       if (counts.changed > 0 || counts.removed > 0) grpcHub.notify();
@@ -91,12 +144,33 @@ async function main(): Promise<void> {
     onError: (err) => log.error({ err }, 'reconcileError'),
   });
   late.engine = engine;
+  const advertised =
+    config.advertise ?? (config.transport === 'nats' ? config.nats.url : `${config.grpc.host}:${grpcHub.port}`);
   const app = await buildServer({
     store,
     secrets,
     trigger: (repo) => engine.triggerRepo(repo),
+    engine: {
+      sources: engine.sources,
+      fetch: (repo) => engine.fetch(repo),
+      refreshRepos: () => engine.refreshRepos(),
+      requestReconcile: () => engine.requestReconcile(),
+    },
+    agents: grpcHub,
+    staleAfterMs,
+    metrics,
+    hubInfo: () => ({
+      version: HUB_VERSION,
+      transport: config.transport,
+      agentAddress: advertised,
+      ...(tls ? { caCertificate: tls.caCertificatePem, caFingerprint: tls.caPin } : {}),
+    }),
+    version: HUB_VERSION,
     logger: log.child({ component: 'http' }),
   });
+  const bootstrap = bootstrapAdminToken(store, config.dataDir);
+  if (bootstrap)
+    log.warn({ file: bootstrap }, 'bootstrapAdminTokenWritten: read it once, log in, then delete the file');
   await app.listen({ host: config.http.host, port: config.http.port });
   engine.start();
   // Repos added through the store by another process (the CLI, until the API manages them) are
@@ -105,7 +179,7 @@ async function main(): Promise<void> {
   log.info(
     {
       url: `http://${config.http.host}:${config.http.port}`,
-      grpc: `${config.grpc.host}:${grpcHub.port}`,
+      ...(config.transport === 'nats' ? { nats: config.nats.url } : { grpc: `${config.grpc.host}:${grpcHub.port}` }),
       dataDir: config.dataDir,
     },
     'listening',
@@ -117,6 +191,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     clearInterval(refresh);
+    clearInterval(renew);
     await app.close();
     await grpcHub.stop();
     await engine.stop();

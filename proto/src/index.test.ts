@@ -13,7 +13,7 @@ describe('proto contract', () => {
   it('loads the AgentService and Registration services', () => {
     const proto = loadFlotillaProto();
     expect(Object.keys(proto.flotilla.v1.AgentService.service)).toEqual(['Connect', 'FetchBundle']);
-    expect(Object.keys(proto.flotilla.v1.Registration.service)).toEqual(['Register']);
+    expect(Object.keys(proto.flotilla.v1.Registration.service)).toEqual(['Register', 'RenewClientCertificate']);
   });
 
   it('round-trips a desired-state announcement through real protobuf encoding', () => {

@@ -32,3 +32,7 @@ export type { ProtoGrpcType } from './gen/agent.js';
 export * from './messages.js';
 export * from './states.js';
 export * from './errors.js';
+/** The same protocol over NATS JetStream: subjects, headers and protobuf codecs. */
+export * from './nats.js';
+/** X.509 with node:crypto alone: the hub's CA, server and client certificates, signing requests. */
+export * as pki from './pki/index.js';

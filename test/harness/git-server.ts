@@ -35,6 +35,14 @@ export interface GitServer {
     files: Record<string, string>,
     opts?: { branch?: string; message?: string },
   ): Promise<string>;
+  /** Creates `branch` at `from` (a branch or commit) in the bare repository; returns its commit. */
+  createBranch(name: string, branch: string, from?: string): Promise<string>;
+  /** The commit a branch points at. */
+  head(name: string, branch: string): Promise<string>;
+  /** A file's content at a branch or commit; undefined when it does not exist there. */
+  readFile(name: string, ref: string, path: string): Promise<string | undefined>;
+  /** Parents of a commit (two for a merge). */
+  parents(name: string, commit: string): Promise<string[]>;
   /** Requests served so far, as "METHOD path" (for tests asserting what was fetched). */
   requests: string[];
   stop(): Promise<void>;
@@ -147,6 +155,30 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       mkdirSync(dirname(path), { recursive: true });
       await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', path]);
       return path;
+    },
+    async createBranch(name, branch, from = 'main') {
+      checkName(name);
+      const gitdir = join(root, `${name}.git`);
+      await run('git', ['-C', gitdir, 'branch', branch, from]);
+      return (await run('git', ['-C', gitdir, 'rev-parse', `refs/heads/${branch}`])).stdout.trim();
+    },
+    async head(name, branch) {
+      checkName(name);
+      return (await run('git', ['-C', join(root, `${name}.git`), 'rev-parse', `refs/heads/${branch}`])).stdout.trim();
+    },
+    async readFile(name, ref, path) {
+      checkName(name);
+      try {
+        return (await run('git', ['-C', join(root, `${name}.git`), 'show', `${ref}:${path}`])).stdout;
+      } catch {
+        return undefined;
+      }
+    },
+    async parents(name, commit) {
+      checkName(name);
+      const out = (await run('git', ['-C', join(root, `${name}.git`), 'rev-list', '--parents', '-n', '1', commit]))
+        .stdout;
+      return out.trim().split(/\s+/).slice(1);
     },
     async commitFiles(name, files, o = {}) {
       checkName(name);

@@ -11,8 +11,11 @@ export class WaitTimeoutError extends Error {
   readonly code = 'WAIT_TIMEOUT';
 }
 
-/** Polls `probe` until it resolves truthy, with a deadline. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
+/** Polls `probe` (synchronous or not) until it returns or resolves truthy, with a deadline. */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const interval = opts.intervalMs ?? 100;
   let lastError: unknown;

@@ -152,14 +152,16 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     const { loadFlotillaProto } = await import('@flotilla/proto');
     const v1 = loadFlotillaProto().flotilla.v1;
     const addr = `127.0.0.1:${grpcPort}`;
-    const reg = await new Promise<{ credential: string }>((resolve, reject) =>
-      new v1.Registration(addr, grpc.credentials.createInsecure()).Register({ token, clusterName: 'c1' }, (e, r) =>
-        e ? reject(e) : resolve(r!),
-      ),
+    // `serve` speaks TLS by default, with a CA it created in its data dir.
+    const { readFileSync } = await import('node:fs');
+    const creds = grpc.credentials.createSsl(readFileSync(join(dir, 'tls', 'ca.crt')));
+    const reg = await new Promise<{ credential: string; caCertificatePem: string }>((resolve, reject) =>
+      new v1.Registration(addr, creds).Register({ token, clusterName: 'c1' }, (e, r) => (e ? reject(e) : resolve(r!))),
     );
+    expect(reg.caCertificatePem).toBe(readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8'));
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${reg.credential}`);
-    const call = new v1.AgentService(addr, grpc.credentials.createInsecure()).Connect(md);
+    const call = new v1.AgentService(addr, creds).Connect(md);
     const digests: string[][] = [];
     call.on('data', (m: { desired?: { bundles: { digest: string }[] } }) => {
       if (m.desired) digests.push(m.desired.bundles.map((b) => b.digest));

@@ -1,94 +1,37 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
   loadFlotillaProto,
   type AgentMessage,
   type BundleChunk__Output,
-  type BundleRef__Output,
+  type Hello,
   type HubMessage__Output,
 } from '@flotilla/proto';
-import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
-import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
-import { toWireStatus, type BundleReport } from '../deployer/report.js';
-import type { Enforcer } from '../enforcer/enforcer.js';
-import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
-import { decodeBundle } from './bundle-bytes.js';
+import { AgentSession, type AgentSessionOptions, type BundleSink, type HubLink } from './agent-session.js';
+import type { ChannelSecurity } from './tls.js';
 
-export interface HubConnectionOptions {
+export interface HubConnectionOptions extends AgentSessionOptions {
   /** host:port of the hub's gRPC endpoint. */
   address: string;
-  clusterName: string;
-  /** Where the per-cluster credential is kept (mode 0600). */
-  credentialFile: string;
-  /**
-   * Where the last fully applied desired state (generation and refs) is kept, so that a restarted
-   * agent says what it holds and an unchanged hub answers in a few bytes, with no refetch.
-   */
-  stateFile?: string;
-  /** One-time registration token, used when there is no credential yet. */
-  token?: string;
-  agentVersion?: string;
-  kubernetesVersion?: string;
   channelCredentials?: grpc.ChannelCredentials;
-  random?: () => number;
-  onEvent?: (event: string, detail?: Record<string, unknown>) => void;
+  /** TLS to the hub (AgentTls): wins over channelCredentials, and gets a client certificate at registration. */
+  security?: ChannelSecurity;
 }
 
 type Stream = grpc.ClientDuplexStream<AgentMessage, HubMessage__Output>;
+type AgentClient = InstanceType<ReturnType<typeof loadFlotillaProto>['flotilla']['v1']['AgentService']>;
 
-/** Reconnecting to the hub: the same jittered backoff as Kubernetes calls, slower and capped at 30 s. */
-const RECONNECT: RetryPolicy = { retryForMs: Infinity, baseDelayMs: 500, maxDelayMs: 30_000 };
-
-/**
- * The agent's side of the protocol: registers once, then keeps one stream to the hub, reconnecting
- * with jittered backoff. Desired state arrives as (bundle id, digest, generation); bytes are fetched
- * only for digests the agent does not hold. While the hub is away the enforcer goes on alone.
- */
-export class HubConnection {
+/** The agent's side over gRPC: one bidirectional stream per connection, bundles by a FetchBundle call. */
+export class HubConnection extends AgentSession {
   private readonly v1 = loadFlotillaProto().flotilla.v1;
   private readonly creds: grpc.ChannelCredentials;
   private stream: Stream | undefined;
-  private stopped = false;
-  private attempt = 0;
-  private appliedGeneration = '0';
-  private readonly refs = new Map<string, BundleRef__Output>();
-  private heartbeat: NodeJS.Timeout | undefined;
-  private work: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly o: HubConnectionOptions,
-    private readonly enforcer: Enforcer,
+    sink: BundleSink,
   ) {
+    super(o, sink);
     this.creds = o.channelCredentials ?? grpc.credentials.createInsecure();
-    this.loadState();
-  }
-
-  private loadState(): void {
-    if (!this.o.stateFile || !existsSync(this.o.stateFile)) return;
-    try {
-      const st = JSON.parse(readFileSync(this.o.stateFile, 'utf8')) as {
-        generation: string;
-        refs: BundleRef__Output[];
-      };
-      this.appliedGeneration = st.generation;
-      for (const r of st.refs) this.refs.set(r.bundleId, r);
-    } catch {
-      // A torn or foreign file: start from nothing; the hub then sends the full desired state.
-    }
-  }
-
-  private saveState(): void {
-    if (!this.o.stateFile) return;
-    mkdirSync(dirname(this.o.stateFile), { recursive: true });
-    const tmp = `${this.o.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] }));
-    renameSync(tmp, this.o.stateFile);
-  }
-
-  private event(name: string, detail?: Record<string, unknown>) {
-    this.o.onEvent?.(name, detail);
   }
 
   private metadata(credential: string): grpc.Metadata {
@@ -97,171 +40,90 @@ export class HubConnection {
     return md;
   }
 
-  /** The stored credential, registering with the token first when there is none. */
-  async credential(): Promise<string> {
-    if (existsSync(this.o.credentialFile)) return readFileSync(this.o.credentialFile, 'utf8').trim();
-    if (!this.o.token) {
-      throw new Error(`no credential in ${this.o.credentialFile} and no registration token; mint one on the hub`);
-    }
-    const client = new this.v1.Registration(this.o.address, this.creds);
-    const res = await new Promise<{ credential: string }>((resolve, reject) =>
-      client.Register(
-        {
-          token: this.o.token,
-          clusterName: this.o.clusterName,
-          agentVersion: this.o.agentVersion ?? '',
-          kubernetesVersion: this.o.kubernetesVersion ?? '',
-        },
-        (err, r) => (err || !r ? reject(err ?? new Error('empty response')) : resolve(r)),
-      ),
-    );
-    client.close();
-    mkdirSync(dirname(this.o.credentialFile), { recursive: true });
-    writeFileSync(this.o.credentialFile, `${res.credential}\n`, { mode: 0o600 });
-    this.event('registered', { cluster: this.o.clusterName });
-    return res.credential;
+  /** Credentials for the next connection: with TLS they change once a client certificate is issued. */
+  private async channel(): Promise<[grpc.ChannelCredentials, grpc.ChannelOptions]> {
+    const sec = this.o.security;
+    return sec ? [await sec.credentials(), sec.channelOptions()] : [this.creds, {}];
   }
 
-  /** Runs until stop(): connect, serve, and on any failure wait and reconnect. */
-  async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const credential = await this.credential();
-        await this.serve(credential);
-        this.attempt = 0;
-      } catch (err) {
-        this.event('disconnected', { error: err instanceof Error ? err.message : String(err) });
-      }
-      if (this.stopped) break;
-      const delay = backoffDelay(++this.attempt, RECONNECT, this.o.random ?? Math.random);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+  protected async register(token: string): Promise<string> {
+    const client = new this.v1.Registration(this.o.address, ...(await this.channel()));
+    try {
+      type Registered = { credential: string; clientCertificatePem: string; caCertificatePem: string };
+      const res = await new Promise<Registered>((resolve, reject) =>
+        client.Register(
+          {
+            token,
+            clusterName: this.o.clusterName,
+            agentVersion: this.o.agentVersion ?? '',
+            kubernetesVersion: this.o.kubernetesVersion ?? '',
+            clientCsrPem: this.o.security?.csr() ?? '',
+          },
+          (err, r) =>
+            err || !r ? reject(this.o.security?.explain(err) ?? err ?? new Error('empty response')) : resolve(r),
+        ),
+      );
+      this.o.security?.issued(res);
+      return res.credential;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** A new client certificate while the current one still works; on failure the current one is kept. */
+  private async renewClientCertificate(credential: string): Promise<void> {
+    const csr = this.o.security?.renewalCsr?.();
+    if (!csr) return;
+    const client = new this.v1.Registration(this.o.address, ...(await this.channel()));
+    try {
+      const res = await new Promise<{ clientCertificatePem: string }>((resolve, reject) =>
+        client.RenewClientCertificate({ clientCsrPem: csr }, this.metadata(credential), (err, r) =>
+          err || !r ? reject(err ?? new Error('empty response')) : resolve(r),
+        ),
+      );
+      this.o.security?.renewed?.(res.clientCertificatePem);
+      this.event('clientCertificateRenewed');
+    } catch (err) {
+      this.event('clientCertificateRenewalFailed', { error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      client.close();
     }
   }
 
   /** One stream, until it ends. */
-  private serve(credential: string): Promise<void> {
+  protected async serve(credential: string, hello: Hello): Promise<void> {
+    await this.renewClientCertificate(credential);
+    const [creds, options] = await this.channel();
     return new Promise((resolve, reject) => {
-      const client = new this.v1.AgentService(this.o.address, this.creds, {
+      const client = new this.v1.AgentService(this.o.address, creds, {
+        ...options,
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
       });
       const stream = client.Connect(this.metadata(credential));
       this.stream = stream;
-      stream.on('data', (m: HubMessage__Output) => {
-        if (m.welcome) {
-          this.attempt = 0;
-          this.event('connected', { heartbeatSeconds: m.welcome.heartbeatSeconds });
-          this.startHeartbeat(m.welcome.heartbeatSeconds || 15);
-        } else if (m.desired) {
-          const d = m.desired;
-          this.work = this.work
-            .then(() => this.onDesired(d, credential, client))
-            .catch((err: unknown) => {
-              this.event('desiredFailed', { error: err instanceof Error ? err.message : String(err) });
-            });
-        }
-      });
+      const link: HubLink = {
+        send: (m) => stream.write(m),
+        fetch: (digest) => this.fetch(client, credential, digest),
+      };
+      stream.on('data', (m: HubMessage__Output) => this.onHubMessage(m, link));
       const done = (err?: Error) => {
-        clearInterval(this.heartbeat);
         this.stream = undefined;
         client.close();
-        if (err) reject(err);
+        if (err) reject(this.o.security?.explain(err) ?? err);
         else resolve();
       };
       stream.on('error', (err) => done(err));
       stream.on('end', () => done());
-      stream.write({
-        hello: {
-          clusterId: this.o.clusterName,
-          agentVersion: this.o.agentVersion ?? '',
-          kubernetesVersion: this.o.kubernetesVersion ?? '',
-          held: [...this.refs.values()].map((r) => ({
-            bundleId: r.bundleId,
-            digest: r.digest,
-            generation: r.generation,
-          })),
-          appliedGeneration: this.appliedGeneration,
-        },
-      });
+      stream.write({ hello });
     });
   }
 
-  private startHeartbeat(seconds: number) {
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(
-      () => this.send({ heartbeat: { sentAtUnixMs: Date.now(), appliedGeneration: this.appliedGeneration } }),
-      seconds * 1000,
-    );
-    this.heartbeat.unref();
+  protected close(): void {
+    this.stream?.end();
   }
 
-  private send(m: AgentMessage): void {
-    this.stream?.write(m);
-  }
-
-  private async onDesired(
-    d: NonNullable<HubMessage__Output['desired']>,
-    credential: string,
-    client: InstanceType<ReturnType<typeof loadFlotillaProto>['flotilla']['v1']['AgentService']>,
-  ): Promise<void> {
-    if (d.unchanged) {
-      this.event('unchanged', { generation: d.generation });
-      return;
-    }
-    const wanted = new Map(d.bundles.map((b) => [b.bundleId, b]));
-    for (const ref of d.bundles) {
-      const have = this.refs.get(ref.bundleId);
-      if (
-        have &&
-        have.digest === ref.digest &&
-        have.generation === ref.generation &&
-        this.enforcer.report(ref.bundleId)
-      ) {
-        continue;
-      }
-      const bytes = await this.fetch(client, credential, ref.digest);
-      const bundle: Bundle = {
-        id: ref.bundleId,
-        digest: ref.digest,
-        revision: ref.revision,
-        objects: decodeBundle(bytes, ref.digest, ref.bundleId),
-        options: optionsFromWire(
-          ref.options ?? {
-            defaultNamespace: '',
-            selfHeal: true,
-            prune: true,
-            forceConflicts: false,
-            ignore: [],
-            dependsOn: [],
-          },
-        ),
-      };
-      this.refs.set(ref.bundleId, ref);
-      this.event('bundleFetched', { bundleId: ref.bundleId, digest: ref.digest, bytes: bytes.length });
-      const report = await this.enforcer.set(bundle);
-      if (report) this.report(report);
-    }
-    for (const id of this.enforcer.bundles()) {
-      if (wanted.has(id)) continue;
-      await this.enforcer.remove(id);
-      this.refs.delete(id);
-      this.event('bundleRemoved', { bundleId: id });
-    }
-    this.appliedGeneration = d.generation;
-    this.saveState();
-  }
-
-  private fetch(
-    client: InstanceType<ReturnType<typeof loadFlotillaProto>['flotilla']['v1']['AgentService']>,
-    credential: string,
-    digest: string,
-  ): Promise<Buffer> {
+  private fetch(client: AgentClient, credential: string, digest: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const call = client.FetchBundle({ digest, offset: 0 }, this.metadata(credential));
@@ -269,23 +131,5 @@ export class HubConnection {
       call.on('error', reject);
       call.on('end', () => resolve(Buffer.concat(chunks)));
     });
-  }
-
-  /** Sends a bundle's status (the enforcer calls this after every reconcile of it). */
-  report(r: BundleReport): void {
-    const ref = this.refs.get(r.bundleId);
-    this.send({ status: toWireStatus(r, Number(ref?.generation ?? 0)) });
-  }
-
-  drift(d: DriftRecord): void {
-    this.send({ drift: toWireDrift(d) });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.heartbeat);
-    this.stream?.end();
-    this.wake?.();
-    await this.work;
   }
 }

@@ -33,6 +33,7 @@ export async function readLive(
 ): Promise<LiveRead> {
   const groups = new Map<string, Group>();
   const known: ObjectRef[] = [];
+  const scopes = new Map<string, string>();
   for (const ref of refs) {
     let info: ResourceInfo;
     try {
@@ -44,23 +45,28 @@ export async function readLive(
     known.push(ref);
     const g = groups.get(info.resource + '.' + info.group) ?? { info, namespaces: new Set<string>() };
     g.namespaces.add(info.namespaced ? ref.namespace : '');
+    scopes.set(refKey(ref), scopeKey(info, info.namespaced ? ref.namespace : ''));
     groups.set(info.resource + '.' + info.group, g);
   }
   const found = new Map<string, KubeObject>();
+  // Where RBAC forbids reading, the objects stay "not read" (undefined): each is then applied or
+  // deleted on its own and refused by the apiserver with its reason, instead of failing the bundle.
+  const forbidden = new Set<string>();
   const lists = [...groups.values()].flatMap((g) => listCalls(g));
   // Lists hold whole pages in memory: a few at a time keep the agent's peak low.
   await mapLimit(lists, Math.min(concurrency, LIST_CONCURRENCY), async ({ info, namespace }) => {
-    for (const item of await listOrPerNamespace(client, info, namespace, labelSelector, groups)) {
+    for (const item of await listOrPerNamespace(client, info, namespace, labelSelector, groups, forbidden)) {
       found.set(refKey(refOfLive(item)), item);
     }
   });
+  const unread = (r: ObjectRef) => forbidden.has(scopes.get(refKey(r)) ?? '');
   const live = new Map<string, KubeObject | null>();
-  const missing = known.filter((r) => !found.has(refKey(r)) && held.has(refKey(r)));
+  const missing = known.filter((r) => !found.has(refKey(r)) && held.has(refKey(r)) && !unread(r));
   await mapLimit(missing, concurrency, async (r) => {
     const obj = await client.get(r);
     if (obj) found.set(refKey(r), obj);
   });
-  for (const r of known) live.set(refKey(r), found.get(refKey(r)) ?? null);
+  for (const r of known) if (!unread(r) || found.has(refKey(r))) live.set(refKey(r), found.get(refKey(r)) ?? null);
   return { live, resources: [...groups.values()].map((g) => g.info) };
 }
 
@@ -70,6 +76,31 @@ function listCalls(g: Group): { info: ResourceInfo; namespace: string }[] {
   return [...g.namespaces].map((namespace) => ({ info: g.info, namespace }));
 }
 
+function scopeKey(info: ResourceInfo, namespace: string): string {
+  return `${info.resource}.${info.group}\u0000${namespace}`;
+}
+
+function isForbidden(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status.code === 403;
+}
+
+/** One list; a list RBAC forbids is recorded in `forbidden` and reads as empty. */
+async function listOrForbidden(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string,
+  labelSelector: string,
+  forbidden: Set<string>,
+): Promise<KubeObject[]> {
+  try {
+    return (await client.list(info, namespace, labelSelector)).items;
+  } catch (err) {
+    if (!isForbidden(err)) throw err;
+    forbidden.add(scopeKey(info, namespace));
+    return [];
+  }
+}
+
 /** A cluster-wide list ('*') falls back to per-namespace lists when RBAC forbids it. */
 async function listOrPerNamespace(
   client: KubeClient,
@@ -77,15 +108,16 @@ async function listOrPerNamespace(
   namespace: string,
   labelSelector: string,
   groups: Map<string, Group>,
+  forbidden: Set<string>,
 ): Promise<KubeObject[]> {
-  if (namespace !== '*') return (await client.list(info, namespace, labelSelector)).items;
+  if (namespace !== '*') return listOrForbidden(client, info, namespace, labelSelector, forbidden);
   try {
     return (await client.list(info, '', labelSelector)).items;
   } catch (err) {
-    if (!(err instanceof KubeApiError && err.status.code === 403)) throw err;
+    if (!isForbidden(err)) throw err;
     const nss = [...(groups.get(info.resource + '.' + info.group)?.namespaces ?? [])];
-    const pages = await Promise.all(nss.map((ns) => client.list(info, ns, labelSelector)));
-    return pages.flatMap((p) => p.items);
+    const pages = await Promise.all(nss.map((ns) => listOrForbidden(client, info, ns, labelSelector, forbidden)));
+    return pages.flat();
   }
 }
 

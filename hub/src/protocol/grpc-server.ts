@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  fromWireState,
   isFlotillaError,
   loadFlotillaProto,
   type AgentMessage__Output,
@@ -10,7 +9,8 @@ import {
   type RegistrationHandlers,
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
-import { desiredFor, parseBundleId } from './desired.js';
+import type { HubTls } from '../tls/hub-tls.js';
+import { AgentProtocol, type BundleAccessError } from './agent-protocol.js';
 import { authenticate, register, type AgentAuthError } from './registration.js';
 
 export interface GrpcServerOptions {
@@ -18,6 +18,8 @@ export interface GrpcServerOptions {
   /** host:port; port 0 picks one. */
   address: string;
   credentials?: grpc.ServerCredentials;
+  /** TLS from setupHubTls (wins over `credentials`): server certificate, mutual TLS, client certificates. */
+  tls?: HubTls;
   heartbeatSeconds?: number;
   chunkBytes?: number;
   hubVersion?: string;
@@ -33,7 +35,7 @@ export interface GrpcHub {
   stop(): Promise<void>;
 }
 
-const STATUS_OF: Record<AgentAuthError['code'], grpc.status> = {
+const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'], grpc.status> = {
   TOKEN_UNKNOWN: grpc.status.UNAUTHENTICATED,
   TOKEN_EXPIRED: grpc.status.UNAUTHENTICATED,
   TOKEN_USED: grpc.status.UNAUTHENTICATED,
@@ -41,12 +43,15 @@ const STATUS_OF: Record<AgentAuthError['code'], grpc.status> = {
   CREDENTIAL_UNKNOWN: grpc.status.UNAUTHENTICATED,
   CREDENTIAL_REVOKED: grpc.status.UNAUTHENTICATED,
   CREDENTIAL_MISSING: grpc.status.UNAUTHENTICATED,
+  CLIENT_CERT_MISSING: grpc.status.UNAUTHENTICATED,
+  CLIENT_CERT_MISMATCH: grpc.status.PERMISSION_DENIED,
+  BUNDLE_NOT_DESIRED: grpc.status.PERMISSION_DENIED,
 };
 
 /** Maps our errors to a gRPC status at this edge; the message is kept, with the code in front. */
 function toStatus(err: unknown): Partial<grpc.ServiceError> {
   if (isFlotillaError(err)) {
-    const code = STATUS_OF[err.code as AgentAuthError['code']] ?? grpc.status.FAILED_PRECONDITION;
+    const code = STATUS_OF[err.code as keyof typeof STATUS_OF] ?? grpc.status.FAILED_PRECONDITION;
     return { code, details: `${err.code}: ${err.message}` };
   }
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
@@ -82,52 +87,25 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   const streams = new Set<Stream>();
   const chunk = o.chunkBytes ?? 1024 * 1024;
 
+  const protocol = new AgentProtocol(o);
+
   const sendDesired = async (s: Stream, appliedGeneration?: string) => {
-    const d = desiredFor(store, s.cluster);
+    const d = protocol.desired(s.cluster, appliedGeneration);
     if (d.generation === s.lastSent) return;
     s.lastSent = d.generation;
-    const unchanged = appliedGeneration === d.generation;
-    await s.send({ desired: { generation: d.generation, unchanged, bundles: unchanged ? [] : d.bundles } });
+    await s.send({ desired: d.message });
   };
 
   const onAgentMessage = async (s: Stream, m: AgentMessage__Output) => {
     if (m.hello) {
-      store.clusters.recordSeen(s.cluster, {
-        ...(m.hello.agentVersion ? { agentVersion: m.hello.agentVersion } : {}),
-        ...(m.hello.kubernetesVersion ? { kubernetesVersion: m.hello.kubernetesVersion } : {}),
-      });
-      await s.send({
-        welcome: { clusterId: s.cluster, heartbeatSeconds: o.heartbeatSeconds ?? 15, hubVersion: o.hubVersion ?? '' },
-      });
-      await sendDesired(s, m.hello.appliedGeneration);
-    } else if (m.heartbeat) {
-      store.clusters.recordSeen(s.cluster);
-    } else if (m.drift) {
-      const slot = parseBundleId(m.drift.bundleId);
-      if (!slot) return;
-      const o = m.drift.object;
-      store.events.append({
-        kind: m.drift.corrected ? 'DriftCorrected' : 'DriftDetected',
-        cluster: s.cluster,
-        ...slot,
-        payload: {
-          object: o ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '',
-          fields: m.drift.fields.map((f) => ({ path: f.path, desired: f.desiredJson, live: f.liveJson })),
-          manager: m.drift.manager,
-          changedAt: Number(m.drift.changedAtUnixMs),
-          detectedAt: Number(m.drift.detectedAtUnixMs),
-        },
-      });
-    } else if (m.status) {
-      const slot = parseBundleId(m.status.bundleId);
-      if (!slot) return;
-      store.deployments.recordStatus({
-        cluster: s.cluster,
-        ...slot,
-        generation: Number(m.status.generation),
-        state: fromWireState(m.status.state),
-        message: m.status.message,
-      });
+      const { welcome, desired } = protocol.hello(s.cluster, m.hello);
+      await s.send({ welcome });
+      if (desired.generation === s.lastSent) return;
+      s.lastSent = String(desired.generation);
+      await s.send({ desired });
+    } else {
+      // Not awaited: reports that arrive together are folded in one commit (in order: one queue).
+      void protocol.fold(s.cluster, m).catch(() => undefined);
     }
   };
 
@@ -136,6 +114,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       let cluster;
       try {
         cluster = authenticate(store, bearer(call.metadata));
+        o.tls?.checkPeer(call, cluster.name);
       } catch (err) {
         fail(call, toStatus(err));
         return;
@@ -160,17 +139,9 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     async FetchBundle(call) {
       try {
         const cluster = authenticate(store, bearer(call.metadata));
+        o.tls?.checkPeer(call, cluster.name);
         const digest = call.request.digest;
-        // Only a bundle desired on the caller's own cluster; a cheap lookup, not the whole desired set.
-        if (!store.deployments.list({ cluster: cluster.name }).some((d) => d.bundle === digest)) {
-          fail(call, {
-            code: grpc.status.PERMISSION_DENIED,
-            details: `cluster ${cluster.name} may not fetch bundle ${digest}: it is not desired on that cluster`,
-          });
-          return;
-        }
-        const bytes = store.bundles.content(digest);
-        if (!bytes) throw new Error(`bundle ${digest} is missing from the store`);
+        const bytes = protocol.bundleBytes(cluster.name, digest);
         const total = bytes.length;
         for (let off = Number(call.request.offset); off < total || (off === 0 && total === 0); off += chunk) {
           const data = bytes.subarray(off, Math.min(total, off + chunk));
@@ -190,6 +161,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     Register(call, cb) {
       try {
         const r = call.request;
+        // Checked before the token is spent: a bad request must not cost the agent its token.
+        const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
         const { cluster, credential } = register(store, {
           token: r.token,
           clusterName: r.clusterName,
@@ -202,8 +175,27 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
           clusterId: cluster.name,
           credential,
           labels: { ...cluster.labels },
-          heartbeatSeconds: o.heartbeatSeconds ?? 15,
+          heartbeatSeconds: protocol.heartbeatSeconds,
+          clientCertificatePem: issue ? issue(cluster.name) : '',
+          caCertificatePem: o.tls?.caCertificatePem ?? '',
         });
+      } catch (err) {
+        cb(toStatus(err));
+      }
+    },
+    RenewClientCertificate(call, cb) {
+      try {
+        const cluster = authenticate(store, bearer(call.metadata));
+        o.tls?.checkPeer(call, cluster.name);
+        const issue = o.tls?.clientCertificateSigner?.(call.request.clientCsrPem);
+        if (!issue) {
+          cb({
+            code: grpc.status.FAILED_PRECONDITION,
+            details: 'this hub issues no client certificates (TLS is off, or its client CA is the operator’s)',
+          });
+          return;
+        }
+        cb(null, { clientCertificatePem: issue(cluster.name) });
       } catch (err) {
         cb(toStatus(err));
       }
@@ -219,8 +211,10 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   server.addService(proto.AgentService.service, agent);
   server.addService(proto.Registration.service, registration);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(o.address, o.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
+    server.bindAsync(
+      o.address,
+      o.tls?.credentials ?? o.credentials ?? grpc.ServerCredentials.createInsecure(),
+      (err, p) => (err ? reject(err) : resolve(p)),
     ),
   );
 

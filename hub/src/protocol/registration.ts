@@ -12,7 +12,9 @@ export class AgentAuthError extends FlotillaError {
       | 'TOKEN_CLUSTER_MISMATCH'
       | 'CREDENTIAL_UNKNOWN'
       | 'CREDENTIAL_REVOKED'
-      | 'CREDENTIAL_MISSING',
+      | 'CREDENTIAL_MISSING'
+      | 'CLIENT_CERT_MISSING'
+      | 'CLIENT_CERT_MISMATCH',
     message: string,
   ) {
     super(message);

@@ -173,6 +173,22 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
     expect(store.deployments.list({ cluster: 'prod-1' })).toEqual([]);
   });
 
+  it('fetches at once the branch of an environment added after its repo was fetched', async () => {
+    await git.commitFiles('config', { 'apps/plain/cm.yaml': CM('plain') }, { branch: 'qa' });
+    store.groups.put({ name: 'qa', selector: 'env=qa' });
+    store.clusters.create({ name: 'qa-1', labels: { env: 'qa' } });
+    store.environments.put({ name: 'qa', repo: 'config', branch: 'qa', group: 'qa' });
+    store.targets.put({ name: 'plain', repo: 'config', path: 'apps/plain', environments: ['dev', 'qa'] });
+    // No fetch from the test: the poll interval is an hour; the reconcile that finds qa pending asks for one.
+    engine.requestReconcile();
+    await expect
+      .poll(() => store.deployments.get({ cluster: 'qa-1', target: 'plain', environment: 'qa' })?.revision)
+      .toBe(await git.head('config', 'qa'));
+    store.targets.put({ name: 'plain', repo: 'config', path: 'apps/plain', environments: ['dev'] });
+    store.clusters.delete('qa-1');
+    await engine.reconcileNow();
+  });
+
   it('reports a dead remote and a deleted branch on the repo, removing nothing', async () => {
     const before = store.deployments.list().map((d) => `${d.cluster}/${d.target}:${d.bundle}`);
     const repo = store.repos.get('config');

@@ -6,6 +6,7 @@ import { Poller } from '../source/poller.js';
 import type { Store } from '../store/index.js';
 import { Reconciler, type ReconcileSummary } from './reconciler.js';
 import { syncRepo, type RepoSyncResult } from './repo-sync.js';
+import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { Sources } from './sources.js';
 
 export interface EngineOptions {
@@ -13,11 +14,14 @@ export interface EngineOptions {
   dataDir: string;
   secrets: SecretBox;
   tools: Omit<RenderTools, 'helmHome'>;
+  /** Secrets with values in Git: warn (default), refuse or allow. */
+  plaintextSecrets?: PlaintextSecretPolicy;
   /** Spread of poll intervals (default 0.2). */
   jitter?: number;
   /** Called after each fetch and reconcile, for logs and metrics. */
   onSync?: (r: RepoSyncResult) => void;
-  onReconcile?: (s: ReconcileSummary) => void;
+  /** After each reconcile, with how long it took. */
+  onReconcile?: (s: ReconcileSummary, durationMs: number) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -39,16 +43,20 @@ export class Engine {
       sources: this.sources,
       cache: new RenderCache(),
       tools: { ...o.tools, helmHome: join(o.dataDir, 'helm') },
+      ...(o.plaintextSecrets ? { plaintextSecrets: o.plaintextSecrets } : {}),
     });
     // Not a timer-driven loop: a Poller with an effectively infinite interval gives us coalescing.
     this.reconcileLoop = new Poller({
       intervalMs: 2 ** 31 - 1,
       jitter: 0,
       run: async () => {
+        const started = performance.now();
         const p = this.reconciler.reconcile();
         this.lastSummary = p;
         try {
-          o.onReconcile?.(await p);
+          const summary = await p;
+          o.onReconcile?.(summary, performance.now() - started);
+          if (summary.pending > 0) this.fetchUnrecordedBranches();
         } catch (err) {
           o.onError?.(err);
         }
@@ -100,6 +108,22 @@ export class Engine {
     this.o.onSync?.(result);
     if (result.changed.length > 0) this.requestReconcile();
     return result;
+  }
+
+  /**
+   * A fetch records only the branches environments follow at that moment: an environment added
+   * after its repo's last fetch (the API adds the repo first) would wait a whole poll interval for
+   * its first commit. Its repo is fetched now instead.
+   */
+  private fetchUnrecordedBranches(): void {
+    const { store } = this.o;
+    const repos = new Set(
+      store.environments
+        .list()
+        .filter((e) => store.repos.getBranch(e.repo, e.branch) === undefined)
+        .map((e) => e.repo),
+    );
+    for (const repo of repos) this.triggerRepo(repo);
   }
 
   requestReconcile(): void {

@@ -3,6 +3,7 @@ import type { RenderCache } from '../render/cache.js';
 import { planRender, type DeployOptions, type RenderTools } from '../render/target.js';
 import type { Store } from '../store/index.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
+import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import type { Sources } from './sources.js';
 
 export interface ReconcileSummary {
@@ -21,6 +22,8 @@ interface Deps {
   sources: Sources;
   cache: RenderCache;
   tools: RenderTools;
+  /** Secrets with values in Git: warn (default), refuse or allow. */
+  plaintextSecrets?: PlaintextSecretPolicy;
 }
 
 const key = (p: { cluster: string; target: string; environment: string }) =>
@@ -106,6 +109,11 @@ export class Reconciler {
     });
     if (plan.skip) return 'skip';
     const bundle = await cache.get(plan.cacheKey, plan.run);
+    const warning = checkPlaintextSecrets(
+      bundle.objects,
+      this.deps.plaintextSecrets ?? 'warn',
+      `target ${p.target} (path ${p.path}, environment ${p.environment})`,
+    );
     return store.transaction(() => {
       const stored = store.bundles.put({
         digest: bundle.digest,
@@ -121,6 +129,16 @@ export class Reconciler {
           bundle: bundle.digest,
           payload: { commit: head, objects: bundle.objects.length, kind: plan.kind },
         });
+        if (warning) {
+          store.events.append({
+            kind: 'PlaintextSecret',
+            repo: p.repo,
+            target: p.target,
+            environment: p.environment,
+            bundle: bundle.digest,
+            payload: { commit: head, message: warning },
+          });
+        }
       }
       const before = store.deployments.get(p);
       const after = store.deployments.setDesired({
@@ -128,7 +146,7 @@ export class Reconciler {
         target: p.target,
         environment: p.environment,
         bundle: bundle.digest,
-        options: optionsJson(plan.options),
+        options: { ...optionsJson(plan.options), ...targetOverrides(store.targets.get(p.target)?.options) },
         revision: head,
       });
       return before?.generation === after.generation ? 'unchanged' : 'changed';
@@ -159,6 +177,14 @@ export class Reconciler {
       store.renderStatus.put({ target, environment, commit, state: 'Rendered', message: '' });
     }
   }
+}
+
+/** What a target's own options (set through the API) decide over fleet.yaml: self-heal and prune. */
+function targetOverrides(o: JsonObject | undefined): JsonObject {
+  const out: JsonObject = {};
+  if (typeof o?.selfHeal === 'boolean') out.selfHeal = o.selfHeal;
+  if (typeof o?.prune === 'boolean') out.prune = o.prune;
+  return out;
 }
 
 function optionsJson(o: DeployOptions): JsonObject {

@@ -20,6 +20,11 @@ export class SourcePathError extends FlotillaError {
   readonly code = 'SOURCE_PATH';
 }
 
+/** The remote refused a push (the branch moved meanwhile, or the hub may not push there). */
+export class SourcePushRejectedError extends FlotillaError {
+  readonly code = 'SOURCE_PUSH_REJECTED';
+}
+
 interface GitErrorShape {
   code?: string;
   data?: { statusCode?: number; statusMessage?: string };

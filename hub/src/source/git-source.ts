@@ -3,7 +3,7 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { classifyGitError, SourceNotFoundError, SourcePathError } from './errors.js';
+import { classifyGitError, SourceNotFoundError, SourcePathError, SourcePushRejectedError } from './errors.js';
 
 export interface RepoAuth {
   username?: string;
@@ -184,6 +184,56 @@ export class GitSource {
     }
   }
 
+  /** Runs `fn` with the mirror to itself: no fetch or export runs meanwhile. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(fn);
+  }
+
+  /**
+   * Pushes `commit` (present in the mirror) to the remote's `branch`, never forced: the remote
+   * refuses it unless it descends from the remote head, so a branch that moved meanwhile is not
+   * overwritten (SourcePushRejectedError). Call inside `exclusive`.
+   */
+  async pushCommit(commit: string, branch: string): Promise<void> {
+    const ref = 'refs/flotilla/push';
+    await git.writeRef({ fs, gitdir: this.gitdir, ref, value: commit, force: true });
+    let result: Awaited<ReturnType<typeof git.push>>;
+    try {
+      result = await this.withTimeout(
+        git.push({
+          fs,
+          http,
+          gitdir: this.gitdir,
+          remote: 'origin',
+          url: this.opts.url,
+          ref,
+          remoteRef: `refs/heads/${branch}`,
+          onAuth: this.onAuth,
+          onAuthFailure: () => ({ cancel: true }),
+        }),
+      );
+    } catch (err) {
+      const e = err as { code?: string; data?: { reason?: string } };
+      if (e.code === 'PushRejectedError') {
+        throw new SourcePushRejectedError(
+          `repo ${this.opts.name}: the remote refused the push to branch ${branch} ` +
+            `(${e.data?.reason ?? 'not a fast-forward'}): it moved meanwhile; run the command again`,
+          { cause: err },
+        );
+      }
+      throw classifyGitError(err, this.opts.name, this.opts.url);
+    } finally {
+      await git.deleteRef({ fs, gitdir: this.gitdir, ref }).catch(() => {});
+    }
+    const refused = Object.entries(result.refs ?? {}).find(([, r]) => !r.ok);
+    if (!result.ok || refused) {
+      throw new SourcePushRejectedError(
+        `repo ${this.opts.name}: the remote refused the push to branch ${branch}: ` +
+          `${refused?.[1].error ?? result.error ?? 'unknown reason'}; check that the hub may push to it`,
+      );
+    }
+  }
+
   /**
    * Writes the tree at `path` of `commit` into `dest` (once: a finished export is reused). Symlinks
    * are written as symlinks so that the manifest loader can refuse the ones that leave the tree.
@@ -200,6 +250,12 @@ export class GitSource {
         tree = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, ...(clean ? { filepath: clean } : {}) });
       } catch (err) {
         await rm(tmp, { recursive: true, force: true });
+        if ((err as { code?: string }).code === 'UnsafeFilepathError') {
+          throw new SourcePathError(
+            `repo ${this.opts.name}: commit ${commit.slice(0, 12)} holds an unsafe path (${(err as Error).message}); refusing to check it out`,
+            { cause: err },
+          );
+        }
         throw new SourceNotFoundError(
           `repo ${this.opts.name}: path "${path}" does not exist at commit ${commit.slice(0, 12)}`,
           {
@@ -214,21 +270,40 @@ export class GitSource {
     });
   }
 
-  private async writeTree(entries: Awaited<ReturnType<typeof git.readTree>>['tree'], dir: string): Promise<void> {
+  private async writeTree(
+    entries: Awaited<ReturnType<typeof git.readTree>>['tree'],
+    dir: string,
+    at = '',
+  ): Promise<void> {
+    const seen = new Set<string>();
     for (const e of entries) {
+      // A crafted tree (git mktree accepts it) could name an entry `..`, or hold a symlink and a
+      // directory of the same name so that files land wherever the symlink points: refused.
+      const shown = at === '' ? e.path : `${at}/${e.path}`;
+      if (!isPlainEntryName(e.path) || seen.has(e.path)) {
+        throw new SourcePathError(
+          `repo ${this.opts.name}: the tree holds an invalid or duplicate entry ${JSON.stringify(shown)}; refusing to check it out`,
+        );
+      }
+      seen.add(e.path);
       const target = join(dir, e.path);
       if (e.type === 'tree') {
-        await mkdir(target, { recursive: true });
+        await mkdir(target);
         const sub = await git.readTree({ fs, gitdir: this.gitdir, oid: e.oid });
-        await this.writeTree(sub.tree, target);
+        await this.writeTree(sub.tree, target, shown);
       } else if (e.type === 'blob') {
         const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: e.oid });
         if (e.mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), target);
-        else await writeFile(target, blob);
+        else await writeFile(target, blob, { flag: 'wx' });
       }
       // 'commit' entries are submodules: not followed.
     }
   }
+}
+
+/** One path segment that stays where it is written: not empty, `.`, `..`, nor holding a separator or NUL. */
+function isPlainEntryName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 /** Normalizes a path inside a repository; refuses absolute paths and `..`. Returns '' for the root. */

@@ -1,1 +1,2 @@
 export * from './rollup.js';
+export { foldStatus } from './fold.js';

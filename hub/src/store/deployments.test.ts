@@ -37,6 +37,7 @@ describe('deployments', () => {
       state: 'Pending',
       message: '',
       updatedAt: '2025-01-01T00:00:00.000Z',
+      generationAt: '2025-01-01T00:00:00.000Z',
     });
     t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready', message: 'all good' });
 
@@ -48,6 +49,31 @@ describe('deployments', () => {
     const next = t.store.deployments.setDesired({ ...KEY, bundle: b2, revision: 'r3' });
     expect(next).toMatchObject({ bundle: b2, generation: 2, state: 'Pending', message: '' });
     expect(next.updatedAt).toBe('2025-01-01T00:00:02.000Z');
+  });
+
+  it('settles a generation once: the first Ready or ErrApplied, with how long the rollout took', () => {
+    const b1 = putBundle('one');
+    const b2 = putBundle('two');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    t.clock += 500;
+    expect(t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'WaitApplied' }).settled).toBeUndefined();
+    t.clock += 1500;
+    const ready = t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' });
+    expect(ready.settled).toEqual({ state: 'Ready', durationMs: 2000 });
+    expect(ready.deployment.settledAt).toBe('2025-01-01T00:00:02.000Z');
+    t.clock += 1000;
+    // A flap within the generation is not a second rollout.
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'NotReady' });
+    expect(t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' }).settled).toBeUndefined();
+    // The same bundle again keeps the settled generation; a new bundle starts unsettled.
+    expect(t.store.deployments.setDesired({ ...KEY, bundle: b1, revision: 'r9' }).settledAt).toBeDefined();
+    t.clock += 1000;
+    const next = t.store.deployments.setDesired({ ...KEY, bundle: b2 });
+    expect(next.settledAt).toBeUndefined();
+    expect(next.generationAt).toBe('2025-01-01T00:00:04.000Z');
+    t.clock += 250;
+    const failed = t.store.deployments.recordStatus({ ...KEY, generation: 2, state: 'ErrApplied', message: 'boom' });
+    expect(failed.settled).toEqual({ state: 'ErrApplied', durationMs: 250 });
   });
 
   it('starts a new generation when only the options change', () => {

@@ -22,6 +22,10 @@ export interface Deployment extends DeploymentKey {
   state: BundleStateName;
   message: string;
   updatedAt: string;
+  /** When the current generation began (its bundle or options last changed). */
+  generationAt?: string;
+  /** When the current generation first reached Ready or ErrApplied: its rollout settled. */
+  settledAt?: string;
 }
 
 export interface DesiredDeployment extends DeploymentKey {
@@ -54,12 +58,22 @@ export interface DeploymentStore {
    * Records an agent's report. Only a report for the current generation is recorded; any other is
    * stale and leaves the deployment as it is (`recorded: false`). STORE_NOT_FOUND when there is none.
    */
-  recordStatus(report: DeploymentReport): { recorded: boolean; deployment: Deployment };
+  recordStatus(report: DeploymentReport): StatusRecord;
   get(key: DeploymentKey): Deployment | undefined;
   /** Ordered by cluster, target, environment. */
   list(filter?: DeploymentFilter): Deployment[];
   delete(key: DeploymentKey): boolean;
 }
+
+export interface StatusRecord {
+  recorded: boolean;
+  deployment: Deployment;
+  /** Set when this report is the first to settle the generation (Ready or ErrApplied). */
+  settled?: { state: BundleStateName; durationMs: number };
+}
+
+/** States that settle a rollout: it reached its goal, or it failed to apply. */
+export const SETTLED_STATES: readonly BundleStateName[] = ['Ready', 'ErrApplied'];
 
 /** The state of a deployment nobody has reported on yet. */
 export const INITIAL_STATE: BundleStateName = 'Pending';
@@ -75,6 +89,8 @@ export interface DeploymentRow {
   state: string;
   message: string;
   updated_at: string;
+  generation_at: string | null;
+  settled_at: string | null;
 }
 
 export function isBundleState(value: string): value is BundleStateName {
@@ -99,6 +115,8 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
     state,
     message: row.message,
     updatedAt: row.updated_at,
+    generationAt: row.generation_at ?? undefined,
+    settledAt: row.settled_at ?? undefined,
   });
 }
 
@@ -106,16 +124,18 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   const KEY = 'cluster = @cluster AND target = @target AND environment = @environment';
   // The desired state is the bundle plus its options: a change to either is a new generation.
   const SAME = 'bundle_digest = excluded.bundle_digest AND options = excluded.options';
-  const upsert = db.prepare<DeploymentRow, DeploymentRow>(
+  const upsert = db.prepare<Omit<DeploymentRow, 'settled_at'>, DeploymentRow>(
     `INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, state,
-       message, updated_at)
+       message, updated_at, generation_at)
      VALUES (@cluster, @target, @environment, @bundle_digest, @options, @revision, @generation, @state, @message,
-       @updated_at)
+       @updated_at, @generation_at)
      ON CONFLICT (cluster, target, environment) DO UPDATE SET
        generation = CASE WHEN ${SAME} THEN generation ELSE generation + 1 END,
        state      = CASE WHEN ${SAME} THEN state ELSE excluded.state END,
        message    = CASE WHEN ${SAME} THEN message ELSE excluded.message END,
        updated_at = CASE WHEN ${SAME} AND revision IS excluded.revision THEN updated_at ELSE excluded.updated_at END,
+       generation_at = CASE WHEN ${SAME} THEN generation_at ELSE excluded.generation_at END,
+       settled_at = CASE WHEN ${SAME} THEN settled_at ELSE NULL END,
        bundle_digest = excluded.bundle_digest,
        options    = excluded.options,
        revision   = excluded.revision
@@ -133,7 +153,8 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     },
     DeploymentRow
   >(
-    `UPDATE deployments SET state = @state, message = @message, updated_at = @at
+    `UPDATE deployments SET state = @state, message = @message, updated_at = @at,
+       settled_at = CASE WHEN settled_at IS NULL AND @state IN ('Ready', 'ErrApplied') THEN @at ELSE settled_at END
      WHERE ${KEY} AND generation = @generation RETURNING *`,
   );
   const one = db.prepare<DeploymentKey, DeploymentRow>(`SELECT * FROM deployments WHERE ${KEY}`);
@@ -175,6 +196,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
               state: INITIAL_STATE,
               message: '',
               updated_at: now().toISOString(),
+              generation_at: now().toISOString(),
             });
             if (!row) throw new Error(`${describeDeployment(d)}: upsert returned no row`);
             return deploymentFromRow(row);
@@ -189,9 +211,16 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       const at = now().toISOString();
       return db
         .transaction(() => {
+          const before = one.get(key);
           const row = report.get({ ...key, generation: r.generation, state: r.state, message: r.message ?? '', at });
-          if (row) return { recorded: true, deployment: deploymentFromRow(row) };
-          const current = one.get(key);
+          if (row) {
+            const deployment = deploymentFromRow(row);
+            if (before?.settled_at || !row.settled_at) return { recorded: true, deployment };
+            const began = Date.parse(row.generation_at ?? row.settled_at);
+            const durationMs = Math.max(0, Date.parse(row.settled_at) - began);
+            return { recorded: true, deployment, settled: { state: deployment.state, durationMs } };
+          }
+          const current = before;
           if (!current) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
           return { recorded: false, deployment: deploymentFromRow(current) };
         })

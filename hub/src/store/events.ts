@@ -13,6 +13,7 @@ export const EVENT_KINDS = [
   'BranchDeleted',
   'BundleRendered',
   'RenderFailed',
+  'PlaintextSecret',
   'Applied',
   'DriftDetected',
   'DriftCorrected',

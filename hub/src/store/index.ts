@@ -1,3 +1,4 @@
+import { apiTokenStore, type ApiTokenStore } from './api-tokens.js';
 import { bundleStore, type BundleStore } from './bundles.js';
 import { clusterStore, type ClusterStore } from './clusters.js';
 import { environmentStore, groupStore, type EnvironmentStore, type GroupStore } from './config.js';
@@ -23,6 +24,7 @@ export interface Store {
   readonly events: EventStore;
   readonly renderStatus: RenderStatusStore;
   readonly registrationTokens: RegistrationTokenStore;
+  readonly apiTokens: ApiTokenStore;
   /**
    * Runs `fn` in one IMMEDIATE transaction: all of its writes commit together or none do, and it
    * holds the write lock from the start (so it never fails half-way on an upgrade to a writer).
@@ -62,6 +64,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     events: eventStore(db, now),
     renderStatus: renderStatusStore(db, now),
     registrationTokens: registrationTokenStore(db, now),
+    apiTokens: apiTokenStore(db, now),
     transaction: (fn) => db.transaction(fn).immediate(),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => integrityCheck(db),
@@ -93,12 +96,14 @@ export type { Cluster, ClusterSighting, ClusterStore, NewCluster } from './clust
 export type { Environment, EnvironmentStore, Group, GroupStore } from './config.js';
 export type { Repo, RepoAuth, RepoBranch, RepoStore } from './repos.js';
 export { RENDER_STATES } from './render-status.js';
+export { API_TOKEN_ROLES } from './api-tokens.js';
+export type { ApiToken, ApiTokenRole, ApiTokenStore, NewApiToken } from './api-tokens.js';
 export type { NewRegistrationToken, RegistrationToken, RegistrationTokenStore } from './registration-tokens.js';
 export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
 export type { NewTarget, Target, TargetStore } from './targets.js';
 export { BUNDLE_ENCODINGS } from './bundles.js';
 export type { BundleEncoding, BundleInfo, BundleStore, NewBundle } from './bundles.js';
-export { INITIAL_STATE, isBundleState } from './deployments.js';
+export { INITIAL_STATE, isBundleState, SETTLED_STATES } from './deployments.js';
 export type {
   Deployment,
   DeploymentFilter,
@@ -106,6 +111,7 @@ export type {
   DeploymentReport,
   DeploymentStore,
   DesiredDeployment,
+  StatusRecord,
 } from './deployments.js';
 export { DEFAULT_EVENT_LIMIT, EVENT_KINDS, isEventKind, MAX_EVENT_LIMIT } from './events.js';
 export type { EventFilter, EventKind, EventStore, EventSubject, FleetEvent, NewEvent } from './events.js';

@@ -175,6 +175,29 @@ CREATE TABLE registration_tokens (
 CREATE INDEX registration_tokens_cluster ON registration_tokens(cluster_name);
 `,
   },
+  {
+    version: 4,
+    name: 'api tokens, rollout timing',
+    // Bearer tokens of the HTTP API, kept as sha256 only. generation_at is when the current
+    // generation began and settled_at when it first reached Ready or ErrApplied: the rollout's
+    // duration and outcome, recorded once per generation.
+    sql: `
+CREATE TABLE api_tokens (
+  name         TEXT PRIMARY KEY CHECK (name <> ''),
+  token_hash   TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+  role         TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  created_at   TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  expires_at   TEXT,
+  revoked_at   TEXT,
+  last_used_at TEXT
+) STRICT;
+
+ALTER TABLE deployments ADD COLUMN generation_at TEXT;
+ALTER TABLE deployments ADD COLUMN settled_at TEXT;
+UPDATE deployments SET generation_at = updated_at;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

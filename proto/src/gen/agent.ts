@@ -23,6 +23,8 @@ import type { Ping as _flotilla_v1_Ping, Ping__Output as _flotilla_v1_Ping__Outp
 import type { RegisterRequest as _flotilla_v1_RegisterRequest, RegisterRequest__Output as _flotilla_v1_RegisterRequest__Output } from './flotilla/v1/RegisterRequest.js';
 import type { RegisterResponse as _flotilla_v1_RegisterResponse, RegisterResponse__Output as _flotilla_v1_RegisterResponse__Output } from './flotilla/v1/RegisterResponse.js';
 import type { RegistrationClient as _flotilla_v1_RegistrationClient, RegistrationDefinition as _flotilla_v1_RegistrationDefinition } from './flotilla/v1/Registration.js';
+import type { RenewClientCertificateRequest as _flotilla_v1_RenewClientCertificateRequest, RenewClientCertificateRequest__Output as _flotilla_v1_RenewClientCertificateRequest__Output } from './flotilla/v1/RenewClientCertificateRequest.js';
+import type { RenewClientCertificateResponse as _flotilla_v1_RenewClientCertificateResponse, RenewClientCertificateResponse__Output as _flotilla_v1_RenewClientCertificateResponse__Output } from './flotilla/v1/RenewClientCertificateResponse.js';
 import type { Welcome as _flotilla_v1_Welcome, Welcome__Output as _flotilla_v1_Welcome__Output } from './flotilla/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -60,6 +62,8 @@ export interface ProtoGrpcType {
        * Registration trades a one-time, expiring token for a per-cluster credential.
        */
       Registration: SubtypeConstructor<typeof grpc.Client, _flotilla_v1_RegistrationClient> & { service: _flotilla_v1_RegistrationDefinition }
+      RenewClientCertificateRequest: MessageTypeDefinition<_flotilla_v1_RenewClientCertificateRequest, _flotilla_v1_RenewClientCertificateRequest__Output>
+      RenewClientCertificateResponse: MessageTypeDefinition<_flotilla_v1_RenewClientCertificateResponse, _flotilla_v1_RenewClientCertificateResponse__Output>
       Welcome: MessageTypeDefinition<_flotilla_v1_Welcome, _flotilla_v1_Welcome__Output>
     }
   }

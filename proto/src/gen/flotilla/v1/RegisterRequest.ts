@@ -10,6 +10,11 @@ export interface RegisterRequest {
    * Labels the agent reports about itself; the token's labels take precedence.
    */
   'labels'?: ({[key: string]: string});
+  /**
+   * PKCS#10 request (PEM, ECDSA P-256) for a client certificate. When the hub is its own CA it
+   * answers with a certificate for this key, naming the cluster; the private key never leaves the agent.
+   */
+  'clientCsrPem'?: (string);
 }
 
 export interface RegisterRequest__Output {
@@ -21,4 +26,9 @@ export interface RegisterRequest__Output {
    * Labels the agent reports about itself; the token's labels take precedence.
    */
   'labels': ({[key: string]: string});
+  /**
+   * PKCS#10 request (PEM, ECDSA P-256) for a client certificate. When the hub is its own CA it
+   * answers with a certificate for this key, naming the cluster; the private key never leaves the agent.
+   */
+  'clientCsrPem': (string);
 }

@@ -12,6 +12,15 @@ export interface RegisterResponse {
    * Seconds between heartbeats the hub expects; a cluster silent for three windows is Stale.
    */
   'heartbeatSeconds'?: (number);
+  /**
+   * The client certificate (PEM) issued for client_csr_pem; empty when none was asked for or the
+   * hub does not issue them (its client CA belongs to the operator).
+   */
+  'clientCertificatePem'?: (string);
+  /**
+   * The hub's CA certificate (PEM), when it has one: what signed the server and client certificates.
+   */
+  'caCertificatePem'?: (string);
 }
 
 export interface RegisterResponse__Output {
@@ -25,4 +34,13 @@ export interface RegisterResponse__Output {
    * Seconds between heartbeats the hub expects; a cluster silent for three windows is Stale.
    */
   'heartbeatSeconds': (number);
+  /**
+   * The client certificate (PEM) issued for client_csr_pem; empty when none was asked for or the
+   * hub does not issue them (its client CA belongs to the operator).
+   */
+  'clientCertificatePem': (string);
+  /**
+   * The hub's CA certificate (PEM), when it has one: what signed the server and client certificates.
+   */
+  'caCertificatePem': (string);
 }

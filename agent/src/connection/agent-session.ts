@@ -1,0 +1,267 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AgentMessage, BundleRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
+import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
+import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
+import { toWireStatus, type BundleReport } from '../deployer/report.js';
+import type { Enforcer } from '../enforcer/enforcer.js';
+import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
+import { decodeBundle } from './bundle-bytes.js';
+
+/** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
+export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'>;
+
+export interface AgentSessionOptions {
+  clusterName: string;
+  /** Where the per-cluster credential is kept (mode 0600). */
+  credentialFile: string;
+  /**
+   * Where the last fully applied desired state (generation and refs) is kept, so that a restarted
+   * agent says what it holds and an unchanged hub answers in a few bytes, with no refetch.
+   */
+  stateFile?: string;
+  /** One-time registration token, used when there is no credential yet. */
+  token?: string;
+  agentVersion?: string;
+  kubernetesVersion?: string;
+  random?: () => number;
+  onEvent?: (event: string, detail?: Record<string, unknown>) => void;
+}
+
+/** One live connection to the hub, as a transport provides it. */
+export interface HubLink {
+  /** Status, drift and heartbeats; a transport may drop them while disconnected (status is resent on each reconcile). */
+  send(m: AgentMessage): void;
+  /** The bytes of a bundle by digest; the caller checks them against the digest. */
+  fetch(digest: string): Promise<Buffer>;
+}
+
+/** Reconnecting to the hub: the same jittered backoff as Kubernetes calls, slower and capped at 30 s. */
+const RECONNECT: RetryPolicy = { retryForMs: Infinity, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+const NO_OPTIONS = {
+  defaultNamespace: '',
+  selfHeal: true,
+  prune: true,
+  forceConflicts: false,
+  ignore: [],
+  dependsOn: [],
+};
+
+/**
+ * The agent's side of the protocol, whatever the transport: registers once, then keeps one session
+ * with the hub, reconnecting with jittered backoff. Desired state arrives as (bundle id, digest,
+ * generation); bytes are fetched only for digests the agent does not hold. While the hub is away the
+ * enforcer goes on alone. A transport subclass implements `register` and `serve`.
+ */
+export abstract class AgentSession {
+  private stopped = false;
+  private attempt = 0;
+  private appliedGeneration = '0';
+  private readonly refs = new Map<string, BundleRef__Output>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private work: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private link: HubLink | undefined;
+
+  constructor(
+    protected readonly session: AgentSessionOptions,
+    private readonly sink: BundleSink,
+  ) {
+    this.loadState();
+  }
+
+  /** Trades the one-time token for a credential (kept by the caller in the credential file). */
+  protected abstract register(token: string): Promise<string>;
+
+  /**
+   * Opens one connection, sends `hello`, feeds every hub message to `onHubMessage` and resolves (or
+   * rejects) when the connection ends. `stop()` ends it through `close()`.
+   */
+  protected abstract serve(credential: string, hello: Hello): Promise<void>;
+
+  /** Ends the connection `serve` holds, so that it resolves. */
+  protected abstract close(): void;
+
+  private loadState(): void {
+    const file = this.session.stateFile;
+    if (!file || !existsSync(file)) return;
+    try {
+      const st = JSON.parse(readFileSync(file, 'utf8')) as { generation: string; refs: BundleRef__Output[] };
+      this.appliedGeneration = st.generation;
+      for (const r of st.refs) this.refs.set(r.bundleId, r);
+    } catch {
+      // A torn or foreign file: start from nothing; the hub then sends the full desired state.
+    }
+  }
+
+  private saveState(): void {
+    const file = this.session.stateFile;
+    if (!file) return;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] }));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  protected event(name: string, detail?: Record<string, unknown>) {
+    this.session.onEvent?.(name, detail);
+  }
+
+  /** True once stop() was called: a transport that was still connecting closes what it opened. */
+  protected get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /** The generation of the last desired state applied in full ('0' when none). */
+  get generation(): string {
+    return this.appliedGeneration;
+  }
+
+  /** The stored credential, registering with the token first when there is none. */
+  async credential(): Promise<string> {
+    const file = this.session.credentialFile;
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    if (!this.session.token) {
+      throw new Error(`no credential in ${file} and no registration token; mint one on the hub (tokens create)`);
+    }
+    const credential = await this.register(this.session.token);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${credential}\n`, { mode: 0o600 });
+    this.event('registered', { cluster: this.session.clusterName });
+    return credential;
+  }
+
+  /** Runs until stop(): connect, serve, and on any failure wait and reconnect. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.serve(await this.credential(), this.hello());
+        this.attempt = 0;
+      } catch (err) {
+        this.event('disconnected', { error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        clearInterval(this.heartbeat);
+        this.link = undefined;
+      }
+      if (this.stopped) break;
+      const delay = backoffDelay(++this.attempt, RECONNECT, this.session.random ?? Math.random);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** What the agent says first on every connection: who it is and what it already holds. */
+  hello(): Hello {
+    return {
+      clusterId: this.session.clusterName,
+      agentVersion: this.session.agentVersion ?? '',
+      kubernetesVersion: this.session.kubernetesVersion ?? '',
+      held: [...this.refs.values()].map((r) => ({ bundleId: r.bundleId, digest: r.digest, generation: r.generation })),
+      appliedGeneration: this.appliedGeneration,
+    };
+  }
+
+  /** Called by the transport for every message from the hub on the live link. */
+  protected onHubMessage(m: HubMessage__Output, link: HubLink): void {
+    this.link = link;
+    if (m.welcome) {
+      this.attempt = 0;
+      this.event('connected', { heartbeatSeconds: m.welcome.heartbeatSeconds });
+      this.startHeartbeat(m.welcome.heartbeatSeconds || 15);
+    } else if (m.desired) {
+      const d = m.desired;
+      this.work = this.work
+        .then(() => this.onDesired(d, link))
+        .catch((err: unknown) => {
+          this.event('desiredFailed', { error: err instanceof Error ? err.message : String(err) });
+        });
+    }
+  }
+
+  private startHeartbeat(seconds: number) {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(
+      () => this.send({ heartbeat: { sentAtUnixMs: Date.now(), appliedGeneration: this.appliedGeneration } }),
+      seconds * 1000,
+    );
+    this.heartbeat.unref();
+  }
+
+  private send(m: AgentMessage): void {
+    this.link?.send(m);
+  }
+
+  /** Applies a desired state: fetches what it does not hold (idempotent by digest), removes what left. */
+  private async onDesired(d: NonNullable<HubMessage__Output['desired']>, link: HubLink): Promise<void> {
+    if (d.unchanged || (d.generation === this.appliedGeneration && this.holdsAll(d.bundles))) {
+      this.event('unchanged', { generation: d.generation });
+      return;
+    }
+    const wanted = new Map(d.bundles.map((b) => [b.bundleId, b]));
+    for (const ref of d.bundles) {
+      const have = this.refs.get(ref.bundleId);
+      if (have && have.digest === ref.digest && have.generation === ref.generation && this.sink.report(ref.bundleId)) {
+        continue;
+      }
+      const bytes = await link.fetch(ref.digest);
+      const bundle: Bundle = {
+        id: ref.bundleId,
+        digest: ref.digest,
+        revision: ref.revision,
+        objects: decodeBundle(bytes, ref.digest, ref.bundleId),
+        options: optionsFromWire(ref.options ?? NO_OPTIONS),
+      };
+      this.refs.set(ref.bundleId, ref);
+      this.event('bundleFetched', { bundleId: ref.bundleId, digest: ref.digest, bytes: bytes.length });
+      const report = await this.sink.set(bundle);
+      if (report) this.report(report);
+    }
+    for (const id of this.sink.bundles()) {
+      if (wanted.has(id)) continue;
+      await this.sink.remove(id);
+      this.refs.delete(id);
+      this.event('bundleRemoved', { bundleId: id });
+    }
+    this.appliedGeneration = d.generation;
+    this.saveState();
+  }
+
+  /** A redelivered desired state (at-least-once transports) that is already applied in full. */
+  private holdsAll(bundles: readonly BundleRef__Output[]): boolean {
+    return (
+      bundles.length === this.refs.size &&
+      bundles.every((b) => this.refs.get(b.bundleId)?.digest === b.digest && this.sink.report(b.bundleId))
+    );
+  }
+
+  /** A bundle's bytes by digest over the live connection, checked against the digest. */
+  async fetchBundle(digest: string): Promise<Buffer> {
+    if (!this.link) throw new Error(`cluster ${this.session.clusterName} is not connected to the hub; wait for it`);
+    const bytes = await this.link.fetch(digest);
+    decodeBundle(bytes, digest, digest);
+    return bytes;
+  }
+
+  /** Sends a bundle's status (the enforcer calls this after every reconcile of it). */
+  report(r: BundleReport): void {
+    const ref = this.refs.get(r.bundleId);
+    this.send({ status: toWireStatus(r, Number(ref?.generation ?? 0)) });
+  }
+
+  drift(d: DriftRecord): void {
+    this.send({ drift: toWireDrift(d) });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.close();
+    this.wake?.();
+    await this.work;
+  }
+}

@@ -1,0 +1,44 @@
+import { Args, Flags } from '@oclif/core';
+import { FleetCommand } from '../../base.js';
+import { details } from '../../format.js';
+import { parseDuration, parseLabels } from '../../parse.js';
+
+export default class ClustersRegister extends FleetCommand<typeof ClustersRegister> {
+  static override summary = 'Register a cluster: mint a one-time registration token for its agent.';
+  static override description = `The token is shown once; the hub keeps only its hash. The agent trades it for a per-cluster credential when it first connects. Registering an existing cluster again mints a new token (to reinstall its agent). Needs the operator role.
+
+To install the agent in one step instead, use \`fleet agent install\`.`;
+  static override examples = [
+    '<%= config.bin %> clusters register eu-1 --label env=prod --label region=eu',
+    {
+      description: 'Only the token, for a script',
+      command: 'TOKEN=$(<%= config.bin %> clusters register eu-1 -o json | jq -r .token)',
+    },
+  ];
+  static override args = { name: Args.string({ required: true, description: 'Cluster name.' }) };
+  static override flags = {
+    label: Flags.string({ char: 'l', multiple: true, summary: 'A label key=value (repeat, or comma-separate).' }),
+    ttl: Flags.string({ summary: 'How long the token stays valid (e.g. 30m, 2h).', default: '1h' }),
+  };
+
+  async run() {
+    const res = await this.client().registerCluster({
+      name: this.args.name,
+      ...(this.flags.label ? { labels: parseLabels(this.flags.label) } : {}),
+      ttlSeconds: Math.max(1, Math.round(parseDuration(this.flags.ttl, '--ttl') / 1000)),
+    });
+    this.print(res, (r) =>
+      [
+        details([
+          ['Cluster', r.cluster],
+          ['Token', r.token],
+          ['Expires', r.expiresAt],
+          ['Hub address', r.hubAddress],
+        ]),
+        '',
+        'The token is shown once and works once. Install the agent with it, or run `fleet agent install`.',
+      ].join('\n'),
+    );
+    return res;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Labels, LabelsPatch } from '@flotilla/proto/api';
+import { UsageError } from './errors.js';
+
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** `key=value` pairs (repeated flags or comma-separated) into labels; names the bad one. */
+export function parseLabels(values: readonly string[], what = '--label'): Labels {
+  const out: Labels = {};
+  for (const pair of values.flatMap((v) => v.split(','))) {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, eq).trim();
+    if (eq < 0 || !LABEL_KEY.test(key)) {
+      throw new UsageError(`${what} "${pair}" is not key=value`, { hint: `e.g. ${what} env=prod` });
+    }
+    out[key] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** kubectl-style label edits: `key=value` sets, `key-` removes. */
+export function parseLabelPatch(edits: readonly string[]): LabelsPatch {
+  const set: Labels = {};
+  const remove: string[] = [];
+  for (const edit of edits) {
+    if (edit.endsWith('-') && !edit.includes('=')) {
+      const key = edit.slice(0, -1);
+      if (!LABEL_KEY.test(key)) throw new UsageError(`"${edit}": "${key}" is not a label key`);
+      remove.push(key);
+    } else {
+      Object.assign(set, parseLabels([edit], 'label'));
+    }
+  }
+  if (Object.keys(set).length === 0 && remove.length === 0) {
+    throw new UsageError('no label changes given', { hint: 'e.g. `fleet clusters label eu-1 env=prod tier-`' });
+  }
+  const both = remove.filter((k) => k in set);
+  if (both.length > 0) throw new UsageError(`label ${both.join(', ')} is both set and removed`);
+  return { ...(Object.keys(set).length > 0 ? { set } : {}), ...(remove.length > 0 ? { remove } : {}) };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90`, `90s`, `5m`, `1h30m`, `2d` into milliseconds; a bare number is seconds. */
+export function parseDuration(text: string, what = 'duration'): number {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(trimmed); m; m = re.exec(trimmed)) {
+    total += Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
+    end = re.lastIndex;
+  }
+  if (trimmed === '' || end !== trimmed.length) {
+    throw new UsageError(`${what} "${text}" is not a duration`, {
+      hint: 'e.g. 90s, 5m, 1h30m (a bare number is seconds)',
+    });
+  }
+  return total;
+}
+
+/** `key=value` pairs into a map of strings for open-ended options (`--auth env=GIT_TOKEN`). */
+export function parseKeyValues(values: readonly string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of values) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${what} "${pair}" is not key=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Deployment options as typed (`selfHeal=false`, `namespace=web`): booleans and numbers become JSON. */
+export function parseOptions(values: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parseKeyValues(values, '--option'))) {
+    out[k] = v === 'true' ? true : v === 'false' ? false : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUNDLE_STATES } from '@flotilla/proto';
+import { CLUSTER_CONDITIONS, clusterCondition } from '../status/rollup.js';
+import type { FleetEvent, Store } from '../store/index.js';
+
+const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+const PAGE = 5000;
+
+export interface MetricsOptions {
+  store: Store;
+  connectedAgents?: () => number;
+  staleAfterMs: number;
+  /** Process metrics (CPU, memory, event loop); on by default. */
+  processMetrics?: boolean;
+  now?: () => Date;
+}
+
+/**
+ * The hub's Prometheus metrics. Gauges are read from the store at scrape time. The GitOps indicators
+ * per environment (deployment frequency, rollout success, rollbacks, drift incidents) are counted
+ * from the append-only event log, so they survive restarts: on start the whole log is read once,
+ * then each scrape reads only the events appended since.
+ */
+export class HubMetrics {
+  readonly registry = new Registry();
+  private lastEventId = 0;
+  private readonly reconcileDuration: Histogram;
+  private readonly applyDuration: Histogram<'environment'>;
+  private readonly deploymentsTotal: Counter<'environment'>;
+  private readonly rolloutsTotal: Counter<'environment' | 'result'>;
+  private readonly rollbacksTotal: Counter<'environment'>;
+  private readonly promotionsTotal: Counter<'environment'>;
+  private readonly driftTotal: Counter<'environment'>;
+  private readonly successRatio: Gauge<'environment'>;
+  private readonly outcomes = new Map<string, { ok: number; all: number }>();
+
+  constructor(private readonly o: MetricsOptions) {
+    const r = this.registry;
+    const now = o.now ?? (() => new Date());
+    if (o.processMetrics !== false) collectDefaultMetrics({ register: r, prefix: 'flotilla_hub_' });
+    new Gauge({
+      name: 'flotilla_agents_connected',
+      help: 'Agents with an open connection to this hub.',
+      registers: [r],
+      collect() {
+        this.set(o.connectedAgents?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'flotilla_clusters',
+      help: 'Clusters by condition (Connected, Stale, NeverSeen, Revoked).',
+      labelNames: ['condition'],
+      registers: [r],
+      collect() {
+        const counts = Object.fromEntries(CLUSTER_CONDITIONS.map((c) => [c, 0])) as Record<string, number>;
+        const t = now();
+        for (const c of o.store.clusters.list()) counts[clusterCondition(c, t, o.staleAfterMs)]! += 1;
+        for (const [condition, n] of Object.entries(counts)) this.set({ condition }, n);
+      },
+    });
+    new Gauge({
+      name: 'flotilla_deployments',
+      help: 'Deployments (cluster x target x environment) by state.',
+      labelNames: ['state', 'environment'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const envs = o.store.environments.list().map((e) => e.name);
+        for (const environment of envs) for (const state of BUNDLE_STATES) this.set({ state, environment }, 0);
+        for (const d of o.store.deployments.list()) this.inc({ state: d.state, environment: d.environment });
+      },
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'flotilla_reconcile_duration_seconds',
+      help: 'How long one reconcile of the desired state took (render and placement of every target).',
+      buckets: DURATION_BUCKETS,
+      registers: [r],
+    });
+    this.applyDuration = new Histogram({
+      name: 'flotilla_apply_duration_seconds',
+      help: 'From a new desired bundle to the cluster reporting it Ready or ErrApplied, per environment.',
+      labelNames: ['environment'],
+      buckets: DURATION_BUCKETS,
+      registers: [r],
+    });
+    this.deploymentsTotal = new Counter({
+      name: 'flotilla_environment_deployments_total',
+      help: 'Deployment frequency: new commits picked up on the branch of each environment.',
+      labelNames: ['environment'],
+      registers: [r],
+    });
+    this.rolloutsTotal = new Counter({
+      name: 'flotilla_environment_rollouts_total',
+      help: 'Rollouts settled per environment and cluster: result succeeded (Ready) or failed (ErrApplied).',
+      labelNames: ['environment', 'result'],
+      registers: [r],
+    });
+    this.successRatio = new Gauge({
+      name: 'flotilla_environment_rollout_success_ratio',
+      help: 'Success rate: succeeded rollouts / settled rollouts per environment (1 when none settled).',
+      labelNames: ['environment'],
+      registers: [r],
+    });
+    this.rollbacksTotal = new Counter({
+      name: 'flotilla_environment_rollbacks_total',
+      help: 'Rollback frequency: rollbacks made through Flotilla per environment.',
+      labelNames: ['environment'],
+      registers: [r],
+    });
+    this.promotionsTotal = new Counter({
+      name: 'flotilla_environment_promotions_total',
+      help: 'Promotions into each environment.',
+      labelNames: ['environment'],
+      registers: [r],
+    });
+    this.driftTotal = new Counter({
+      name: 'flotilla_environment_drift_incidents_total',
+      help: 'Drift incidents: objects found changed outside Git, per environment.',
+      labelNames: ['environment'],
+      registers: [r],
+    });
+    for (const e of o.store.environments.list()) this.zero(e.name);
+    this.catchUp();
+  }
+
+  private zero(environment: string): void {
+    this.deploymentsTotal.inc({ environment }, 0);
+    this.rolloutsTotal.inc({ environment, result: 'succeeded' }, 0);
+    this.rolloutsTotal.inc({ environment, result: 'failed' }, 0);
+    this.rollbacksTotal.inc({ environment }, 0);
+    this.promotionsTotal.inc({ environment }, 0);
+    this.driftTotal.inc({ environment }, 0);
+  }
+
+  observeReconcile(ms: number): void {
+    this.reconcileDuration.observe(ms / 1000);
+  }
+
+  /** Reads the events appended since the last call into the counters. */
+  private catchUp(): void {
+    const branches = new Map<string, string[]>();
+    for (const e of this.o.store.environments.list()) {
+      const k = `${e.repo}\u0000${e.branch}`;
+      branches.set(k, [...(branches.get(k) ?? []), e.name]);
+    }
+    for (;;) {
+      const page = this.o.store.events.list({ afterId: this.lastEventId, limit: PAGE });
+      for (const e of page) this.count(e, branches);
+      this.lastEventId = page.at(-1)?.id ?? this.lastEventId;
+      if (page.length < PAGE) break;
+    }
+    for (const [environment, { ok, all }] of this.outcomes) this.successRatio.set({ environment }, all ? ok / all : 1);
+  }
+
+  private count(e: FleetEvent, branches: Map<string, string[]>): void {
+    const env = e.environment;
+    switch (e.kind) {
+      case 'CommitSeen': {
+        const branch = typeof e.payload.branch === 'string' ? e.payload.branch : '';
+        for (const environment of branches.get(`${e.repo ?? ''}\u0000${branch}`) ?? [])
+          this.deploymentsTotal.inc({ environment });
+        break;
+      }
+      case 'Applied': {
+        if (!env) break;
+        const ok = e.payload.state === 'Ready';
+        this.rolloutsTotal.inc({ environment: env, result: ok ? 'succeeded' : 'failed' });
+        const o = this.outcomes.get(env) ?? { ok: 0, all: 0 };
+        this.outcomes.set(env, { ok: o.ok + (ok ? 1 : 0), all: o.all + 1 });
+        if (typeof e.payload.durationMs === 'number') {
+          this.applyDuration.observe({ environment: env }, e.payload.durationMs / 1000);
+        }
+        break;
+      }
+      case 'Rollback':
+        if (env) this.rollbacksTotal.inc({ environment: env });
+        break;
+      case 'Promotion':
+        if (env) this.promotionsTotal.inc({ environment: env });
+        break;
+      case 'DriftDetected':
+        if (env) this.driftTotal.inc({ environment: env });
+        break;
+    }
+  }
+
+  /** The exposition text for /metrics. */
+  async text(): Promise<string> {
+    for (const e of this.o.store.environments.list()) this.zero(e.name);
+    this.catchUp();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

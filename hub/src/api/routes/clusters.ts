@@ -1,0 +1,239 @@
+import type { FastifyInstance } from 'fastify';
+import type {
+  ClusterDetail,
+  ClusterRegisterRequest,
+  ClusterRegisterResponse,
+  ClusterSummary,
+  GroupDetail,
+  LabelsPatch,
+  List,
+} from '@flotilla/proto/api';
+import { mintRegistrationToken } from '../../protocol/registration.js';
+import { parseSelector } from '../../target/selector.js';
+import { actorOf } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { clusterSummary, deploymentView, environmentClusters, groupClusters } from '../views.js';
+import { DEFAULT_STALE_AFTER_MS, found, labelsSchema, nameParams, nameSchema, type ApiDeps } from './shared.js';
+
+const CLUSTER_HINT = 'see `fleet clusters list`';
+const GROUP_HINT = 'see `fleet groups list`';
+
+/** Clusters (registration, labels, revocation, removal) and groups of clusters. */
+export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const staleAfter = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const summary = (name: string): ClusterSummary => {
+    const c = found(store.clusters.get(name), `cluster "${name}"`, CLUSTER_HINT);
+    return clusterSummary(c, store.deployments.list({ cluster: name }), now(), staleAfter);
+  };
+
+  app.get<{ Reply: List<ClusterSummary> }>(
+    '/clusters',
+    { config: { role: 'viewer' }, schema: { summary: 'List clusters', tags: ['clusters'] } },
+    async () => {
+      const deployments = store.deployments.list();
+      const t = now();
+      return {
+        items: store.clusters.list().map((c) =>
+          clusterSummary(
+            c,
+            deployments.filter((d) => d.cluster === c.name),
+            t,
+            staleAfter,
+          ),
+        ),
+      };
+    },
+  );
+
+  app.get<{ Params: { name: string }; Reply: ClusterDetail }>(
+    '/clusters/:name',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'Get a cluster with its deployments', tags: ['clusters'], params: nameParams },
+    },
+    async (req) => {
+      const s = summary(req.params.name);
+      const groups = store.groups.list();
+      const clusters = store.clusters.list();
+      return {
+        ...s,
+        groups: groups.filter((g) => groupClusters(g, clusters).includes(s.name)).map((g) => g.name),
+        environments: store.environments
+          .list()
+          .filter((e) => environmentClusters(e, groups, clusters).includes(s.name))
+          .map((e) => e.name),
+        deploymentList: store.deployments.list({ cluster: s.name }).map(deploymentView),
+      };
+    },
+  );
+
+  app.post<{ Body: ClusterRegisterRequest; Reply: ClusterRegisterResponse }>(
+    '/clusters',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: 'Register a cluster: mint its one-time registration token',
+        description:
+          'Creates the cluster (when new) with its labels and returns a one-time, expiring token the agent ' +
+          'trades for its credential. For an existing cluster the token re-registers it (a new credential).',
+        tags: ['clusters'],
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: nameSchema,
+            labels: labelsSchema,
+            ttlSeconds: { type: 'integer', minimum: 60, maximum: 7 * 24 * 3600 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { name, labels = {}, ttlSeconds } = req.body;
+      const created = store.transaction(() => {
+        const existing = store.clusters.get(name);
+        if (!existing) store.clusters.create({ name, labels });
+        else if (Object.keys(labels).length > 0) store.clusters.setLabels(name, { ...existing.labels, ...labels });
+        return !existing;
+      });
+      const { token, expiresAt } = mintRegistrationToken(store, {
+        cluster: name,
+        labels,
+        ...(ttlSeconds ? { ttlSeconds } : {}),
+        createdBy: actorOf(req),
+      });
+      if (created) deps.engine?.requestReconcile();
+      const info = deps.hubInfo?.();
+      return reply.code(201).send({
+        cluster: name,
+        token,
+        expiresAt,
+        ...(info?.agentAddress ? { hubAddress: info.agentAddress } : {}),
+      });
+    },
+  );
+
+  app.patch<{ Params: { name: string }; Body: LabelsPatch; Reply: ClusterSummary }>(
+    '/clusters/:name/labels',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: "Change a cluster's labels (which groups and environments it belongs to)",
+        tags: ['clusters'],
+        params: nameParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { set: labelsSchema, remove: { type: 'array', items: { type: 'string' } } },
+        },
+      },
+    },
+    async (req) => {
+      const c = found(store.clusters.get(req.params.name), `cluster "${req.params.name}"`, CLUSTER_HINT);
+      const labels = { ...c.labels, ...(req.body.set ?? {}) };
+      for (const k of req.body.remove ?? []) delete labels[k];
+      store.clusters.setLabels(c.name, labels);
+      deps.engine?.requestReconcile();
+      return summary(c.name);
+    },
+  );
+
+  app.post<{ Params: { name: string }; Reply: ClusterSummary }>(
+    '/clusters/:name/revoke',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Revoke a cluster's credential: its agent is refused until registered again",
+        tags: ['clusters'],
+        params: nameParams,
+      },
+    },
+    async (req) => {
+      found(store.clusters.get(req.params.name), `cluster "${req.params.name}"`, CLUSTER_HINT);
+      store.transaction(() => {
+        store.clusters.revoke(req.params.name);
+        store.events.append({ kind: 'ClusterRevoked', cluster: req.params.name, actor: actorOf(req) });
+      });
+      deps.agents?.disconnect?.(req.params.name);
+      return summary(req.params.name);
+    },
+  );
+
+  app.delete<{ Params: { name: string } }>(
+    '/clusters/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Remove a cluster from the hub (its agent is refused; objects stay in the cluster)',
+        tags: ['clusters'],
+        params: nameParams,
+      },
+    },
+    async (req, reply) => {
+      found(store.clusters.get(req.params.name), `cluster "${req.params.name}"`, CLUSTER_HINT);
+      store.clusters.delete(req.params.name);
+      deps.agents?.disconnect?.(req.params.name);
+      deps.engine?.requestReconcile();
+      return reply.code(204).send();
+    },
+  );
+
+  // Groups: named label selectors.
+  const groupDetail = (name: string): GroupDetail => {
+    const g = found(store.groups.get(name), `group "${name}"`, GROUP_HINT);
+    return { ...g, clusters: groupClusters(g, store.clusters.list()) };
+  };
+  app.get<{ Reply: List<GroupDetail> }>(
+    '/groups',
+    { config: { role: 'viewer' }, schema: { summary: 'List groups with the clusters they match', tags: ['groups'] } },
+    async () => {
+      const clusters = store.clusters.list();
+      return { items: store.groups.list().map((g) => ({ ...g, clusters: groupClusters(g, clusters) })) };
+    },
+  );
+  app.get<{ Params: { name: string }; Reply: GroupDetail }>(
+    '/groups/:name',
+    { config: { role: 'viewer' }, schema: { summary: 'Get a group', tags: ['groups'], params: nameParams } },
+    async (req) => groupDetail(req.params.name),
+  );
+  app.put<{ Params: { name: string }; Body: { selector: string }; Reply: GroupDetail }>(
+    '/groups/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Create or replace a group (a label selector such as `env=prod,region in (eu,us)`)',
+        tags: ['groups'],
+        params: { type: 'object', required: ['name'], properties: { name: nameSchema } },
+        body: {
+          type: 'object',
+          required: ['selector'],
+          additionalProperties: false,
+          properties: { selector: { type: 'string', maxLength: 4096 } },
+        },
+      },
+    },
+    async (req) => {
+      try {
+        parseSelector(req.body.selector);
+      } catch (err) {
+        throw ApiError.invalid(`selector: ${err instanceof Error ? err.message : String(err)}`, 'selector');
+      }
+      store.groups.put({ name: req.params.name, selector: req.body.selector });
+      deps.engine?.requestReconcile();
+      return groupDetail(req.params.name);
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/groups/:name',
+    { config: { role: 'admin' }, schema: { summary: 'Remove a group', tags: ['groups'], params: nameParams } },
+    async (req, reply) => {
+      if (!store.groups.delete(req.params.name))
+        throw ApiError.notFound(`group "${req.params.name}" does not exist`, GROUP_HINT);
+      deps.engine?.requestReconcile();
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,322 @@
+import type { FastifyInstance } from 'fastify';
+import type {
+  Environment,
+  EnvironmentView,
+  List,
+  RepoCreateRequest,
+  RepoView,
+  Target,
+  TargetView,
+} from '@flotilla/proto/api';
+import { safeRepoPath } from '../../source/git-source.js';
+import { parseSelector } from '../../target/selector.js';
+import { ApiError } from '../errors.js';
+import { environmentView, repoView, targetView } from '../views.js';
+import { found, nameParams, nameSchema, type ApiDeps } from './shared.js';
+
+const REPO_HINT = 'see `fleet repos list`';
+const ENV_HINT = 'see `fleet environments list`';
+const TARGET_HINT = 'see `fleet targets list`';
+/** Credentials the hub seals before storing; the others are references (environment variable, file). */
+const SEALED_AUTH = ['password', 'token'];
+const AUTH_KEYS = ['username', 'password', 'token', 'passwordEnv', 'tokenEnv', 'passwordFile', 'tokenFile'];
+
+const branchSchema = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s~^:?*\\[\\\\]+$' } as const;
+
+/** Repos, environments and targets: what the hub deploys, from where, to which clusters. */
+export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+  const changed = () => {
+    deps.engine?.refreshRepos();
+    deps.engine?.requestReconcile();
+  };
+
+  // Repos
+  app.get<{ Reply: List<RepoView> }>(
+    '/repos',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'List repos with what was last fetched per branch', tags: ['repos'] },
+    },
+    async () => ({ items: store.repos.list().map((r) => redact(repoView(store, r))) }),
+  );
+  app.get<{ Params: { name: string }; Reply: RepoView }>(
+    '/repos/:name',
+    { config: { role: 'viewer' }, schema: { summary: 'Get a repo', tags: ['repos'], params: nameParams } },
+    async (req) =>
+      redact(repoView(store, found(store.repos.get(req.params.name), `repo "${req.params.name}"`, REPO_HINT))),
+  );
+  app.post<{ Body: RepoCreateRequest; Reply: RepoView }>(
+    '/repos',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Add a Git repository',
+        description:
+          'auth: `username` plus `password`/`token` (sealed by the hub before it is stored), or references ' +
+          '`passwordEnv`/`tokenEnv` (an environment variable of the hub) and `passwordFile`/`tokenFile`.',
+        tags: ['repos'],
+        body: {
+          type: 'object',
+          required: ['name', 'url'],
+          additionalProperties: false,
+          properties: {
+            name: nameSchema,
+            url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+            auth: {
+              type: 'object',
+              additionalProperties: false,
+              properties: Object.fromEntries(AUTH_KEYS.map((k) => [k, { type: 'string', minLength: 1 }])),
+            },
+            pollIntervalSeconds: { type: 'integer', minimum: 5, maximum: 86400 },
+            webhookSecret: { type: 'string', minLength: 16 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (store.repos.get(b.name)) {
+        throw ApiError.conflict(`repo "${b.name}" already exists`, `remove it first (fleet repos remove ${b.name})`);
+      }
+      const auth = b.auth
+        ? Object.fromEntries(
+            Object.entries(b.auth).map(([k, v]) => [k, SEALED_AUTH.includes(k) ? deps.secrets.seal(v) : v]),
+          )
+        : undefined;
+      const repo = store.repos.put({
+        name: b.name,
+        url: b.url,
+        pollIntervalSeconds: b.pollIntervalSeconds ?? 60,
+        ...(auth ? { auth } : {}),
+        ...(b.webhookSecret ? { webhookSecretSealed: deps.secrets.seal(b.webhookSecret) } : {}),
+      });
+      changed();
+      return reply.code(201).send(redact(repoView(store, repo)));
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/repos/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Remove a repo (refused while environments or targets use it)',
+        tags: ['repos'],
+        params: nameParams,
+      },
+    },
+    async (req, reply) => {
+      if (!store.repos.delete(req.params.name))
+        throw ApiError.notFound(`repo "${req.params.name}" does not exist`, REPO_HINT);
+      changed();
+      return reply.code(204).send();
+    },
+  );
+  app.post<{ Params: { name: string } }>(
+    '/repos/:name/sync',
+    {
+      config: { role: 'operator' },
+      schema: { summary: 'Fetch a repo now (as a webhook would)', tags: ['repos'], params: nameParams },
+    },
+    async (req, reply) => {
+      found(store.repos.get(req.params.name), `repo "${req.params.name}"`, REPO_HINT);
+      deps.engine?.refreshRepos();
+      const triggered = deps.trigger(req.params.name);
+      return reply.code(202).send({ triggered });
+    },
+  );
+
+  // Environments
+  const envView = (name: string) =>
+    environmentView(
+      store,
+      found(store.environments.get(name), `environment "${name}"`, ENV_HINT),
+      store.deployments.list({ environment: name }),
+    );
+  app.get<{ Reply: List<EnvironmentView> }>(
+    '/environments',
+    { config: { role: 'viewer' }, schema: { summary: 'List environments', tags: ['environments'] } },
+    async () => {
+      const deployments = store.deployments.list();
+      return { items: store.environments.list().map((e) => environmentView(store, e, deployments)) };
+    },
+  );
+  app.get<{ Params: { name: string }; Reply: EnvironmentView }>(
+    '/environments/:name',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'Get an environment', tags: ['environments'], params: nameParams },
+    },
+    async (req) => envView(req.params.name),
+  );
+  app.post<{ Body: Environment; Reply: EnvironmentView }>(
+    '/environments',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Create an environment: a branch of a repo and the clusters it deploys to',
+        tags: ['environments'],
+        body: {
+          type: 'object',
+          required: ['name', 'repo', 'branch'],
+          additionalProperties: false,
+          properties: {
+            name: nameSchema,
+            repo: nameSchema,
+            branch: branchSchema,
+            group: nameSchema,
+            selector: { type: 'string', maxLength: 4096 },
+            promotesTo: nameSchema,
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (store.environments.get(b.name)) {
+        throw ApiError.conflict(
+          `environment "${b.name}" already exists`,
+          `remove it first (fleet environments remove ${b.name})`,
+        );
+      }
+      if (!store.repos.get(b.repo))
+        throw ApiError.invalid(`repo "${b.repo}" does not exist; add it with \`fleet repos add\``, 'repo');
+      if (b.group && !store.groups.get(b.group)) {
+        throw ApiError.invalid(`group "${b.group}" does not exist; create it with \`fleet groups set\``, 'group');
+      }
+      if (b.selector !== undefined) {
+        try {
+          parseSelector(b.selector);
+        } catch (err) {
+          throw ApiError.invalid(`selector: ${err instanceof Error ? err.message : String(err)}`, 'selector');
+        }
+      }
+      store.environments.put(b);
+      changed();
+      return reply.code(201).send(envView(b.name));
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/environments/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Remove an environment (refused while targets use it)',
+        tags: ['environments'],
+        params: nameParams,
+      },
+    },
+    async (req, reply) => {
+      if (!store.environments.delete(req.params.name)) {
+        throw ApiError.notFound(`environment "${req.params.name}" does not exist`, ENV_HINT);
+      }
+      changed();
+      return reply.code(204).send();
+    },
+  );
+
+  // Targets
+  app.get<{ Reply: List<TargetView> }>(
+    '/targets',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'List targets with their last render per environment', tags: ['targets'] },
+    },
+    async () => ({ items: store.targets.list().map((t) => targetView(store, t)) }),
+  );
+  app.get<{ Params: { name: string }; Reply: TargetView }>(
+    '/targets/:name',
+    { config: { role: 'viewer' }, schema: { summary: 'Get a target', tags: ['targets'], params: nameParams } },
+    async (req) =>
+      targetView(store, found(store.targets.get(req.params.name), `target "${req.params.name}"`, TARGET_HINT)),
+  );
+  app.post<{ Body: Target; Reply: TargetView }>(
+    '/targets',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Deploy a path of a repo to environments',
+        tags: ['targets'],
+        body: {
+          type: 'object',
+          required: ['name', 'repo', 'path', 'environments'],
+          additionalProperties: false,
+          properties: {
+            name: nameSchema,
+            repo: nameSchema,
+            path: { type: 'string', maxLength: 1024 },
+            environments: { type: 'array', minItems: 1, items: nameSchema, uniqueItems: true },
+            options: {
+              type: 'object',
+              additionalProperties: false,
+              description: 'Decide over fleet.yaml: selfHeal (correct drift, default true), prune (default true).',
+              properties: { selfHeal: { type: 'boolean' }, prune: { type: 'boolean' } },
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (store.targets.get(b.name)) {
+        throw ApiError.conflict(
+          `target "${b.name}" already exists`,
+          `remove it first (fleet targets remove ${b.name})`,
+        );
+      }
+      if (!store.repos.get(b.repo))
+        throw ApiError.invalid(`repo "${b.repo}" does not exist; add it with \`fleet repos add\``, 'repo');
+      for (const e of b.environments) {
+        const env = store.environments.get(e);
+        if (!env)
+          throw ApiError.invalid(
+            `environment "${e}" does not exist; create it with \`fleet environments create\``,
+            'environments',
+          );
+        if (env.repo !== b.repo) {
+          throw ApiError.invalid(`environment "${e}" follows repo "${env.repo}", not "${b.repo}"`, 'environments');
+        }
+      }
+      try {
+        safeRepoPath(b.path, b.repo);
+      } catch (err) {
+        throw ApiError.invalid(`path: ${err instanceof Error ? err.message : String(err)}`, 'path');
+      }
+      const t = store.targets.put({
+        name: b.name,
+        repo: b.repo,
+        path: b.path,
+        environments: b.environments,
+        ...(b.options ? { options: b.options as Record<string, boolean> } : {}),
+      });
+      changed();
+      return reply.code(201).send(targetView(store, t));
+    },
+  );
+  app.delete<{ Params: { name: string } }>(
+    '/targets/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Remove a target: its objects are pruned from the clusters (unless prune is disabled)',
+        tags: ['targets'],
+        params: nameParams,
+      },
+    },
+    async (req, reply) => {
+      if (!store.targets.delete(req.params.name))
+        throw ApiError.notFound(`target "${req.params.name}" does not exist`, TARGET_HINT);
+      changed();
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** Sealed credentials never leave the hub, not even sealed. */
+function redact(v: RepoView): RepoView {
+  if (!v.auth) return v;
+  return {
+    ...v,
+    auth: Object.fromEntries(Object.entries(v.auth).map(([k, x]) => [k, SEALED_AUTH.includes(k) ? '(sealed)' : x])),
+  };
+}

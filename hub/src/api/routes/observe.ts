@@ -1,0 +1,278 @@
+import type { FastifyInstance } from 'fastify';
+import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
+import type {
+  BundleDetail,
+  BundleView,
+  DeploymentView,
+  DriftView,
+  FleetEvent,
+  List,
+  StatusView,
+} from '@flotilla/proto/api';
+import { EVENT_KINDS, MAX_EVENT_LIMIT, type EventFilter, type EventKind } from '../../store/index.js';
+import { ApiError } from '../errors.js';
+import { bundleObjects, deploymentView, driftViews, eventView, statusView } from '../views.js';
+import { DEFAULT_STALE_AFTER_MS, found, type ApiDeps } from './shared.js';
+
+const eventQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    after: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_EVENT_LIMIT },
+    newest: { type: 'boolean' },
+    kind: { type: 'string', enum: [...EVENT_KINDS] },
+    cluster: { type: 'string' },
+    repo: { type: 'string' },
+    environment: { type: 'string' },
+    target: { type: 'string' },
+  },
+} as const;
+
+interface EventQuery {
+  after?: number;
+  limit?: number;
+  newest?: boolean;
+  kind?: EventKind;
+  cluster?: string;
+  repo?: string;
+  environment?: string;
+  target?: string;
+}
+
+const filterOf = (q: EventQuery): EventFilter => ({
+  ...(q.after !== undefined ? { afterId: q.after } : {}),
+  ...(q.limit !== undefined ? { limit: q.limit } : {}),
+  ...(q.newest ? { newest: true } : {}),
+  ...(q.kind ? { kind: q.kind } : {}),
+  ...(q.cluster ? { cluster: q.cluster } : {}),
+  ...(q.repo ? { repo: q.repo } : {}),
+  ...(q.environment ? { environment: q.environment } : {}),
+  ...(q.target ? { target: q.target } : {}),
+});
+
+const HEARTBEAT_MS = 15_000;
+const TAIL_MS = 250;
+
+/** Bundles, deployments, status, drift and the event log (a list and a live stream). */
+export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const staleAfter = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+
+  const usedBy = () => {
+    const m = new Map<string, BundleView['usedBy']>();
+    for (const d of store.deployments.list()) {
+      m.set(d.bundle, [
+        ...(m.get(d.bundle) ?? []),
+        { cluster: d.cluster, target: d.target, environment: d.environment },
+      ]);
+    }
+    return m;
+  };
+  app.get<{ Reply: List<BundleView> }>(
+    '/bundles',
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'List stored bundles (content-addressed by sha256)', tags: ['bundles'] },
+    },
+    async () => {
+      const used = usedBy();
+      return { items: store.bundles.list().map((b) => ({ ...b, usedBy: used.get(b.digest) ?? [] })) };
+    },
+  );
+  app.get<{ Params: { digest: string }; Reply: BundleDetail }>(
+    '/bundles/:digest',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Get a bundle with its objects (a unique digest prefix of 8+ characters is enough)',
+        tags: ['bundles'],
+        params: {
+          type: 'object',
+          required: ['digest'],
+          properties: { digest: { type: 'string', pattern: '^[0-9a-f]{8,64}$' } },
+        },
+      },
+    },
+    async (req) => {
+      const p = req.params.digest;
+      const hits = store.bundles.list().filter((b) => b.digest.startsWith(p));
+      if (hits.length > 1)
+        throw ApiError.invalid(
+          `bundle digest prefix ${p} matches ${hits.length} bundles; give more characters`,
+          'digest',
+        );
+      const info = found(hits[0], `bundle ${p}`, 'see `fleet bundles list`');
+      const content = store.bundles.content(info.digest) ?? Buffer.alloc(0);
+      return { ...info, usedBy: usedBy().get(info.digest) ?? [], objects: bundleObjects(content) };
+    },
+  );
+
+  app.get<{
+    Querystring: { cluster?: string; target?: string; environment?: string; state?: BundleStateName };
+    Reply: List<DeploymentView>;
+  }>(
+    '/deployments',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'List deployments (cluster x target x environment) with their state',
+        tags: ['status'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            cluster: { type: 'string' },
+            target: { type: 'string' },
+            environment: { type: 'string' },
+            state: { type: 'string', enum: [...BUNDLE_STATES] },
+          },
+        },
+      },
+    },
+    async (req) => ({ items: store.deployments.list({ ...req.query }).map(deploymentView) }),
+  );
+
+  app.get<{ Querystring: { environment?: string }; Reply: StatusView }>(
+    '/status',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Environments x clusters, the worst state first',
+        tags: ['status'],
+        querystring: { type: 'object', additionalProperties: false, properties: { environment: { type: 'string' } } },
+      },
+    },
+    async (req) => {
+      const env = req.query.environment;
+      if (env) found(store.environments.get(env), `environment "${env}"`, 'see `fleet environments list`');
+      return statusView(store, now(), staleAfter, env);
+    },
+  );
+
+  app.get<{
+    Querystring: { cluster?: string; environment?: string; history?: boolean; limit?: number };
+    Reply: List<DriftView>;
+  }>(
+    '/drift',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Objects changed outside Git: current drift, or its history',
+        tags: ['status'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            cluster: { type: 'string' },
+            environment: { type: 'string' },
+            history: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_EVENT_LIMIT },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const scope = {
+        ...(q.cluster ? { cluster: q.cluster } : {}),
+        ...(q.environment ? { environment: q.environment } : {}),
+      };
+      const limit = q.limit ?? MAX_EVENT_LIMIT;
+      const events = [
+        ...store.events.list({ ...scope, kind: 'DriftDetected', newest: true, limit }),
+        ...store.events.list({ ...scope, kind: 'DriftCorrected', newest: true, limit }),
+      ].sort((a, b) => a.id - b.id);
+      return { items: driftViews(events, q.history === true) };
+    },
+  );
+
+  app.get<{ Querystring: EventQuery; Reply: List<FleetEvent> }>(
+    '/events',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The audit and activity log, oldest first (after=<id> to page; newest=true for the latest)',
+        tags: ['events'],
+        querystring: eventQuery,
+      },
+    },
+    async (req) => ({ items: store.events.list(filterOf(req.query)).map(eventView) }),
+  );
+
+  // The live stream: one tail of the log for every subscriber, as Server-Sent Events.
+  const subscribers = new Set<(e: FleetEvent) => void>();
+  let tailId = store.events.lastId();
+  const tail = setInterval(() => {
+    if (subscribers.size === 0) {
+      tailId = store.events.lastId();
+      return;
+    }
+    for (const e of store.events.list({ afterId: tailId, limit: 1000 })) {
+      tailId = e.id;
+      const v = eventView(e);
+      for (const s of subscribers) s(v);
+    }
+  }, TAIL_MS);
+  tail.unref();
+  const streams = new Set<() => void>();
+  // Before the server closes: open streams would otherwise hold it open.
+  app.addHook('preClose', async () => {
+    clearInterval(tail);
+    for (const end of streams) end();
+  });
+
+  app.get<{ Querystring: EventQuery }>(
+    '/events/stream',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'The event log as a live stream (Server-Sent Events); resumes after Last-Event-ID or ?after',
+        tags: ['events'],
+        querystring: eventQuery,
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const lastHeader = Number(req.headers['last-event-id']);
+      let last = Number.isInteger(lastHeader) && lastHeader >= 0 ? lastHeader : (q.after ?? store.events.lastId());
+      const filter = filterOf({ ...q, after: last });
+      const wanted = (e: FleetEvent) =>
+        (!q.kind || e.kind === q.kind) &&
+        (!q.cluster || e.cluster === q.cluster) &&
+        (!q.repo || e.repo === q.repo) &&
+        (!q.environment || e.environment === q.environment) &&
+        (!q.target || e.target === q.target);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (e: FleetEvent) => {
+        if (e.id <= last || !wanted(e)) return;
+        last = e.id;
+        res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
+      };
+      res.write(`: flotilla event stream\nretry: 2000\n\n`);
+      // What happened since the client's last id first, then live.
+      for (const e of store.events.list({ ...filter, limit: MAX_EVENT_LIMIT })) send(eventView(e));
+      subscribers.add(send);
+      const beat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+      const close = () => {
+        clearInterval(beat);
+        subscribers.delete(send);
+        streams.delete(end);
+      };
+      const end = () => {
+        close();
+        res.end();
+      };
+      streams.add(end);
+      req.raw.on('close', close);
+    },
+  );
+}

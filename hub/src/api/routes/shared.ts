@@ -1,0 +1,50 @@
+import type { HubInfo } from '@flotilla/proto/api';
+import type { Sources } from '../../reconcile/sources.js';
+import type { RepoSyncResult } from '../../reconcile/repo-sync.js';
+import type { SecretBox } from '../../secrets.js';
+import type { Store } from '../../store/index.js';
+import { ApiError } from '../errors.js';
+import type { HubMetrics } from '../metrics.js';
+
+/** What the API needs of the hub around it. */
+export interface ApiDeps {
+  store: Store;
+  secrets: SecretBox;
+  /** Starts a fetch of the repo now (webhooks); false when the repo has no poller yet. */
+  trigger: (repo: string) => boolean;
+  /** The GitOps engine: fetch a repo now, pick up repo changes, reconcile. Absent in API-only tests. */
+  engine?: {
+    readonly sources: Sources;
+    fetch(repo: string): Promise<RepoSyncResult>;
+    refreshRepos(): void;
+    requestReconcile(): void;
+  };
+  /** The agents' transport. */
+  agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void };
+  hubInfo?: () => HubInfo;
+  /** An agent silent this long is Stale (default 45 s: three 15 s heartbeats). */
+  staleAfterMs?: number;
+  metrics?: HubMetrics;
+  now?: () => Date;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 45_000;
+
+/** Names of clusters, groups, repos, environments, targets: DNS-label-like. */
+export const NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$';
+export const nameSchema = { type: 'string', pattern: NAME_PATTERN, maxLength: 63 } as const;
+export const labelsSchema = {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 63 },
+  propertyNames: { pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$' },
+} as const;
+export const nameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string' } },
+} as const;
+
+export function found<T>(value: T | undefined, what: string, hint: string): T {
+  if (value === undefined) throw ApiError.notFound(`${what} does not exist`, hint);
+  return value;
+}

@@ -1,0 +1,166 @@
+import {
+  FlotillaError,
+  fromWireState,
+  type AgentMessage__Output,
+  type DesiredState,
+  type DriftReport__Output,
+  type Hello__Output,
+  type BundleStatus__Output,
+  type Welcome,
+} from '@flotilla/proto';
+import { foldStatus } from '../status/fold.js';
+import type { Store } from '../store/index.js';
+import { desiredFor, parseBundleId } from './desired.js';
+
+/** An agent asked for a bundle that is not desired on its own cluster (it may know the digest). */
+export class BundleAccessError extends FlotillaError {
+  readonly code = 'BUNDLE_NOT_DESIRED';
+}
+
+/** A desired bundle whose bytes the hub's bundle store no longer holds. */
+export class BundleMissingError extends FlotillaError {
+  readonly code = 'BUNDLE_MISSING';
+}
+
+export interface AgentProtocolOptions {
+  store: Store;
+  heartbeatSeconds?: number;
+  hubVersion?: string;
+}
+
+/**
+ * What the hub says and records, whatever carries it (gRPC stream or NATS subjects): the welcome and
+ * desired state on hello, "unchanged" when the agent already applied the current generation, status
+ * folded into deployments, drift into events, heartbeats into last-seen, and who may fetch which bundle.
+ * The transports only move bytes and authenticate; the cluster passed in here is already authenticated.
+ */
+export class AgentProtocol {
+  readonly heartbeatSeconds: number;
+  constructor(private readonly o: AgentProtocolOptions) {
+    this.heartbeatSeconds = o.heartbeatSeconds ?? 15;
+  }
+
+  welcome(cluster: string): Welcome {
+    return { clusterId: cluster, heartbeatSeconds: this.heartbeatSeconds, hubVersion: this.o.hubVersion ?? '' };
+  }
+
+  /** Records the sighting and answers with the welcome and the desired state (or "unchanged"). */
+  hello(cluster: string, h: Hello__Output): { welcome: Welcome; desired: DesiredState } {
+    this.o.store.clusters.recordSeen(cluster, {
+      ...(h.agentVersion ? { agentVersion: h.agentVersion } : {}),
+      ...(h.kubernetesVersion ? { kubernetesVersion: h.kubernetesVersion } : {}),
+    });
+    return { welcome: this.welcome(cluster), desired: this.desired(cluster, h.appliedGeneration).message };
+  }
+
+  /**
+   * The desired state to send: the full set, or only the generation when the agent reports it applied
+   * that one already. `generation` lets a transport skip sending a set it sent last.
+   */
+  desired(cluster: string, appliedGeneration?: string): { generation: string; message: DesiredState } {
+    const d = desiredFor(this.o.store, cluster);
+    const unchanged = appliedGeneration === d.generation;
+    return {
+      generation: d.generation,
+      message: { generation: d.generation, unchanged, bundles: unchanged ? [] : d.bundles },
+    };
+  }
+
+  /** Status, drift and heartbeat messages from an agent (a hello is answered by `hello`). */
+  handle(cluster: string, m: AgentMessage__Output): void {
+    if (m.heartbeat) this.o.store.clusters.recordSeen(cluster);
+    else if (m.drift) this.drift(cluster, m.drift);
+    else if (m.status) this.status(cluster, m.status);
+  }
+
+  /**
+   * Like `handle`, but messages that arrive together (from any agent, on either transport) are folded
+   * in one transaction: one commit for many reports. Resolves once this one is folded; rejects with
+   * why it could not be (the others of its batch are not affected), or with the failed commit.
+   */
+  fold(cluster: string, m: AgentMessage__Output): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.arrived.push({ cluster, m, resolve, reject }) === 1) setImmediate(() => this.foldArrived());
+    });
+  }
+
+  private readonly arrived: {
+    cluster: string;
+    m: AgentMessage__Output;
+    resolve: () => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+
+  private foldArrived(): void {
+    const batch = this.arrived.splice(0);
+    let failures: unknown[];
+    try {
+      failures = this.o.store.transaction(() =>
+        batch.map(({ cluster, m }) => {
+          try {
+            this.handle(cluster, m);
+            return undefined;
+          } catch (err) {
+            return err ?? new Error('folding failed');
+          }
+        }),
+      );
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    batch.forEach((b, i) => (failures[i] === undefined ? b.resolve() : b.reject(failures[i])));
+  }
+
+  /** Folds a bundle's status into its deployment (and its settling into an event); an old generation's is ignored. */
+  status(cluster: string, s: BundleStatus__Output): void {
+    const slot = parseBundleId(s.bundleId);
+    if (!slot) return;
+    foldStatus(this.o.store, {
+      cluster,
+      ...slot,
+      generation: Number(s.generation),
+      state: fromWireState(s.state),
+      message: s.message,
+    });
+  }
+
+  drift(cluster: string, d: DriftReport__Output): void {
+    const slot = parseBundleId(d.bundleId);
+    if (!slot) return;
+    const o = d.object;
+    this.o.store.events.append({
+      kind: d.corrected ? 'DriftCorrected' : 'DriftDetected',
+      cluster,
+      ...slot,
+      payload: {
+        object: o ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '',
+        fields: d.fields.map((f) => ({ path: f.path, desired: f.desiredJson, live: f.liveJson })),
+        manager: d.manager,
+        changedAt: Number(d.changedAtUnixMs),
+        detectedAt: Number(d.detectedAtUnixMs),
+      },
+    });
+  }
+
+  /** Only a bundle desired on the caller's own cluster: a cheap lookup, not the whole desired set. */
+  authorizeFetch(cluster: string, digest: string): void {
+    if (!this.o.store.deployments.list({ cluster }).some((d) => d.bundle === digest)) {
+      throw new BundleAccessError(
+        `cluster ${cluster} may not fetch bundle ${digest}: it is not desired on that cluster`,
+      );
+    }
+  }
+
+  /** The bytes of a bundle the caller may fetch. */
+  bundleBytes(cluster: string, digest: string): Buffer {
+    this.authorizeFetch(cluster, digest);
+    const bytes = this.o.store.bundles.content(digest);
+    if (!bytes) {
+      throw new BundleMissingError(
+        `bundle ${digest} is desired on cluster ${cluster} but missing from the hub's bundle store; the next reconcile renders it again`,
+      );
+    }
+    return bytes;
+  }
+}

@@ -1,0 +1,310 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { createCurve } from '@nats-io/nkeys';
+import { connect, headers, type Msg, type MsgHdrs, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  NATS,
+  clusterToken,
+  desiredKey,
+  desiredSubject,
+  isFlotillaError,
+  natsCodecs,
+  parseAgentSubject,
+  type HubMessage,
+} from '@flotilla/proto';
+import type { Store } from '../store/index.js';
+import { AgentProtocol } from './agent-protocol.js';
+import { BundleObjects, openJetStream } from './nats-bundles.js';
+import { startRevoker } from './nats-revocation.js';
+import { AgentAuthError, authenticate, register } from './registration.js';
+
+/** Signs and voids per-cluster NATS users (see nats-auth.ts): present when nats-server runs in JWT (operator) mode. */
+export interface NatsAgentAuthority {
+  /** A user JWT confined to the cluster's subjects; the cluster's older users are voided. */
+  mintAgentJwt(cluster: string, userPublicKey: string): string;
+  /** Voids every NATS user of these clusters; true when anything changed. */
+  revokeClusters(clusters: readonly string[]): boolean;
+  /** Clusters that hold NATS users. */
+  issuedClusters(): string[];
+  /** The system-account request carrying the account JWT with the current revocations. */
+  accountUpdate(): { subject: string; jwt: string };
+  systemConnectOptions(): Partial<NodeConnectionOptions>;
+}
+
+export interface NatsServerOptions {
+  store: Store;
+  /** nats://host:port, or several for a NATS cluster. */
+  servers: string | string[];
+  /** How the hub itself connects (its authenticator in JWT mode). */
+  connectOptions?: Partial<NodeConnectionOptions>;
+  authority?: NatsAgentAuthority;
+  /** How often the hub looks for revoked clusters whose NATS users are still good (default 10 s). */
+  revocationSweepMs?: number;
+  heartbeatSeconds?: number;
+  hubVersion?: string;
+  /** Bytes per fetch reply; under the server's max_payload (1 MiB by default). */
+  chunkBytes?: number;
+  onRegistered?: (cluster: string) => void;
+  /** Something went wrong that no agent is waiting to hear about (a report that could not be folded). */
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
+}
+
+export interface NatsHub {
+  /** The desired state changed: each cluster's KV entry is rewritten if its generation moved. */
+  notify(cluster?: string): Promise<void>;
+  /** Clusters heard from (hello, heartbeat, report) within three heartbeat windows. */
+  connectedClusters(): string[];
+  stop(): Promise<void>;
+}
+
+const enc = new TextEncoder();
+
+function errorReply(err: unknown): { body: Uint8Array; hdrs: MsgHdrs } {
+  const hdrs = headers();
+  const code = isFlotillaError(err) ? err.code : 'INTERNAL';
+  hdrs.set(NATS.errorHeader, code);
+  return { body: enc.encode(err instanceof Error ? err.message : String(err)), hdrs };
+}
+
+function respondError(m: Msg, err: unknown): void {
+  const { body, hdrs } = errorReply(err);
+  m.respond(body, { headers: hdrs });
+}
+
+/**
+ * The hub's side over NATS JetStream. Desired state per cluster lives in the KV bucket (the agent's
+ * subscription to its own key is the push, and the bucket keeps it across hub restarts); bundle bytes
+ * live in the object store by digest and reach an agent only through the hub, which checks the digest
+ * is desired on the asking cluster; status and drift arrive on a stream with per-cluster subjects
+ * and are acked once folded (at-least-once; folding is idempotent). Every agent message carries its
+ * credential, checked like gRPC's, and the subject's cluster must be the credential's.
+ */
+export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
+  const { store } = o;
+  const codecs = natsCodecs();
+  const protocol = new AgentProtocol(o);
+  const chunkBytes = o.chunkBytes ?? 512 * 1024;
+  const xkey = createCurve();
+  const seen = new Map<string, number>();
+  const nc = await connect({
+    servers: o.servers,
+    name: 'flotilla-hub',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ...o.connectOptions,
+  });
+  const { js, kv, objects } = await openJetStream(nc);
+  const revoker = o.authority
+    ? await startRevoker({
+        servers: o.servers,
+        ...(o.connectOptions ? { connectOptions: o.connectOptions } : {}),
+        authority: o.authority,
+        store,
+        ...(o.revocationSweepMs ? { sweepMs: o.revocationSweepMs } : {}),
+        ...(o.onError ? { onError: o.onError } : {}),
+      })
+    : undefined;
+  const written = new Map<string, string>();
+  let lastStamp = 0;
+  const stamp = () => (lastStamp = Math.max(Date.now(), lastStamp + 1));
+  const bundles = new BundleObjects(objects, nc, chunkBytes);
+
+  /** The cluster a message's credential belongs to; refuses a credential used on another cluster's subject. */
+  const authenticated = (m: { subject: string; headers?: MsgHdrs }): string => {
+    const auth = m.headers?.get(NATS.authHeader) ?? '';
+    let cluster: string;
+    try {
+      cluster = authenticate(store, auth.startsWith('Bearer ') ? auth.slice(7) : undefined).name;
+    } catch (err) {
+      // Someone on a cluster's subject holds a refused credential: void that cluster's NATS users if it is revoked.
+      void revoker?.sweep().catch((e: unknown) => o.onError?.(e, { what: 'revocationSweep' }));
+      throw err;
+    }
+    const token = parseAgentSubject(m.subject)?.token;
+    if (token !== clusterToken(cluster)) {
+      throw new AgentAuthError(
+        'CREDENTIAL_UNKNOWN',
+        `the credential of cluster ${cluster} was presented on ${m.subject}, another cluster's subject`,
+      );
+    }
+    seen.set(cluster, Date.now());
+    return cluster;
+  };
+
+  const onRegister = (m: Msg) => {
+    try {
+      const r = codecs.registerRequest.decode(m.data);
+      const userKey = m.headers?.get(NATS.userKeyHeader) ?? '';
+      const agentXkey = m.headers?.get(NATS.xkeyHeader) ?? '';
+      if (!agentXkey) {
+        throw new AgentAuthError(
+          'CREDENTIAL_MISSING',
+          `registration of ${r.clusterName}: no ${NATS.xkeyHeader} header to seal the credential to; upgrade the agent`,
+        );
+      }
+      // Checked before the token is spent: a bad key must not cost the agent its token.
+      if (o.authority && !/^U[A-Z2-7]{55}$/.test(userKey)) {
+        throw new AgentAuthError(
+          'CREDENTIAL_MISSING',
+          `registration of ${r.clusterName}: ${NATS.userKeyHeader} "${userKey}" is not an nkey user public key; this NATS server needs a per-cluster user`,
+        );
+      }
+      const { cluster, credential } = register(store, {
+        token: r.token,
+        clusterName: r.clusterName,
+        labels: r.labels,
+        kubernetesVersion: r.kubernetesVersion,
+        agentVersion: r.agentVersion,
+      });
+      const body = codecs.registerResponse.encode({
+        clusterId: cluster.name,
+        credential,
+        labels: { ...cluster.labels },
+        heartbeatSeconds: protocol.heartbeatSeconds,
+      });
+      const hdrs = headers();
+      hdrs.set(NATS.hubXkeyHeader, xkey.getPublicKey());
+      if (o.authority) hdrs.set(NATS.userJwtHeader, o.authority.mintAgentJwt(cluster.name, userKey));
+      // Sealed: on a shared registration subject another registrant must not read the credential.
+      m.respond(xkey.seal(body, agentXkey), { headers: hdrs });
+      o.onRegistered?.(cluster.name);
+      // A registration rotates: the cluster's older NATS users were voided by mintAgentJwt.
+      void revoker?.push().catch((e: unknown) => o.onError?.(e, { what: 'revocationPush' }));
+    } catch (err) {
+      respondError(m, err);
+    }
+  };
+
+  const onHello = (m: Msg) => {
+    try {
+      const cluster = authenticated(m);
+      const hello = codecs.agent.decode(m.data).hello;
+      if (!hello) throw new Error(`expected a hello on ${m.subject}`);
+      // Stamped right at the (synchronous) read: stamps follow the order in which the store was read.
+      const at = stamp();
+      const { welcome, desired } = protocol.hello(cluster, hello);
+      const hdrs = headers();
+      hdrs.set(NATS.heartbeatHeader, String(welcome.heartbeatSeconds));
+      hdrs.set(NATS.desiredAtHeader, String(at));
+      if (welcome.hubVersion) hdrs.set(NATS.hubVersionHeader, welcome.hubVersion);
+      m.respond(codecs.hub.encode({ desired }), { headers: hdrs });
+    } catch (err) {
+      respondError(m, err);
+    }
+  };
+
+  const onHeartbeat = (m: Msg) => {
+    try {
+      const cluster = authenticated(m);
+      protocol.fold(cluster, codecs.agent.decode(m.data)).catch((err: unknown) => o.onError?.(err, { cluster }));
+    } catch (err) {
+      o.onError?.(err, { subject: m.subject });
+    }
+  };
+
+  /** Bundle bytes to the asker's reply subject in chunks, from the object store; `offset` resumes. */
+  const onFetch = async (m: Msg) => {
+    if (!m.reply) return;
+    try {
+      const cluster = authenticated(m);
+      const req = codecs.fetch.decode(m.data);
+      protocol.authorizeFetch(cluster, req.digest);
+      await bundles.ensure(req.digest, () => protocol.bundleBytes(cluster, req.digest));
+      await bundles.send(m.reply, req.digest, Number(req.offset));
+    } catch (err) {
+      const { body, hdrs } = errorReply(err);
+      nc.publish(m.reply, body, { headers: hdrs });
+    }
+  };
+
+  /** Acked once folded (a batch of reports is one commit); a refused or unusable one is dropped, a failed commit redelivered. */
+  const onReport = (m: JsMsg) => {
+    let folding: Promise<void>;
+    try {
+      folding = protocol.fold(authenticated(m), codecs.agent.decode(m.data));
+    } catch (err) {
+      o.onError?.(err, { subject: m.subject });
+      return m.term();
+    }
+    folding.then(
+      () => m.ack(),
+      (err: unknown) => {
+        o.onError?.(err, { subject: m.subject });
+        if (isFlotillaError(err)) m.term();
+        else m.nak(1000);
+      },
+    );
+  };
+
+  const subs = [
+    nc.subscribe(NATS.register, { queue: NATS.hubQueue, callback: (_e, m) => onRegister(m) }),
+    nc.subscribe('flotilla.agent.*.hello', { queue: NATS.hubQueue, callback: (_e, m) => onHello(m) }),
+    nc.subscribe('flotilla.agent.*.heartbeat', { queue: NATS.hubQueue, callback: (_e, m) => onHeartbeat(m) }),
+    nc.subscribe('flotilla.agent.*.fetch', {
+      queue: NATS.hubQueue,
+      callback: (_e, m) => void onFetch(m).catch((err: unknown) => o.onError?.(err, { subject: m.subject })),
+    }),
+  ];
+  const consumer = await js.consumers.get(NATS.reportStream, NATS.hubConsumer);
+  const reports = await consumer.consume({ callback: onReport });
+
+  /** Rewrites one cluster's KV entry when its generation moved; the first time, compares with what the bucket holds. */
+  const publishDesired = async (cluster: string) => {
+    const at = stamp();
+    const d = protocol.desired(cluster);
+    const key = desiredKey(cluster);
+    if (!written.has(key)) {
+      const entry = await kv.get(key);
+      if (entry && entry.operation === 'PUT' && entry.length > 0) {
+        written.set(key, String(codecs.hub.decode(entry.value).desired?.generation ?? ''));
+      }
+    }
+    if (written.get(key) === d.generation) return;
+    for (const b of d.message.bundles ?? [])
+      await bundles.ensure(b.digest!, () => protocol.bundleBytes(cluster, b.digest!));
+    const msg: HubMessage = { desired: d.message };
+    // A KV put with a header: the agent's subscription to its key gets the stamp along with the value.
+    const hdrs = headers();
+    hdrs.set(NATS.desiredAtHeader, String(at));
+    await js.publish(desiredSubject(cluster), codecs.hub.encode(msg), { headers: hdrs });
+    written.set(key, d.generation);
+  };
+
+  // One notify at a time: two overlapping writes of a cluster's key could land older-last.
+  let notifying = Promise.resolve();
+  const publishAll = async (cluster?: string) => {
+    const names = cluster === undefined ? store.clusters.list().map((c) => c.name) : [cluster];
+    for (const name of names) {
+      try {
+        await publishDesired(name);
+      } catch (err) {
+        o.onError?.(err, { cluster: name, what: 'publishDesired' });
+      }
+    }
+  };
+  const hub: NatsHub = {
+    notify(cluster) {
+      const run = notifying.then(() => publishAll(cluster));
+      notifying = run.catch(() => undefined);
+      return run;
+    },
+    connectedClusters() {
+      const since = Date.now() - 3 * protocol.heartbeatSeconds * 1000;
+      return [...seen]
+        .filter(([, t]) => t >= since)
+        .map(([c]) => c)
+        .sort();
+    },
+    async stop() {
+      await revoker?.stop();
+      reports.stop();
+      for (const s of subs) s.unsubscribe();
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+  await hub.notify();
+  // A KV write lost while the NATS server was away is written again once the hub is back.
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === 'reconnect') await hub.notify();
+  })();
+  return hub;
+}

@@ -1,0 +1,73 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from '../store/index.js';
+import { NatsAuthority } from './nats-auth.js';
+import { startNatsServer } from './nats-server.js';
+
+/** What the hub process needs of either transport (GrpcHub has the same shape). */
+export interface AgentTransport {
+  /** The gRPC port; 0 over NATS (agents dial the NATS server). */
+  port: number;
+  notify(cluster?: string): void;
+  connectedClusters(): string[];
+  stop(): Promise<void>;
+}
+
+export interface NatsSettings {
+  url: string;
+  /** jwt: nats-server trusts the hub's operator and each cluster gets its own user; none: a trusted network only. */
+  auth: 'jwt' | 'none';
+}
+
+export interface NatsFiles {
+  /** Include in (or pass with -c to) nats-server: trusts the hub's operator, preloads its accounts. */
+  serverConfig: string;
+  /** Give to agents on first start (--nats-register-creds): allowed only to register. */
+  registerCreds: string;
+}
+
+/**
+ * Writes the hub's NATS trust files under `<dataDir>/nats/` (the identity is made once and kept):
+ * `flotilla-hub nats init` runs this alone; `serve --transport nats` runs it before connecting.
+ */
+export function writeNatsFiles(dataDir: string): { authority: NatsAuthority; files: NatsFiles } {
+  const dir = join(dataDir, 'nats');
+  const authority = NatsAuthority.loadOrCreate(join(dir, 'identity.json'));
+  const files = { serverConfig: join(dir, 'server.conf'), registerCreds: join(dir, 'register.creds') };
+  writeFileSync(files.serverConfig, authority.serverConfig(join(dir, 'operator.jwt')));
+  writeFileSync(files.registerCreds, authority.registrationCreds(), { mode: 0o600 });
+  return { authority, files };
+}
+
+export interface StartNatsTransportOptions {
+  store: Store;
+  nats: NatsSettings;
+  dataDir: string;
+  heartbeatSeconds?: number;
+  hubVersion?: string;
+  onRegistered?: (cluster: string) => void;
+  onError?: (err: unknown, context: Record<string, unknown>) => void;
+  onFiles?: (files: NatsFiles) => void;
+}
+
+/** The hub's NATS side as the process runs it: waits for the NATS server on first connect. */
+export async function startNatsTransport(o: StartNatsTransportOptions): Promise<AgentTransport> {
+  const secured = o.nats.auth === 'jwt' ? writeNatsFiles(o.dataDir) : undefined;
+  if (secured) o.onFiles?.(secured.files);
+  const hub = await startNatsServer({
+    store: o.store,
+    servers: o.nats.url,
+    connectOptions: { waitOnFirstConnect: true, ...secured?.authority.hubConnectOptions() },
+    ...(secured ? { authority: secured.authority } : {}),
+    ...(o.heartbeatSeconds ? { heartbeatSeconds: o.heartbeatSeconds } : {}),
+    ...(o.hubVersion ? { hubVersion: o.hubVersion } : {}),
+    ...(o.onRegistered ? { onRegistered: o.onRegistered } : {}),
+    ...(o.onError ? { onError: o.onError } : {}),
+  });
+  return {
+    port: 0,
+    notify: (cluster) => void hub.notify(cluster),
+    connectedClusters: () => hub.connectedClusters(),
+    stop: () => hub.stop(),
+  };
+}

@@ -1,0 +1,320 @@
+/**
+ * The hub's HTTP JSON API (`/api/v1`): the shapes the hub serves and the `fleet` CLI reads. The
+ * OpenAPI document at `/openapi.json` describes the same shapes. This entry loads no gRPC code, so
+ * the CLI can import it cheaply (`@flotilla/proto/api`).
+ *
+ * Conventions: JSON bodies; lists are `{ items: [...] }`; times are ISO 8601 UTC; every error is an
+ * {@link ApiError} with the HTTP status that fits (400 invalid input, 401 no or bad token, 403 role too
+ * low, 404 unknown name, 409 conflict, 412 a precondition such as health, 502 Git refused).
+ * Authentication: `Authorization: Bearer <token>` on everything except /healthz, /readyz,
+ * /openapi.json and webhooks.
+ */
+import { BUNDLE_STATES, type BundleStateName } from './states.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** Roles, from least to most: each one may do all that the roles before it may. */
+export const API_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/** Whether `have` is at least `need`. */
+export function roleAllows(have: ApiRole, need: ApiRole): boolean {
+  return API_ROLES.indexOf(have) >= API_ROLES.indexOf(need);
+}
+
+export interface ApiError {
+  /** Stable, machine-readable: e.g. NOT_FOUND, INVALID, UNAUTHENTICATED, FORBIDDEN, PROMOTION_CONFLICT. */
+  code: string;
+  /** What is wrong, naming the thing (cluster, field, file). */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+  /** Structured detail: e.g. `{ files: [...] }` for a merge conflict, `{ field }` for invalid input. */
+  details?: Record<string, unknown>;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
+export type Labels = Record<string, string>;
+
+/** A cluster's liveness as seen by the hub: Stale is not Failed, the hub only has not heard lately. */
+export const CLUSTER_CONDITIONS = ['Connected', 'Stale', 'NeverSeen', 'Revoked'] as const;
+export type ClusterCondition = (typeof CLUSTER_CONDITIONS)[number];
+
+export interface ClusterSummary {
+  name: string;
+  labels: Labels;
+  condition: ClusterCondition;
+  /** Whether an agent holds a live credential (registered and not revoked). */
+  registered: boolean;
+  lastSeenAt?: string;
+  revokedAt?: string;
+  agentVersion?: string;
+  kubernetesVersion?: string;
+  createdAt: string;
+  /** Worst state over its deployments (Ready when it has none). */
+  state: BundleStateName;
+  deployments: number;
+}
+
+export interface ClusterDetail extends ClusterSummary {
+  groups: string[];
+  environments: string[];
+  deploymentList: DeploymentView[];
+}
+
+/** POST /clusters: mint a one-time registration token for a cluster (new, or re-registering). */
+export interface ClusterRegisterRequest {
+  name: string;
+  labels?: Labels;
+  /** Seconds the token stays valid; default 3600. */
+  ttlSeconds?: number;
+}
+
+export interface ClusterRegisterResponse {
+  cluster: string;
+  /** Shown once; the hub keeps only its hash. */
+  token: string;
+  expiresAt: string;
+  /** Where agents dial the hub (gRPC host:port), when the hub knows its advertised address. */
+  hubAddress?: string;
+}
+
+/** PATCH /clusters/:name/labels */
+export interface LabelsPatch {
+  set?: Labels;
+  remove?: string[];
+}
+
+export interface Group {
+  name: string;
+  selector: string;
+}
+
+export interface GroupDetail extends Group {
+  /** Clusters the selector matches now. */
+  clusters: string[];
+}
+
+export interface RepoCreateRequest {
+  name: string;
+  /** http(s) URL of the Git repository. */
+  url: string;
+  /** Where credentials live, e.g. `{ "env": "GIT_TOKEN" }` (never the credentials themselves). */
+  auth?: Record<string, string>;
+  pollIntervalSeconds?: number;
+  /** Shared secret for push webhooks; stored sealed, never returned. */
+  webhookSecret?: string;
+}
+
+export interface RepoBranchView {
+  branch: string;
+  commit?: string;
+  fetchedAt?: string;
+  error?: string;
+  errorAt?: string;
+}
+
+export interface RepoView {
+  name: string;
+  url: string;
+  auth?: Record<string, string>;
+  pollIntervalSeconds: number;
+  webhook: boolean;
+  branches: RepoBranchView[];
+}
+
+export interface Environment {
+  name: string;
+  repo: string;
+  branch: string;
+  group?: string;
+  selector?: string;
+  promotesTo?: string;
+}
+
+export interface EnvironmentView extends Environment {
+  /** The commit last fetched on its branch. */
+  commit?: string;
+  /** Worst state over its deployments. */
+  state: BundleStateName;
+  clusters: string[];
+}
+
+export interface Target {
+  name: string;
+  repo: string;
+  path: string;
+  environments: string[];
+  /** Deployment options: `{ selfHeal, prune, namespace, ... }`. */
+  options?: Record<string, unknown>;
+}
+
+export interface TargetView extends Required<Target> {
+  /** Per environment: render state and error (file:line) when the last render failed. */
+  renders: { environment: string; state: string; commit?: string; error?: string; updatedAt?: string }[];
+}
+
+export interface BundleView {
+  digest: string;
+  size: number;
+  objectCount: number;
+  createdAt: string;
+  /** Deployments that use it now. */
+  usedBy: { cluster: string; target: string; environment: string }[];
+}
+
+export interface BundleObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface BundleDetail extends BundleView {
+  objects: BundleObject[];
+}
+
+export interface DeploymentView {
+  cluster: string;
+  target: string;
+  environment: string;
+  bundle: string;
+  revision?: string;
+  generation: number;
+  state: BundleStateName;
+  message: string;
+  updatedAt: string;
+}
+
+/** GET /status: environments × clusters, worst first. */
+export interface StatusView {
+  state: BundleStateName;
+  environments: {
+    name: string;
+    branch: string;
+    commit?: string;
+    state: BundleStateName;
+    clusters: {
+      cluster: string;
+      condition: ClusterCondition;
+      lastSeenAt?: string;
+      state: BundleStateName;
+      targets: { target: string; state: BundleStateName; revision?: string; message: string }[];
+    }[];
+  }[];
+}
+
+export interface FleetEvent {
+  id: number;
+  at: string;
+  kind: string;
+  cluster?: string;
+  repo?: string;
+  environment?: string;
+  target?: string;
+  bundle?: string;
+  actor?: string;
+  payload: Record<string, unknown>;
+}
+
+/** One drifted object: current when the latest report for it is not followed by a correction. */
+export interface DriftView {
+  cluster: string;
+  target?: string;
+  environment?: string;
+  object: string;
+  fields: unknown[];
+  manager?: string;
+  detectedAt: string;
+  corrected: boolean;
+  correctedAt?: string;
+  eventId: number;
+}
+
+export interface PromotionRequest {
+  from: string;
+  to: string;
+  /** Refuse unless every deployment of `from` is Ready at the commit being promoted. */
+  requireHealthy?: boolean;
+}
+
+export const PROMOTION_KINDS = ['fast-forward', 'merge', 'up-to-date'] as const;
+export type PromotionKind = (typeof PROMOTION_KINDS)[number];
+
+export interface Promotion {
+  id: number;
+  from: string;
+  to: string;
+  kind: PromotionKind;
+  /** The `from` branch commit promoted. */
+  fromCommit: string;
+  /** The `to` branch before and after. */
+  previousCommit: string;
+  commit: string;
+  /** Commits that reached `to` with this promotion (oldest first). */
+  commits: string[];
+  actor: string;
+  at: string;
+}
+
+export interface RollbackRequest {
+  environment: string;
+  /** Restore the tree of this commit (an ancestor of the branch head); default: the head's parent. */
+  to?: string;
+}
+
+export interface Rollback {
+  id: number;
+  environment: string;
+  branch: string;
+  /** The head before the rollback, the commit whose tree is restored, and the new commit. */
+  previousCommit: string;
+  restoredCommit: string;
+  commit: string;
+  actor: string;
+  at: string;
+}
+
+export interface ApiTokenCreateRequest {
+  name: string;
+  role: ApiRole;
+  /** Seconds until it expires; none = no expiry. */
+  ttlSeconds?: number;
+}
+
+export interface ApiTokenView {
+  name: string;
+  role: ApiRole;
+  createdAt: string;
+  createdBy: string;
+  expiresAt?: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+export interface ApiTokenCreateResponse extends ApiTokenView {
+  /** Shown once; the hub keeps only its hash. */
+  token: string;
+}
+
+export interface WhoAmI {
+  name: string;
+  role: ApiRole;
+}
+
+export const API_STATES: readonly BundleStateName[] = BUNDLE_STATES;
+
+/** GET /hub: what a client needs to install agents. */
+export interface HubInfo {
+  version: string;
+  /** The agents' transport and the address they dial (as advertised, e.g. `hub.example.com:9443`). */
+  transport: 'grpc' | 'nats';
+  agentAddress?: string;
+  /** The CA agents must trust (PEM), when the hub serves TLS with its own CA. */
+  caCertificate?: string;
+  /** The CA's public-key pin, `sha256:<hex>`: what an agent's `--hub-ca-hash` takes. */
+  caFingerprint?: string;
+}

@@ -1,0 +1,40 @@
+import type { Bundle, BundleReport, BundleSink } from '@flotilla/agent';
+
+/**
+ * The cluster side of an agent held in memory: what the real session code hands to the enforcer is
+ * kept here, and every bundle is Ready at once. For transport tests and benchmarks, where the
+ * protocol is under test and a Kubernetes API would only add noise.
+ */
+export class MemoryCluster implements BundleSink {
+  readonly applied = new Map<string, Bundle>();
+  /** Every bundle handed over, in order (a refetch shows up twice). */
+  readonly received: Bundle[] = [];
+
+  set(bundle: Bundle): Promise<BundleReport | undefined> {
+    this.applied.set(bundle.id, bundle);
+    this.received.push(bundle);
+    return Promise.resolve(this.report(bundle.id));
+  }
+
+  remove(bundleId: string): Promise<boolean> {
+    return Promise.resolve(this.applied.delete(bundleId));
+  }
+
+  report(bundleId: string): BundleReport | undefined {
+    const b = this.applied.get(bundleId);
+    if (!b) return undefined;
+    return {
+      bundleId,
+      ...(b.digest ? { digest: b.digest } : {}),
+      state: 'Ready',
+      message: '',
+      objects: [],
+      drift: [],
+      observedAt: Date.now(),
+    };
+  }
+
+  bundles(): string[] {
+    return [...this.applied.keys()];
+  }
+}

@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { store as hubStore } from '@flotilla/hub';
+import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';
+import { clusterByName, kubeClient } from '../../harness/kube/client.js';
+import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
+import { startGitServer, type GitServer } from '../../harness/git-server.js';
+import { freePort } from '../../harness/ports.js';
+import { spawnServer, type Spawned } from '../../harness/process.js';
+import { waitFor } from '../../harness/wait.js';
+
+/**
+ * The shared shape of the end-to-end suites (one per transport): a Git server with a `dev` branch, a
+ * hub process over a data directory seeded with repo/group/environment/target, agent processes on
+ * the simulated clusters, and what the tests read back (a ConfigMap's color, the hub's deployments).
+ */
+export const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
+const HUB_MAIN = join(REPO_ROOT, 'hub/src/main.ts');
+const AGENT_MAIN = join(REPO_ROOT, 'agent/src/cli/main.ts');
+
+export function appFiles(ns: string, color: string): Record<string, string> {
+  return {
+    'apps/web/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`,
+    'apps/web/configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: ${ns}\ndata:\n  color: ${color}\n`,
+  };
+}
+
+export interface E2eWorld {
+  dir: string;
+  hubDir: string;
+  git: GitServer;
+  ns: string;
+  httpPort: number;
+  /** Opens the hub's store for a moment (WAL: safe beside the running hub). */
+  withStore<T>(fn: (s: hubStore.Store) => T): T;
+  /** `flotilla-hub ...args` against the hub's data directory; its stdout. */
+  hubCli(...args: string[]): string;
+  /** Starts the hub process with extra `serve` flags, stopping the one running first (a restart). */
+  startHub(args: string[]): Promise<Spawned>;
+  /** A ConfigMap `web`'s color on a cluster, or undefined. */
+  color(cluster: string): Promise<string | undefined>;
+  /** Starts an agent process on a cluster with `run` flags (its log: `<dir>/agent-<name>.log`). */
+  startAgent(name: string, args: string[]): Spawned;
+  stopAgent(name: string): Promise<void>;
+  agentLog(name: string): string;
+  stop(): Promise<void>;
+}
+
+export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: string): Promise<E2eWorld> {
+  const bins = locateBinaries();
+  const git = await startGitServer();
+  await git.createRepo('config');
+  await git.commitFiles('config', { 'README.md': 'fleet config\n' });
+  await git.commitFiles('config', appFiles(ns, 'blue'), { branch: 'dev' });
+  const hubDir = join(dir, 'hub');
+  mkdirSync(hubDir, { recursive: true });
+  const httpPort = await freePort();
+  const agents = new Map<string, Spawned>();
+  let hub: Spawned | undefined;
+  const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
+    const s = hubStore.openStore(join(hubDir, 'hub.db'));
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  };
+  withStore((s) => {
+    s.repos.put({ name: 'config', url: git.url('config'), pollIntervalSeconds: 1 });
+    s.groups.put({ name: 'dev', selector: 'env=dev' });
+    s.environments.put({ name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
+    s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['dev'] });
+  });
+  const world: E2eWorld = {
+    dir,
+    hubDir,
+    git,
+    ns,
+    httpPort,
+    withStore,
+    hubCli: (...args) =>
+      execFileSync(process.execPath, [...NODE_TS, HUB_MAIN, ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, FLOTILLA_DATA_DIR: hubDir },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    async startHub(args) {
+      await hub?.stop();
+      const h = spawnServer(process.execPath, [...NODE_TS, HUB_MAIN, 'serve', ...args], {
+        name: 'flotilla-hub',
+        logFile: join(dir, 'hub.log'),
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          FLOTILLA_DATA_DIR: hubDir,
+          FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+          FLOTILLA_HELM: bins.helm,
+          FLOTILLA_KUSTOMIZE: bins.kustomize,
+        },
+      });
+      hub = h;
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
+        what: 'hub ready',
+        timeoutMs: 30_000,
+        abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
+      });
+      return h;
+    },
+    async color(name) {
+      const core = kubeClient(clusterByName(clusters, name)).makeApiClient(CoreV1Api);
+      return core
+        .readNamespacedConfigMap({ name: 'web', namespace: ns })
+        .then((cm) => cm.data?.color)
+        .catch(() => undefined);
+    },
+    startAgent(name, args) {
+      if (agents.get(name)?.exited() === undefined && agents.has(name)) {
+        throw new Error(`agent ${name} is still running: stopAgent first`);
+      }
+      const c = clusterByName(clusters, name);
+      const all = ['run', '--cluster', name, '--kubeconfig', c.kubeconfig, '--state-dir', join(dir, `agent-${name}`)];
+      const p = spawnServer(process.execPath, [...NODE_TS, AGENT_MAIN, ...all, ...args], {
+        name: `agent[${name}]`,
+        logFile: join(dir, `agent-${name}.log`),
+        cwd: REPO_ROOT,
+      });
+      agents.set(name, p);
+      return p;
+    },
+    async stopAgent(name) {
+      await agents.get(name)?.stop();
+    },
+    agentLog: (name) => readFileSync(join(dir, `agent-${name}.log`), 'utf8'),
+    async stop() {
+      for (const p of agents.values()) await p.stop();
+      await hub?.stop();
+      await git.stop();
+      for (const c of clusters) {
+        await kubeClient(c)
+          .makeApiClient(CoreV1Api)
+          .deleteNamespace({ name: ns })
+          .catch(() => undefined);
+      }
+    },
+  };
+  return world;
+}

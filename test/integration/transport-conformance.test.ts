@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentSession } from '@flotilla/agent';
+import { bundle as hubBundle, protocol, store as hubStore } from '@flotilla/hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCluster } from '../harness/memory-cluster.js';
+import { grpcFixture, natsFixture, natsJwtSetup, type TransportFixture } from '../harness/transports.js';
+
+/** A canonical bundle of `n` ConfigMaps, as the hub renders and stores it. */
+function bundleOf(name: string, n = 1, pad = 200) {
+  return hubBundle.canonicalize(
+    Array.from({ length: n }, (_, i) => ({
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-${i}` },
+        data: { pad: 'x'.repeat(pad) },
+      },
+    })),
+  );
+}
+
+interface Agent {
+  session: AgentSession;
+  sink: MemoryCluster;
+  events: { name: string; detail?: Record<string, unknown> }[];
+  running: Promise<void>;
+}
+
+const FIXTURES: ((dir: string) => TransportFixture)[] = [
+  () => grpcFixture(),
+  (dir) => natsFixture({ dir, secure: natsJwtSetup }),
+  // A trusted network without NATS auth: the hub's own checks (credential, subject, digest) still hold.
+  (dir) => natsFixture({ dir }),
+];
+
+describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-conformance-'));
+  const fx = makeFixture(dir);
+  let store: hubStore.Store;
+  const agents = new Map<string, Agent>();
+  const sinks = new Map<string, MemoryCluster>();
+  const tokens = new Map<string, string>();
+  const web = bundleOf('web', 200);
+  const db = bundleOf('db');
+  const web2 = bundleOf('web-v2', 3);
+  const big = bundleOf('big', 1500, 4000);
+
+  const desire = (cluster: string, digest: string, target: string) =>
+    store.deployments.setDesired({ cluster, target, environment: 'dev', bundle: digest, options: { selfHeal: true } });
+  const startAgent = (cluster: string, o: { token?: string; dir?: string } = {}): Agent => {
+    const sink = sinks.get(cluster) ?? new MemoryCluster();
+    sinks.set(cluster, sink);
+    const events: Agent['events'] = [];
+    const session = fx.agent({
+      cluster,
+      dir: o.dir ?? join(dir, `agent-${cluster}`),
+      sink,
+      ...(o.token ? { token: o.token } : {}),
+      onEvent: (name, detail) => events.push({ name, ...(detail ? { detail } : {}) }),
+    });
+    const a: Agent = { session, sink, events, running: session.run() };
+    agents.set(cluster, a);
+    return a;
+  };
+  const stopAgent = async (cluster: string) => {
+    const a = agents.get(cluster);
+    agents.delete(cluster);
+    await a?.session.stop();
+    await a?.running;
+  };
+  const count = (a: Agent, name: string) => a.events.filter((e) => e.name === name).length;
+  const state = (cluster: string, target: string) =>
+    store.deployments.get({ cluster, target, environment: 'dev' })?.state;
+
+  beforeAll(async () => {
+    store = hubStore.openStore(join(dir, 'hub.db'));
+    for (const b of [web, db, web2, big])
+      store.bundles.put({ digest: b.digest, content: b.bytes, objectCount: b.objects.length });
+    store.repos.put({ name: 'config', url: 'http://git.invalid/config.git', pollIntervalSeconds: 60 });
+    store.environments.put({ name: 'dev', repo: 'config', branch: 'dev', selector: 'env=dev' });
+    for (const t of ['web', 'db', 'big'])
+      store.targets.put({ name: t, repo: 'config', path: `apps/${t}`, environments: ['dev'] });
+    await fx.startHub(store, { heartbeatSeconds: 1 });
+  });
+
+  afterAll(async () => {
+    for (const c of [...agents.keys()]) await stopAgent(c);
+    await fx.stop();
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`${fx.label}: trades a one-time token for a credential; a replayed token is refused`, async () => {
+    for (const c of ['alpha', 'beta']) {
+      const { token } = protocol.mintRegistrationToken(store, { cluster: c, labels: { env: 'dev' } });
+      tokens.set(c, token);
+      const a = startAgent(c, { token });
+      await expect.poll(() => count(a, 'connected'), { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(store.clusters.get(c)?.labels).toEqual({ env: 'dev' });
+    }
+    const replay = fx.agent({
+      cluster: 'alpha',
+      dir: join(dir, 'replay'),
+      sink: new MemoryCluster(),
+      token: tokens.get('alpha')!,
+    });
+    await expect(replay.credential()).rejects.toThrow(/TOKEN_USED/);
+  });
+
+  it(`${fx.label}: pushes desired state on change; the agent fetches the bundle by digest and verifies it`, async () => {
+    const alpha = agents.get('alpha')!;
+    desire('alpha', web.digest, 'web');
+    await fx.notify('alpha');
+    await expect.poll(() => alpha.sink.applied.get('dev/web')?.digest, { timeout: 15_000 }).toBe(web.digest);
+    expect(alpha.sink.applied.get('dev/web')?.objects.map((o) => o.metadata.name)).toEqual(
+      web.objects.map((o) => (o.metadata as { name: string }).name),
+    );
+    const bytes = await alpha.session.fetchBundle(web.digest);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(web.digest);
+  });
+
+  it(`${fx.label}: status folds into the deployment, drift becomes an event, heartbeats move last-seen`, async () => {
+    const alpha = agents.get('alpha')!;
+    await expect.poll(() => state('alpha', 'web'), { timeout: 15_000 }).toBe('Ready');
+    alpha.session.drift({
+      bundleId: 'dev/web',
+      ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+      fields: [{ path: '/spec/replicas', desired: 2, live: 5 }],
+      manager: 'kubectl-scale',
+      changedAt: 1000,
+      detectedAt: 2000,
+      corrected: true,
+    });
+    await expect
+      .poll(() => store.events.list({ kind: 'DriftCorrected' }).map((e) => [e.cluster, e.target, e.payload.manager]), {
+        timeout: 15_000,
+      })
+      .toEqual([['alpha', 'web', 'kubectl-scale']]);
+    const seen = store.clusters.get('alpha')?.lastSeenAt;
+    await expect.poll(() => store.clusters.get('alpha')?.lastSeenAt, { timeout: 5000 }).not.toBe(seen);
+  });
+
+  it(`${fx.label}: refuses a bundle not desired on the asking cluster, even to an agent that knows its digest`, async () => {
+    desire('beta', db.digest, 'db');
+    await fx.notify('beta');
+    const beta = agents.get('beta')!;
+    await expect.poll(() => beta.sink.applied.get('dev/db')?.digest, { timeout: 15_000 }).toBe(db.digest);
+    await expect(beta.session.fetchBundle(web.digest)).rejects.toThrow(
+      /BUNDLE_NOT_DESIRED: cluster beta may not fetch bundle/,
+    );
+  });
+
+  it(`${fx.label}: a restarted agent holding the current state exchanges hashes only, fetching no bytes`, async () => {
+    await stopAgent('alpha');
+    const again = startAgent('alpha');
+    await expect.poll(() => count(again, 'unchanged'), { timeout: 15_000 }).toBe(1);
+    expect(count(again, 'bundleFetched')).toBe(0);
+    expect(again.sink.received.filter((b) => b.id === 'dev/web')).toHaveLength(1);
+  });
+
+  it(`${fx.label}: an agent offline while desired state changes converges when it reconnects`, async () => {
+    await stopAgent('alpha');
+    desire('alpha', db.digest, 'db');
+    await fx.notify('alpha');
+    const again = startAgent('alpha');
+    await expect.poll(() => again.sink.applied.get('dev/db')?.digest, { timeout: 15_000 }).toBe(db.digest);
+    expect(count(again, 'bundleFetched')).toBe(1);
+  });
+
+  it(`${fx.label}: after the transport restarts, the agent recovers and receives what changed`, async () => {
+    const alpha = agents.get('alpha')!;
+    await fx.restartTransport();
+    desire('alpha', web2.digest, 'web');
+    await fx.notify('alpha');
+    await expect
+      .poll(
+        async () => {
+          await fx.notify('alpha');
+          return alpha.sink.applied.get('dev/web')?.digest;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(web2.digest);
+    await expect.poll(() => state('alpha', 'web'), { timeout: 15_000 }).toBe('Ready');
+  });
+
+  it(`${fx.label}: a bundle of several megabytes arrives intact, in chunks`, async () => {
+    expect(big.bytes.length).toBeGreaterThan(5 * 1024 * 1024);
+    const alpha = agents.get('alpha')!;
+    desire('alpha', big.digest, 'big');
+    await fx.notify('alpha');
+    await expect.poll(() => alpha.sink.applied.get('dev/big')?.digest, { timeout: 30_000 }).toBe(big.digest);
+    expect(alpha.sink.applied.get('dev/big')?.objects).toHaveLength(1500);
+  });
+
+  it(`${fx.label}: refuses a revoked credential`, async () => {
+    await stopAgent('beta');
+    store.clusters.revoke('beta');
+    const beta = startAgent('beta');
+    await expect
+      .poll(() => beta.events.find((e) => e.name === 'disconnected')?.detail?.error, { timeout: 15_000 })
+      .toMatch(/CREDENTIAL_(REVOKED|UNKNOWN): |NATS_USER_REFUSED: /);
+    expect(count(beta, 'connected')).toBe(0);
+  });
+});
