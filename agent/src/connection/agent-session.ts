@@ -173,6 +173,7 @@ export abstract class AgentSession {
       this.attempt = 0;
       this.event('connected', { heartbeatSeconds: m.welcome.heartbeatSeconds });
       this.startHeartbeat(m.welcome.heartbeatSeconds || 15);
+      for (const d of this.unsentDrift.splice(0)) this.send({ drift: toWireDrift(d) });
     } else if (m.desired) {
       const d = m.desired;
       this.work = this.work
@@ -196,12 +197,30 @@ export abstract class AgentSession {
     this.link?.send(m);
   }
 
+  /** Drift found while no hub was there to hear it: sent after the next welcome (the newest 1,000). */
+  private readonly unsentDrift: DriftRecord[] = [];
+
+  /**
+   * After (re)connecting: the current report of every bundle held that this desired state did not
+   * just apply. Statuses sent while the hub was away were lost, and an unchanged hub sends nothing to
+   * report on; a status is idempotent (the hub folds the latest), so resending is always safe.
+   */
+  private resendReports(except: ReadonlySet<string>): void {
+    for (const id of this.refs.keys()) {
+      if (except.has(id)) continue;
+      const r = this.sink.report(id);
+      if (r) this.report(r);
+    }
+  }
+
   /** Applies a desired state: fetches what it does not hold (idempotent by digest), removes what left. */
   private async onDesired(d: NonNullable<HubMessage__Output['desired']>, link: HubLink): Promise<void> {
     if (d.unchanged || (d.generation === this.appliedGeneration && this.holdsAll(d.bundles))) {
       this.event('unchanged', { generation: d.generation });
+      this.resendReports(new Set());
       return;
     }
+    const applied = new Set<string>();
     const wanted = new Map(d.bundles.map((b) => [b.bundleId, b]));
     for (const ref of d.bundles) {
       const have = this.refs.get(ref.bundleId);
@@ -219,6 +238,7 @@ export abstract class AgentSession {
       this.refs.set(ref.bundleId, ref);
       this.event('bundleFetched', { bundleId: ref.bundleId, digest: ref.digest, bytes: bytes.length });
       const report = await this.sink.set(bundle);
+      applied.add(ref.bundleId);
       if (report) this.report(report);
     }
     for (const id of this.sink.bundles()) {
@@ -229,6 +249,7 @@ export abstract class AgentSession {
     }
     this.appliedGeneration = d.generation;
     this.saveState();
+    this.resendReports(applied);
   }
 
   /** A redelivered desired state (at-least-once transports) that is already applied in full. */
@@ -254,7 +275,12 @@ export abstract class AgentSession {
   }
 
   drift(d: DriftRecord): void {
-    this.send({ drift: toWireDrift(d) });
+    if (this.link) {
+      this.send({ drift: toWireDrift(d) });
+      return;
+    }
+    this.unsentDrift.push(d);
+    if (this.unsentDrift.length > 1000) this.unsentDrift.shift();
   }
 
   async stop(): Promise<void> {

@@ -22,6 +22,36 @@ export class BundleMissingError extends FlotillaError {
   readonly code = 'BUNDLE_MISSING';
 }
 
+const SETTLING = new Set(['BUNDLE_STATE_READY', 'BUNDLE_STATE_ERR_APPLIED']);
+
+/**
+ * Messages of a batch that a later one of the same batch makes moot, so a burst costs one write per
+ * deployment rather than one per message: of several statuses for one deployment and generation only
+ * the last is folded, plus the first that settles it (Ready or ErrApplied: the rollout's outcome and
+ * duration are recorded from it); of several heartbeats of one cluster, the last. Drift is never
+ * skipped: each report is an event.
+ */
+export function supersededInBatch(batch: readonly { cluster: string; m: AgentMessage__Output }[]): Set<number> {
+  const skip = new Set<number>();
+  const lastStatus = new Map<string, number>();
+  const firstSettling = new Map<string, number>();
+  const lastBeat = new Map<string, number>();
+  batch.forEach(({ cluster, m }, i) => {
+    if (m.status) {
+      const key = `${cluster}\u0000${m.status.bundleId}\u0000${String(m.status.generation)}`;
+      const prev = lastStatus.get(key);
+      if (prev !== undefined && prev !== firstSettling.get(key)) skip.add(prev);
+      lastStatus.set(key, i);
+      if (SETTLING.has(String(m.status.state)) && !firstSettling.has(key)) firstSettling.set(key, i);
+    } else if (m.heartbeat) {
+      const prev = lastBeat.get(cluster);
+      if (prev !== undefined) skip.add(prev);
+      lastBeat.set(cluster, i);
+    }
+  });
+  return skip;
+}
+
 export interface AgentProtocolOptions {
   store: Store;
   heartbeatSeconds?: number;
@@ -93,12 +123,13 @@ export class AgentProtocol {
 
   private foldArrived(): void {
     const batch = this.arrived.splice(0);
+    const superseded = supersededInBatch(batch);
     let failures: unknown[];
     try {
       failures = this.o.store.transaction(() =>
-        batch.map(({ cluster, m }) => {
+        batch.map(({ cluster, m }, i) => {
           try {
-            this.handle(cluster, m);
+            if (!superseded.has(i)) this.handle(cluster, m);
             return undefined;
           } catch (err) {
             return err ?? new Error('folding failed');
@@ -127,7 +158,9 @@ export class AgentProtocol {
 
   drift(cluster: string, d: DriftReport__Output): void {
     const slot = parseBundleId(d.bundleId);
-    if (!slot) return;
+    // Only drift of a bundle deployed on the agent's own cluster becomes an event: an agent cannot
+    // write events about targets or environments it does not run.
+    if (!slot || !this.o.store.deployments.get({ cluster, ...slot })) return;
     const o = d.object;
     this.o.store.events.append({
       kind: d.corrected ? 'DriftCorrected' : 'DriftDetected',

@@ -3,13 +3,15 @@
  * every field here has a property there, with the matching type.
  */
 export type Spec =
-  | { readonly type: 'string' | 'boolean' | 'integer' | 'map' | 'stringMap' | 'any' }
+  | { readonly type: 'string' | 'repoPath' | 'boolean' | 'integer' | 'map' | 'stringMap' | 'any' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'list'; readonly of: Spec }
   | { readonly type: 'object'; readonly fields: Readonly<Record<string, Spec>> }
   | { readonly type: 'unsupported'; readonly reason: string };
 
 const string: Spec = { type: 'string' };
+/** A string naming a path inside the repository, relative to the target: no `..`, not absolute. */
+const repoPath: Spec = { type: 'repoPath' };
 const boolean: Spec = { type: 'boolean' };
 const integer: Spec = { type: 'integer' };
 /** A map whose contents are free-form (Helm values, rolloutStrategy). */
@@ -31,13 +33,13 @@ const labelSelector = object({
 });
 
 const helm = object({
-  chart: string,
+  chart: repoPath,
   repo: string,
   releaseName: string,
   version: string,
   timeoutSeconds: integer,
   values: map,
-  valuesFiles: list(string),
+  valuesFiles: list(repoPath),
   valuesFrom: {
     type: 'unsupported',
     reason:
@@ -69,8 +71,8 @@ const deploymentOptions: Record<string, Spec> = {
   namespace: string,
   defaultNamespace: string,
   helm,
-  kustomize: object({ dir: string }),
-  yaml: object({ overlays: list(string) }),
+  kustomize: object({ dir: repoPath }),
+  yaml: object({ overlays: list(repoPath) }),
   diff: object({ comparePatches: list(comparePatch) }),
   correctDrift: object({ enabled: boolean, force: boolean, keepFailHistory: boolean }),
   ignore: object({ conditions: list(stringMap) }),

@@ -141,6 +141,26 @@ describe('parseFleetYaml', () => {
     ['a numeric label', 'labels:\n  tier: 1\n', 'fleet.yaml:2:9: labels.tier must be a string, found 1'],
     ['a list at the top', '- a\n', 'fleet.yaml:1:1: fleet.yaml must be a map'],
     ['two documents', 'name: a\n---\nname: b\n', 'fleet.yaml:3:1: fleet.yaml must hold one YAML document'],
+    [
+      'a kustomize dir climbing out',
+      'kustomize:\n  dir: ../../secrets\n',
+      'fleet.yaml:2:8: kustomize.dir "../../secrets" must be a path inside the repository (relative, no "..")',
+    ],
+    [
+      'an absolute helm chart',
+      'helm:\n  chart: /etc\n',
+      'fleet.yaml:2:10: helm.chart "/etc" must be a path inside the repository',
+    ],
+    [
+      'a values file climbing out',
+      'helm:\n  valuesFiles: [ok.yaml, a/../../../x.yaml]\n',
+      'fleet.yaml:2:26: helm.valuesFiles[1] "a/../../../x.yaml" must be a path inside the repository',
+    ],
+    [
+      'an overlay climbing out, in a customization',
+      'targetCustomizations:\n- name: a\n  yaml: {overlays: [..]}\n',
+      'fleet.yaml:3:21: targetCustomizations[0].yaml.overlays[0] ".." must be a path inside the repository',
+    ],
   ])('refuses %s, naming the field path and the line', (_name, text, message) => {
     const run = () => parseFleetYaml(text);
     expect(run).toThrow(FleetYamlInvalidError);

@@ -66,6 +66,16 @@ function scalarOf(context: Context, node: Node, path: string, type: string, ok: 
   return node.value;
 }
 
+/** Refused here, with file and line, rather than later as a bare "path" error from the renderer. */
+function readRepoPath(context: Context, node: Node, path: string): string {
+  const value = scalarOf(context, node, path, 'a string', (v) => typeof v === 'string') as string;
+  const segments = value.split(/[\\/]/);
+  if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.includes('\0') || segments.includes('..')) {
+    invalid(context, node, `${path} ${JSON.stringify(value)} must be a path inside the repository (relative, no "..")`);
+  }
+  return value;
+}
+
 function read(context: Context, raw: unknown, spec: Spec, path: string): unknown {
   const node = (isAlias(raw) ? raw.resolve(context.document) : raw) as Node | null | undefined;
   if (--context.budget < 0) invalid(context, node, `${context.file} expands to more than ${MAX_NODES} values`);
@@ -73,6 +83,8 @@ function read(context: Context, raw: unknown, spec: Spec, path: string): unknown
   switch (spec.type) {
     case 'string':
       return scalarOf(context, node, path, 'a string', (v) => typeof v === 'string');
+    case 'repoPath':
+      return readRepoPath(context, node, path);
     case 'boolean':
       return scalarOf(context, node, path, 'true or false', (v) => typeof v === 'boolean');
     case 'integer':

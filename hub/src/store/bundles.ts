@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreCorruptError, StoreInvalidError } from './errors.js';
 
 export interface BundleInfo {
@@ -112,21 +112,19 @@ export function bundleStore(db: Db, now: () => Date): BundleStore {
       const encoded = encodeContent(bundle.content);
       const at = now().toISOString();
       return guarded(`bundle ${bundle.digest}`, () =>
-        db
-          .transaction(() => {
-            const { changes } = insert.run(
-              bundle.digest,
-              bundle.content.length,
-              bundle.objectCount,
-              at,
-              encoded.encoding,
-              encoded.content,
-            );
-            const row = info.get(bundle.digest);
-            if (!row) throw new Error(`bundle ${bundle.digest}: not found right after insert`);
-            return { inserted: changes > 0, bundle: bundleFromRow(row) };
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          const { changes } = insert.run(
+            bundle.digest,
+            bundle.content.length,
+            bundle.objectCount,
+            at,
+            encoded.encoding,
+            encoded.content,
+          );
+          const row = info.get(bundle.digest);
+          if (!row) throw new Error(`bundle ${bundle.digest}: not found right after insert`);
+          return { inserted: changes > 0, bundle: bundleFromRow(row) };
+        }),
       );
     },
     has: (digest) => info.get(digest) !== undefined,

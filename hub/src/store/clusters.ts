@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreConflictError, StoreNotFoundError } from './errors.js';
 import { checkStringMap, compact, decodeStringMap, encode, type Labels } from './json.js';
 
@@ -132,17 +132,15 @@ export function clusterStore(db: Db, now: () => Date): ClusterStore {
         createdAt: now().toISOString(),
       };
       return guarded(what(input.name), () =>
-        db
-          .transaction(() => {
-            if (byName.get(cluster.name)) throw new StoreConflictError(`cluster "${cluster.name}" already exists`);
-            const owner = byId.get(cluster.id);
-            if (owner) {
-              throw new StoreConflictError(`cluster id ${cluster.id} is already taken by cluster "${owner.name}"`);
-            }
-            insert.run(clusterToRow(cluster));
-            return found(cluster.name, byName.get(cluster.name));
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          if (byName.get(cluster.name)) throw new StoreConflictError(`cluster "${cluster.name}" already exists`);
+          const owner = byId.get(cluster.id);
+          if (owner) {
+            throw new StoreConflictError(`cluster id ${cluster.id} is already taken by cluster "${owner.name}"`);
+          }
+          insert.run(clusterToRow(cluster));
+          return found(cluster.name, byName.get(cluster.name));
+        }),
       );
     },
     get: (name) => {
@@ -162,17 +160,15 @@ export function clusterStore(db: Db, now: () => Date): ClusterStore {
       found(name, updateLabels.get(encode(checkStringMap(labels, `cluster "${name}" labels`)), name)),
     setCredential: (name, hash) =>
       guarded(what(name), () =>
-        db
-          .transaction(() => {
-            const owner = byHash.get(hash);
-            if (owner && owner.name !== name) {
-              throw new StoreConflictError(
-                `cluster "${name}": that credential is already issued to cluster "${owner.name}"`,
-              );
-            }
-            return found(name, updateCredential.get(hash, name));
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          const owner = byHash.get(hash);
+          if (owner && owner.name !== name) {
+            throw new StoreConflictError(
+              `cluster "${name}": that credential is already issued to cluster "${owner.name}"`,
+            );
+          }
+          return found(name, updateCredential.get(hash, name));
+        }),
       ),
     revoke: (name) => found(name, updateRevoked.get(now().toISOString(), name)),
     recordSeen: (name, sighting = {}) =>

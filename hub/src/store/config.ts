@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreConflictError, StoreInvalidError, StoreReferenceError } from './errors.js';
 import { compact } from './json.js';
 
@@ -97,17 +97,15 @@ export function groupStore(db: Db): GroupStore {
     list: () => all.all(),
     delete: (name) =>
       guarded(`group "${name}"`, () =>
-        db
-          .transaction(() => {
-            const using = users.all(name);
-            if (using.length > 0) {
-              throw new StoreConflictError(
-                `group "${name}" is still used by environments ${names(using)}; change or delete them first`,
-              );
-            }
-            return remove.run(name).changes > 0;
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          const using = users.all(name);
+          if (using.length > 0) {
+            throw new StoreConflictError(
+              `group "${name}" is still used by environments ${names(using)}; change or delete them first`,
+            );
+          }
+          return remove.run(name).changes > 0;
+        }),
       ),
   };
 }
@@ -157,13 +155,11 @@ export function environmentStore(db: Db): EnvironmentStore {
     put(env) {
       const row = environmentToRow(env);
       return guarded(`environment "${env.name}"`, () =>
-        db
-          .transaction(() => {
-            checkReferences(env);
-            upsert.run(row);
-            return environmentFromRow(row);
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          checkReferences(env);
+          upsert.run(row);
+          return environmentFromRow(row);
+        }),
       );
     },
     get: (name) => {
@@ -173,23 +169,21 @@ export function environmentStore(db: Db): EnvironmentStore {
     list: () => all.all().map(environmentFromRow),
     delete: (name) =>
       guarded(`environment "${name}"`, () =>
-        db
-          .transaction(() => {
-            const targets = targetUsers.all(name);
-            if (targets.length > 0) {
-              throw new StoreConflictError(
-                `environment "${name}" is still used by targets ${names(targets)}; remove it from them first`,
-              );
-            }
-            const from = promoters.all(name);
-            if (from.length > 0) {
-              throw new StoreConflictError(
-                `environment "${name}" is still promoted to from environments ${names(from)}; change them first`,
-              );
-            }
-            return remove.run(name).changes > 0;
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          const targets = targetUsers.all(name);
+          if (targets.length > 0) {
+            throw new StoreConflictError(
+              `environment "${name}" is still used by targets ${names(targets)}; remove it from them first`,
+            );
+          }
+          const from = promoters.all(name);
+          if (from.length > 0) {
+            throw new StoreConflictError(
+              `environment "${name}" is still promoted to from environments ${names(from)}; change them first`,
+            );
+          }
+          return remove.run(name).changes > 0;
+        }),
       ),
   };
 }

@@ -1,5 +1,5 @@
 import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, StoreReferenceError } from './errors.js';
 import { compact, decodeObject, encode, type JsonObject } from './json.js';
 import { filteredQuery } from './query.js';
@@ -182,26 +182,24 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   return {
     setDesired: (d) =>
       guarded(describeDeployment(d), () =>
-        db
-          .transaction(() => {
-            checkReferences(d);
-            const row = upsert.get({
-              cluster: d.cluster,
-              target: d.target,
-              environment: d.environment,
-              bundle_digest: d.bundle,
-              options: encode(d.options ?? {}),
-              revision: d.revision ?? null,
-              generation: 1,
-              state: INITIAL_STATE,
-              message: '',
-              updated_at: now().toISOString(),
-              generation_at: now().toISOString(),
-            });
-            if (!row) throw new Error(`${describeDeployment(d)}: upsert returned no row`);
-            return deploymentFromRow(row);
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          checkReferences(d);
+          const row = upsert.get({
+            cluster: d.cluster,
+            target: d.target,
+            environment: d.environment,
+            bundle_digest: d.bundle,
+            options: encode(d.options ?? {}),
+            revision: d.revision ?? null,
+            generation: 1,
+            state: INITIAL_STATE,
+            message: '',
+            updated_at: now().toISOString(),
+            generation_at: now().toISOString(),
+          });
+          if (!row) throw new Error(`${describeDeployment(d)}: upsert returned no row`);
+          return deploymentFromRow(row);
+        }),
       ),
     recordStatus: (r) => {
       if (!isBundleState(r.state)) {
@@ -209,22 +207,23 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       }
       const key = { cluster: r.cluster, target: r.target, environment: r.environment };
       const at = now().toISOString();
-      return db
-        .transaction(() => {
-          const before = one.get(key);
-          const row = report.get({ ...key, generation: r.generation, state: r.state, message: r.message ?? '', at });
-          if (row) {
-            const deployment = deploymentFromRow(row);
-            if (before?.settled_at || !row.settled_at) return { recorded: true, deployment };
-            const began = Date.parse(row.generation_at ?? row.settled_at);
-            const durationMs = Math.max(0, Date.parse(row.settled_at) - began);
-            return { recorded: true, deployment, settled: { state: deployment.state, durationMs } };
-          }
-          const current = before;
-          if (!current) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
-          return { recorded: false, deployment: deploymentFromRow(current) };
-        })
-        .immediate();
+      // A read and one write: inside a caller's transaction (a batch of reports) it needs no savepoint
+      // of its own, which is a third of the cost of folding a report.
+      const fold = () => {
+        const before = one.get(key);
+        const row = report.get({ ...key, generation: r.generation, state: r.state, message: r.message ?? '', at });
+        if (row) {
+          const deployment = deploymentFromRow(row);
+          if (before?.settled_at || !row.settled_at) return { recorded: true, deployment };
+          const began = Date.parse(row.generation_at ?? row.settled_at);
+          const durationMs = Math.max(0, Date.parse(row.settled_at) - began);
+          return { recorded: true, deployment, settled: { state: deployment.state, durationMs } };
+        }
+        const current = before;
+        if (!current) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
+        return { recorded: false, deployment: deploymentFromRow(current) };
+      };
+      return db.inTransaction ? fold() : inTransaction(db, fold);
     },
     get: (key) => {
       const row = one.get({ cluster: key.cluster, target: key.target, environment: key.environment });

@@ -2,7 +2,7 @@ import { apiTokenStore, type ApiTokenStore } from './api-tokens.js';
 import { bundleStore, type BundleStore } from './bundles.js';
 import { clusterStore, type ClusterStore } from './clusters.js';
 import { environmentStore, groupStore, type EnvironmentStore, type GroupStore } from './config.js';
-import { integrityCheck, openDatabase, parseOptions, type StoreOptions } from './db.js';
+import { inTransaction, integrityCheck, openDatabase, parseOptions, type StoreOptions } from './db.js';
 import { deploymentStore, type DeploymentStore } from './deployments.js';
 import { eventStore, type EventStore } from './events.js';
 import { migrate, schemaVersion } from './migrations.js';
@@ -65,7 +65,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     renderStatus: renderStatusStore(db, now),
     registrationTokens: registrationTokenStore(db, now),
     apiTokens: apiTokenStore(db, now),
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => inTransaction(db, fn),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => integrityCheck(db),
     close() {

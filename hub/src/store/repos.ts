@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreConflictError, StoreNotFoundError } from './errors.js';
 import { checkStringMap, compact, decodeStringMap, encode } from './json.js';
 
@@ -121,14 +121,12 @@ export function repoStore(db: Db, now: () => Date): RepoStore {
 
   const onBranch = (repo: string, name: string, write: () => RepoBranchRow | undefined): RepoBranch =>
     guarded(`repo "${repo}" branch "${name}"`, () =>
-      db
-        .transaction(() => {
-          if (!one.get(repo)) throw new StoreNotFoundError(`repo "${repo}" does not exist`);
-          const row = write();
-          if (!row) throw new Error(`repo "${repo}" branch "${name}": upsert returned no row`);
-          return repoBranchFromRow(row);
-        })
-        .immediate(),
+      inTransaction(db, () => {
+        if (!one.get(repo)) throw new StoreNotFoundError(`repo "${repo}" does not exist`);
+        const row = write();
+        if (!row) throw new Error(`repo "${repo}" branch "${name}": upsert returned no row`);
+        return repoBranchFromRow(row);
+      }),
     );
 
   return {
@@ -143,16 +141,14 @@ export function repoStore(db: Db, now: () => Date): RepoStore {
     },
     list: () => all.all().map(repoFromRow),
     delete: (name) =>
-      db
-        .transaction(() => {
-          const using = users.all(name, name);
-          if (using.length > 0) {
-            const list = using.map((u) => `${u.kind} "${u.name}"`).join(', ');
-            throw new StoreConflictError(`repo "${name}" is still used by ${list}; change or delete them first`);
-          }
-          return remove.run(name).changes > 0;
-        })
-        .immediate(),
+      inTransaction(db, () => {
+        const using = users.all(name, name);
+        if (using.length > 0) {
+          const list = using.map((u) => `${u.kind} "${u.name}"`).join(', ');
+          throw new StoreConflictError(`repo "${name}" is still used by ${list}; change or delete them first`);
+        }
+        return remove.run(name).changes > 0;
+      }),
     recordFetched: (repo, name, commit) =>
       onBranch(repo, name, () => fetched.get(repo, name, commit, now().toISOString())),
     recordFetchError: (repo, name, error) =>

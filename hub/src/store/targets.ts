@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import { inTransaction, type Db } from './db.js';
 import { guarded, StoreInvalidError, StoreReferenceError } from './errors.js';
 import { decodeObject, encode, type JsonObject } from './json.js';
 
@@ -90,32 +90,38 @@ export function targetStore(db: Db): TargetStore {
       checkEnvironmentList(target);
       const row = targetToRow(target);
       return guarded(`target "${target.name}"`, () =>
-        db
-          .transaction(() => {
-            checkReferences(target);
-            upsert.run(row);
-            clearEnvs.run(target.name);
-            target.environments.forEach((env, i) => addEnv.run(target.name, env, i));
-            return targetFromRow(row, [...target.environments]);
-          })
-          .immediate(),
+        inTransaction(db, () => {
+          checkReferences(target);
+          upsert.run(row);
+          clearEnvs.run(target.name);
+          target.environments.forEach((env, i) => addEnv.run(target.name, env, i));
+          return targetFromRow(row, [...target.environments]);
+        }),
       );
     },
     get: (name) =>
-      db.transaction(() => {
-        const row = one.get(name);
-        return row && targetFromRow(row, envsOf.all(name));
-      })(),
+      inTransaction(
+        db,
+        () => {
+          const row = one.get(name);
+          return row && targetFromRow(row, envsOf.all(name));
+        },
+        'deferred',
+      ),
     list: () =>
-      db.transaction(() => {
-        const byTarget = new Map<string, string[]>();
-        for (const { target, environment } of allEnvs.all()) {
-          const list = byTarget.get(target) ?? [];
-          list.push(environment);
-          byTarget.set(target, list);
-        }
-        return all.all().map((row) => targetFromRow(row, byTarget.get(row.name) ?? []));
-      })(),
+      inTransaction(
+        db,
+        () => {
+          const byTarget = new Map<string, string[]>();
+          for (const { target, environment } of allEnvs.all()) {
+            const list = byTarget.get(target) ?? [];
+            list.push(environment);
+            byTarget.set(target, list);
+          }
+          return all.all().map((row) => targetFromRow(row, byTarget.get(row.name) ?? []));
+        },
+        'deferred',
+      ),
     delete: (name) => remove.run(name).changes > 0,
   };
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentMessage__Output } from '@flotilla/proto';
+import { supersededInBatch } from './agent-protocol.js';
+
+const status = (bundleId: string, state: string, generation = '1') =>
+  ({ status: { bundleId, generation, state, message: '' } }) as unknown as AgentMessage__Output;
+const beat = () => ({ heartbeat: {} }) as unknown as AgentMessage__Output;
+const drift = () => ({ drift: { bundleId: 'dev/web' } }) as unknown as AgentMessage__Output;
+
+describe('folding a burst of agent messages', () => {
+  it('folds the last status per deployment and generation, and the first that settles it', () => {
+    const batch = [
+      { cluster: 'a', m: status('dev/web', 'BUNDLE_STATE_WAIT_APPLIED') }, // 0 superseded
+      { cluster: 'a', m: status('dev/web', 'BUNDLE_STATE_READY') }, // 1 settles: kept
+      { cluster: 'a', m: status('dev/web', 'BUNDLE_STATE_NOT_READY') }, // 2 superseded
+      { cluster: 'b', m: status('dev/web', 'BUNDLE_STATE_READY') }, // 3 another cluster: kept
+      { cluster: 'a', m: status('dev/web', 'BUNDLE_STATE_READY', '2') }, // 4 another generation: kept
+      { cluster: 'a', m: status('dev/web', 'BUNDLE_STATE_READY') }, // 5 last: kept
+    ];
+    expect([...supersededInBatch(batch)].sort()).toEqual([0, 2]);
+  });
+
+  it('keeps the last heartbeat per cluster and every drift report', () => {
+    const batch = [
+      { cluster: 'a', m: beat() },
+      { cluster: 'a', m: drift() },
+      { cluster: 'b', m: beat() },
+      { cluster: 'a', m: drift() },
+      { cluster: 'a', m: beat() },
+    ];
+    expect([...supersededInBatch(batch)]).toEqual([0]);
+  });
+});

@@ -1,0 +1,165 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { store as hubStore } from '@flotilla/hub';
+import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';
+import { clusterByName, kubeClient } from '../../harness/kube/client.js';
+import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
+import { freePort } from '../../harness/ports.js';
+import { spawnServer, type Spawned } from '../../harness/process.js';
+import { waitFor } from '../../harness/wait.js';
+
+const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
+const HUB_MAIN = join(REPO_ROOT, 'hub/src/main.ts');
+const AGENT_MAIN = join(REPO_ROOT, 'agent/src/cli/main.ts');
+
+/**
+ * A hub process on fixed ports (so it can be killed and restarted in place) and agent processes
+ * whose hub address and kubeconfig a test chooses: through a TCP proxy it can cut or slow down.
+ */
+export interface FaultWorld {
+  hubDir: string;
+  grpcPort: number;
+  httpPort: number;
+  hub(): Spawned;
+  startHub(): Promise<void>;
+  /** SIGKILL, no chance to clean up; resolves once the process is gone. */
+  killHub(): Promise<void>;
+  withStore<T>(fn: (s: hubStore.Store) => T): T;
+  /** A one-time registration token for a cluster (with env=dev). */
+  token(cluster: string): string;
+  /** GET on the hub's HTTP API as admin. */
+  api<T>(path: string): Promise<T>;
+  startAgent(name: string, o: { hub: string; kubeconfig?: string; token?: string }): Spawned;
+  stopAgent(name: string): Promise<void>;
+  agentLog(name: string): string;
+  /** A copy of a cluster's kubeconfig whose server is `server` (a proxy in front of the apiserver). */
+  kubeconfigVia(name: string, server: string): string;
+  stop(): Promise<void>;
+}
+
+export async function faultWorld(dir: string, clusters: KubeClusterInfo[]): Promise<FaultWorld> {
+  const bins = locateBinaries();
+  const hubDir = join(dir, 'hub');
+  mkdirSync(hubDir, { recursive: true });
+  const [httpPort, grpcPort] = [await freePort(), await freePort()];
+  let hub: Spawned | undefined;
+  const agents = new Map<string, Spawned>();
+  const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
+    const s = hubStore.openStore(join(hubDir, 'hub.db'));
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  };
+  const world: FaultWorld = {
+    hubDir,
+    grpcPort,
+    httpPort,
+    hub: () => {
+      if (!hub) throw new Error('the hub was never started');
+      return hub;
+    },
+    async startHub() {
+      const h = spawnServer(process.execPath, [...NODE_TS, HUB_MAIN, 'serve'], {
+        name: 'flotilla-hub',
+        logFile: join(dir, 'hub.log'),
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          FLOTILLA_DATA_DIR: hubDir,
+          FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+          FLOTILLA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+          FLOTILLA_HELM: bins.helm,
+          FLOTILLA_KUSTOMIZE: bins.kustomize,
+          FLOTILLA_STALE_AFTER: '20',
+        },
+      });
+      hub = h;
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
+        what: 'hub ready',
+        timeoutMs: 30_000,
+        abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
+      });
+    },
+    async killHub() {
+      const h = world.hub();
+      process.kill(h.pid, 'SIGKILL');
+      await waitFor(() => h.exited() !== undefined, { what: 'hub gone after SIGKILL', timeoutMs: 5000 });
+    },
+    withStore,
+    token: (cluster) =>
+      execFileSync(
+        process.execPath,
+        [...NODE_TS, HUB_MAIN, 'tokens', 'create', '--cluster', cluster, '--label', 'env=dev'],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, FLOTILLA_DATA_DIR: hubDir },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      ).trim(),
+    async api(path) {
+      const admin = readFileSync(join(hubDir, 'admin.token'), 'utf8').trim();
+      const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { authorization: `Bearer ${admin}` } });
+      if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as never;
+    },
+    startAgent(name, o) {
+      const c = clusterByName(clusters, name);
+      const args = ['run', '--hub', o.hub, '--cluster', name, '--kubeconfig', o.kubeconfig ?? c.kubeconfig];
+      args.push('--hub-ca', join(hubDir, 'tls', 'ca.crt'), '--state-dir', join(dir, `agent-${name}`));
+      if (o.token) args.push('--token', o.token);
+      const p = spawnServer(process.execPath, [...NODE_TS, AGENT_MAIN, ...args], {
+        name: `agent[${name}]`,
+        logFile: join(dir, `agent-${name}.log`),
+        cwd: REPO_ROOT,
+      });
+      agents.set(name, p);
+      return p;
+    },
+    async stopAgent(name) {
+      await agents.get(name)?.stop();
+    },
+    agentLog: (name) => readFileSync(join(dir, `agent-${name}.log`), 'utf8'),
+    kubeconfigVia(name, server) {
+      const c = clusterByName(clusters, name);
+      const text = readFileSync(c.kubeconfig, 'utf8');
+      if (!text.includes(c.server)) throw new Error(`kubeconfig of ${name} does not name its server ${c.server}`);
+      const file = join(dir, `kubeconfig-${name}-via-proxy`);
+      writeFileSync(file, text.split(c.server).join(server));
+      return file;
+    },
+    async stop() {
+      for (const p of agents.values()) await p.stop();
+      await hub?.stop();
+    },
+  };
+  return world;
+}
+
+/** A ConfigMap's data on a cluster (admin access), or undefined when it does not exist. */
+export async function configMapData(
+  clusters: KubeClusterInfo[],
+  cluster: string,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  const core = kubeClient(clusterByName(clusters, cluster)).makeApiClient(CoreV1Api);
+  return core
+    .readNamespacedConfigMap({ name, namespace })
+    .then((cm) => cm.data ?? {})
+    .catch(() => undefined);
+}
+
+/** Names of the ConfigMaps in a namespace whose name starts with `prefix`. */
+export async function configMapNames(clusters: KubeClusterInfo[], cluster: string, namespace: string, prefix: string) {
+  const core = kubeClient(clusterByName(clusters, cluster)).makeApiClient(CoreV1Api);
+  const list = await core.listNamespacedConfigMap({ namespace }).catch(() => ({ items: [] }));
+  return list.items
+    .map((c) => c.metadata?.name ?? '')
+    .filter((n) => n.startsWith(prefix))
+    .sort();
+}
