@@ -150,12 +150,7 @@ async function main(): Promise<void> {
     store,
     secrets,
     trigger: (repo) => engine.triggerRepo(repo),
-    engine: {
-      sources: engine.sources,
-      fetch: (repo) => engine.fetch(repo),
-      refreshRepos: () => engine.refreshRepos(),
-      requestReconcile: () => engine.requestReconcile(),
-    },
+    engine,
     agents: grpcHub,
     staleAfterMs,
     metrics,

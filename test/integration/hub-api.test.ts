@@ -76,12 +76,7 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
       store,
       secrets,
       trigger: (repo) => engine.triggerRepo(repo),
-      engine: {
-        sources: engine.sources,
-        fetch: (repo) => engine.fetch(repo),
-        refreshRepos: () => engine.refreshRepos(),
-        requestReconcile: () => engine.requestReconcile(),
-      },
+      engine,
       metrics,
       hubInfo: () => ({ version: 'test', transport: 'grpc', agentAddress: '127.0.0.1:9443' }),
     });

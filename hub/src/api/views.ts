@@ -170,20 +170,21 @@ export function driftViews(events: readonly FleetEvent[], history: boolean): Dri
   for (const e of events) {
     const object = typeof e.payload.object === 'string' ? e.payload.object : '';
     const key = `${e.cluster ?? ''}|${e.environment ?? ''}|${e.target ?? ''}|${object}`;
-    const fields = Array.isArray(e.payload.fields) ? e.payload.fields : [];
     const manager = typeof e.payload.manager === 'string' && e.payload.manager ? e.payload.manager : undefined;
+    const view = (corrected: boolean): DriftView => ({
+      cluster: e.cluster ?? '',
+      ...(e.target ? { target: e.target } : {}),
+      ...(e.environment ? { environment: e.environment } : {}),
+      object,
+      fields: Array.isArray(e.payload.fields) ? e.payload.fields : [],
+      ...(manager ? { manager } : {}),
+      detectedAt: e.at,
+      corrected,
+      ...(corrected ? { correctedAt: e.at } : {}),
+      eventId: e.id,
+    });
     if (e.kind === 'DriftDetected') {
-      const v: DriftView = {
-        cluster: e.cluster ?? '',
-        ...(e.target ? { target: e.target } : {}),
-        ...(e.environment ? { environment: e.environment } : {}),
-        object,
-        fields,
-        ...(manager ? { manager } : {}),
-        detectedAt: e.at,
-        corrected: false,
-        eventId: e.id,
-      };
+      const v = view(false);
       out.push(v);
       open.set(key, v);
     } else if (e.kind === 'DriftCorrected') {
@@ -194,18 +195,7 @@ export function driftViews(events: readonly FleetEvent[], history: boolean): Dri
         open.delete(key);
       } else {
         // A correction whose detection is older than the window read (or self-heal reported both at once).
-        out.push({
-          cluster: e.cluster ?? '',
-          ...(e.target ? { target: e.target } : {}),
-          ...(e.environment ? { environment: e.environment } : {}),
-          object,
-          fields,
-          ...(manager ? { manager } : {}),
-          detectedAt: e.at,
-          corrected: true,
-          correctedAt: e.at,
-          eventId: e.id,
-        });
+        out.push(view(true));
       }
     }
   }
