@@ -14,8 +14,8 @@ export interface NatsServer {
   proc: Spawned;
   /** Stops the server and removes its JetStream store. */
   stop(): Promise<void>;
-  /** Stops the server but keeps the store, then starts it again on the same port (restart tests). */
-  restart(): Promise<void>;
+  /** Stops the server but keeps the store, then (after `downMs`) starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -80,8 +80,9 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(downMs = 0) {
       await proc.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       proc = await launch();
     },
     [Symbol.asyncDispose]() {
