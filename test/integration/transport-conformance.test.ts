@@ -46,7 +46,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
   const web = bundleOf('web', 200);
   const db = bundleOf('db');
   const web2 = bundleOf('web-v2', 3);
-  const big = bundleOf('big', 1500, 4000);
+  const big = bundleOf('big', 1500, 35_000);
 
   const desire = (cluster: string, digest: string, target: string) =>
     store.deployments.setDesired({ cluster, target, environment: 'dev', bundle: digest, options: { selfHeal: true } });
@@ -187,8 +187,8 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     await expect.poll(() => state('alpha', 'web'), { timeout: 15_000 }).toBe('Ready');
   });
 
-  it(`${fx.label}: a bundle of several megabytes arrives intact, in chunks`, async () => {
-    expect(big.bytes.length).toBeGreaterThan(5 * 1024 * 1024);
+  it(`${fx.label}: a bundle of more than 50 MB arrives intact, in chunks`, async () => {
+    expect(big.bytes.length).toBeGreaterThan(50 * 1024 * 1024);
     const alpha = agents.get('alpha')!;
     desire('alpha', big.digest, 'big');
     await fx.notify('alpha');
