@@ -2,6 +2,7 @@ import type { JsonObject } from '../store/index.js';
 import type { RenderCache } from '../render/cache.js';
 import { planRender, type DeployOptions, type RenderTools } from '../render/target.js';
 import type { Store } from '../store/index.js';
+import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import type { Sources } from './sources.js';
@@ -141,12 +142,18 @@ export class Reconciler {
         }
       }
       const before = store.deployments.get(p);
+      const options = { ...optionsJson(plan.options), ...targetOverrides(store.targets.get(p.target)?.options) };
+      // Nothing to write when the bundle, options and revision are as stored: at fleet scale most
+      // placements of a reconcile are unchanged, and each upsert cost a write.
+      if (before?.bundle === bundle.digest && before.revision === head && encode(before.options) === encode(options)) {
+        return 'unchanged';
+      }
       const after = store.deployments.setDesired({
         cluster: p.cluster,
         target: p.target,
         environment: p.environment,
         bundle: bundle.digest,
-        options: { ...optionsJson(plan.options), ...targetOverrides(store.targets.get(p.target)?.options) },
+        options,
         revision: head,
       });
       return before?.generation === after.generation ? 'unchanged' : 'changed';
