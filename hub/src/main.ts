@@ -10,7 +10,7 @@ import { buildServer } from './api/server.js';
 import { parseConfig } from './config.js';
 import { startGrpcServer } from './protocol/grpc-server.js';
 import { startNatsTransport, writeNatsFiles, type AgentTransport } from './protocol/nats-transport.js';
-import { mintRegistrationToken } from './protocol/registration.js';
+import { mintRegistrationToken, type Registered } from './protocol/registration.js';
 import { Engine } from './reconcile/engine.js';
 import { SecretBox } from './secrets.js';
 import { agentTrustHint, caCommand } from './tls/ca-command.js';
@@ -99,8 +99,18 @@ async function main(): Promise<void> {
     12 * 3600_000,
   );
   renew.unref();
-  const onRegistered = (cluster: string) => {
-    log.info({ cluster }, 'clusterRegistered');
+  // Only a registration that changes what decides placements (a new cluster, other labels, a lifted
+  // revocation, another Kubernetes version) needs a reconcile: at fleet scale a reconcile per
+  // registration made registering crawl. Otherwise the agent's hello gets the desired state as it is.
+  const onRegistered = (r: Registered) => {
+    log.info(
+      { cluster: r.cluster.name, retried: r.retried, placementChanged: r.placementChanged },
+      'clusterRegistered',
+    );
+    if (r.placementChanged) late.engine?.requestReconcile();
+  };
+  const onKubernetesVersionChanged = (cluster: string) => {
+    log.info({ cluster }, 'clusterKubernetesVersionChanged');
     late.engine?.requestReconcile();
   };
   // The same protocol on either transport (agent-protocol.ts); the name stays for the gRPC default.
@@ -112,6 +122,7 @@ async function main(): Promise<void> {
           dataDir: config.dataDir,
           hubVersion: HUB_VERSION,
           onRegistered,
+          onKubernetesVersionChanged,
           onError: (err, context) => log.warn({ err, ...context }, 'natsAgentMessageRefused'),
           onFiles: (files) => log.info(files, 'natsTrustFiles'),
         })
@@ -120,6 +131,7 @@ async function main(): Promise<void> {
           address: `${config.grpc.host}:${config.grpc.port}`,
           ...(tls ? { tls } : {}),
           onRegistered,
+          onKubernetesVersionChanged,
         });
   const staleAfterMs = config.staleAfterSeconds * 1000;
   const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentMessage, BundleRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
@@ -71,8 +72,14 @@ export abstract class AgentSession {
     this.loadState();
   }
 
-  /** Trades the one-time token for a credential (kept by the caller in the credential file). */
-  protected abstract register(token: string): Promise<string>;
+  /**
+   * Trades the one-time token for a credential (kept by the caller in the credential file).
+   * `retryKey` is the same on every attempt of this agent process: when an answer is lost the hub
+   * answers the retry instead of refusing the spent token.
+   */
+  protected abstract register(token: string, retryKey: string): Promise<string>;
+
+  private readonly retryKey = randomBytes(32).toString('base64url');
 
   /**
    * Opens one connection, sends `hello`, feeds every hub message to `onHubMessage` and resolves (or
@@ -124,7 +131,7 @@ export abstract class AgentSession {
     if (!this.session.token) {
       throw new Error(`no credential in ${file} and no registration token; mint one on the hub (tokens create)`);
     }
-    const credential = await this.register(this.session.token);
+    const credential = await this.register(this.session.token, this.retryKey);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${credential}\n`, { mode: 0o600 });
     this.event('registered', { cluster: this.session.clusterName });
@@ -155,13 +162,21 @@ export abstract class AgentSession {
     }
   }
 
-  /** What the agent says first on every connection: who it is and what it already holds. */
+  /**
+   * What the agent says first on every connection: who it is and what it already holds. The applied
+   * generation names the whole set it holds (it is a hash of that set), so the refs themselves are
+   * listed only when there is no generation to name them by: a reconnect with nothing new costs a
+   * few bytes, not a line per bundle.
+   */
   hello(): Hello {
+    const named = this.appliedGeneration !== '0';
     return {
       clusterId: this.session.clusterName,
       agentVersion: this.session.agentVersion ?? '',
       kubernetesVersion: this.session.kubernetesVersion ?? '',
-      held: [...this.refs.values()].map((r) => ({ bundleId: r.bundleId, digest: r.digest, generation: r.generation })),
+      held: named
+        ? []
+        : [...this.refs.values()].map((r) => ({ bundleId: r.bundleId, digest: r.digest, generation: r.generation })),
       appliedGeneration: this.appliedGeneration,
     };
   }

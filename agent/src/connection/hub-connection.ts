@@ -46,7 +46,7 @@ export class HubConnection extends AgentSession {
     return sec ? [await sec.credentials(), sec.channelOptions()] : [this.creds, {}];
   }
 
-  protected async register(token: string): Promise<string> {
+  protected async register(token: string, retryKey: string): Promise<string> {
     const client = new this.v1.Registration(this.o.address, ...(await this.channel()));
     try {
       type Registered = { credential: string; clientCertificatePem: string; caCertificatePem: string };
@@ -58,6 +58,7 @@ export class HubConnection extends AgentSession {
             agentVersion: this.o.agentVersion ?? '',
             kubernetesVersion: this.o.kubernetesVersion ?? '',
             clientCsrPem: this.o.security?.csr() ?? '',
+            retryKey,
           },
           (err, r) =>
             err || !r ? reject(this.o.security?.explain(err) ?? err ?? new Error('empty response')) : resolve(r),

@@ -86,7 +86,7 @@ export class NatsHubConnection extends AgentSession {
     return file && existsSync(file) ? { authenticator: credsAuthenticator(readFileSync(file)) } : {};
   }
 
-  protected async register(token: string): Promise<string> {
+  protected async register(token: string, retryKey: string): Promise<string> {
     const nc = await connect({
       servers: this.o.servers,
       name: `flotilla-agent-register/${this.o.clusterName}`,
@@ -110,6 +110,7 @@ export class NatsHubConnection extends AgentSession {
         clusterName: this.o.clusterName,
         agentVersion: this.o.agentVersion ?? '',
         kubernetesVersion: this.o.kubernetesVersion ?? '',
+        retryKey,
       });
       const m = await nc.request(NATS.register, req, { headers: hdrs, timeout: this.o.requestTimeoutMs ?? 10_000 });
       const refused = refusal(m, `registering cluster ${this.o.clusterName}`);

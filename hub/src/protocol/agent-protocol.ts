@@ -10,7 +10,7 @@ import {
 } from '@flotilla/proto';
 import { foldStatus } from '../status/fold.js';
 import type { Store } from '../store/index.js';
-import { desiredFor, parseBundleId } from './desired.js';
+import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
 
 /** An agent asked for a bundle that is not desired on its own cluster (it may know the digest). */
 export class BundleAccessError extends FlotillaError {
@@ -54,10 +54,29 @@ export function supersededInBatch(batch: readonly { cluster: string; m: AgentMes
   return skip;
 }
 
+/** A desired state to send: the set, or only its generation when the agent applied that one already. */
+export interface Announcement {
+  generation: string;
+  message: DesiredState;
+}
+
+function announce(d: DesiredSet, appliedGeneration?: string): Announcement {
+  const unchanged = appliedGeneration === d.generation;
+  return {
+    generation: d.generation,
+    message: { generation: d.generation, unchanged, bundles: unchanged ? [] : d.bundles },
+  };
+}
+
 export interface AgentProtocolOptions {
   store: Store;
   heartbeatSeconds?: number;
   hubVersion?: string;
+  /**
+   * An agent's hello reported another Kubernetes version than the hub knew (the cluster was
+   * upgraded): what renders for it may differ (Helm's capabilities), so its placements need a reconcile.
+   */
+  onKubernetesVersionChanged?: (cluster: string) => void;
 }
 
 /**
@@ -78,10 +97,12 @@ export class AgentProtocol {
 
   /** Records the sighting and answers with the welcome and the desired state (or "unchanged"). */
   hello(cluster: string, h: Hello__Output): { welcome: Welcome; desired: DesiredState } {
+    const before = this.o.store.clusters.get(cluster)?.kubernetesVersion;
     this.o.store.clusters.recordSeen(cluster, {
       ...(h.agentVersion ? { agentVersion: h.agentVersion } : {}),
       ...(h.kubernetesVersion ? { kubernetesVersion: h.kubernetesVersion } : {}),
     });
+    if (h.kubernetesVersion && h.kubernetesVersion !== before) this.o.onKubernetesVersionChanged?.(cluster);
     return { welcome: this.welcome(cluster), desired: this.desired(cluster, h.appliedGeneration).message };
   }
 
@@ -89,18 +110,20 @@ export class AgentProtocol {
    * The desired state to send: the full set, or only the generation when the agent reports it applied
    * that one already. `generation` lets a transport skip sending a set it sent last.
    */
-  desired(cluster: string, appliedGeneration?: string): { generation: string; message: DesiredState } {
-    const d = desiredFor(this.o.store, cluster);
-    const unchanged = appliedGeneration === d.generation;
-    return {
-      generation: d.generation,
-      message: { generation: d.generation, unchanged, bundles: unchanged ? [] : d.bundles },
-    };
+  desired(cluster: string, appliedGeneration?: string): Announcement {
+    return announce(desiredFor(this.o.store, cluster), appliedGeneration);
+  }
+
+  /** The full desired state of each of these clusters, from one query (what a transport sends after a reconcile). */
+  desiredMany(clusters: Iterable<string>): Map<string, Announcement> {
+    const out = new Map<string, Announcement>();
+    for (const [c, d] of desiredForAll(this.o.store, clusters)) out.set(c, announce(d));
+    return out;
   }
 
   /** Status, drift and heartbeat messages from an agent (a hello is answered by `hello`). */
   handle(cluster: string, m: AgentMessage__Output): void {
-    if (m.heartbeat) this.o.store.clusters.recordSeen(cluster);
+    if (m.heartbeat) this.o.store.clusters.touch(cluster);
     else if (m.drift) this.drift(cluster, m.drift);
     else if (m.status) this.status(cluster, m.status);
   }
@@ -180,7 +203,7 @@ export class AgentProtocol {
 
   /** Only a bundle desired on the caller's own cluster: a cheap lookup, not the whole desired set. */
   authorizeFetch(cluster: string, digest: string): void {
-    if (!this.o.store.deployments.list({ cluster }).some((d) => d.bundle === digest)) {
+    if (!this.o.store.deployments.uses(cluster, digest)) {
       throw new BundleAccessError(
         `cluster ${cluster} may not fetch bundle ${digest}: it is not desired on that cluster`,
       );

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BundleOptions, BundleRef } from '@flotilla/proto';
-import type { JsonObject, Store } from '../store/index.js';
+import type { Deployment, JsonObject, Store } from '../store/index.js';
 
 export interface DesiredSet {
   /** A digest of the whole desired set as a uint64 (decimal): equal sets, equal generations. */
@@ -31,16 +31,14 @@ function toWireOptions(o: JsonObject): BundleOptions {
   };
 }
 
-/**
- * What one cluster must run, as the hub announces it. The generation is a hash, not a counter: an
- * agent that reports the generation it applied is answered "unchanged" in a few bytes.
- */
-export function desiredFor(store: Store, cluster: string): DesiredSet {
-  const bundles: BundleRef[] = store.deployments.list({ cluster }).map((d) => ({
+type Sizes = (digest: string) => number;
+
+function desiredSet(deployments: readonly Deployment[], size: Sizes): DesiredSet {
+  const bundles: BundleRef[] = deployments.map((d) => ({
     bundleId: bundleId(d.environment, d.target),
     digest: d.bundle,
     generation: d.generation,
-    sizeBytes: store.bundles.get(d.bundle)?.size ?? 0,
+    sizeBytes: size(d.bundle),
     revision: d.revision ?? '',
     options: toWireOptions(d.options),
   }));
@@ -49,4 +47,35 @@ export function desiredFor(store: Store, cluster: string): DesiredSet {
     generation: h.readBigUInt64BE(0).toString(),
     bundles,
   };
+}
+
+/** Bundle sizes by digest, each looked up once (a digest's size never changes). */
+function sizes(store: Store): Sizes {
+  const known = new Map<string, number>();
+  return (digest) => {
+    let n = known.get(digest);
+    if (n === undefined) known.set(digest, (n = store.bundles.get(digest)?.size ?? 0));
+    return n;
+  };
+}
+
+/**
+ * What one cluster must run, as the hub announces it. The generation is a hash, not a counter: an
+ * agent that reports the generation it applied is answered "unchanged" in a few bytes.
+ */
+export function desiredFor(store: Store, cluster: string): DesiredSet {
+  return desiredSet(store.deployments.list({ cluster }), sizes(store));
+}
+
+/**
+ * The desired sets of many clusters from one query of the deployments (after a reconcile every
+ * connected agent's set is compared; a query per cluster cost O(clusters) statements). A cluster
+ * with no deployment has the empty set.
+ */
+export function desiredForAll(store: Store, clusters: Iterable<string>): Map<string, DesiredSet> {
+  const byCluster = new Map<string, Deployment[]>();
+  for (const c of clusters) byCluster.set(c, []);
+  for (const d of store.deployments.list()) byCluster.get(d.cluster)?.push(d);
+  const size = sizes(store);
+  return new Map([...byCluster].map(([c, ds]) => [c, desiredSet(ds, size)]));
 }

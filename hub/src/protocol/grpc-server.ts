@@ -10,8 +10,8 @@ import {
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
-import { AgentProtocol, type BundleAccessError } from './agent-protocol.js';
-import { authenticate, register, type AgentAuthError } from './registration.js';
+import { AgentProtocol, type Announcement, type BundleAccessError } from './agent-protocol.js';
+import { authenticate, register, type AgentAuthError, type Registered } from './registration.js';
 
 export interface GrpcServerOptions {
   store: Store;
@@ -23,8 +23,10 @@ export interface GrpcServerOptions {
   heartbeatSeconds?: number;
   chunkBytes?: number;
   hubVersion?: string;
-  /** A cluster registered (new, or re-registered): its desired state must be computed. */
-  onRegistered?: (cluster: string) => void;
+  /** A cluster registered (new, re-registered, or a retry answered again); see `Registered`. */
+  onRegistered?: (r: Registered) => void;
+  /** An agent reported another Kubernetes version in its hello: its placements need a reconcile. */
+  onKubernetesVersionChanged?: (cluster: string) => void;
 }
 
 export interface GrpcHub {
@@ -89,8 +91,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
 
   const protocol = new AgentProtocol(o);
 
-  const sendDesired = async (s: Stream, appliedGeneration?: string) => {
-    const d = protocol.desired(s.cluster, appliedGeneration);
+  const sendDesired = async (s: Stream, d: Announcement) => {
     if (d.generation === s.lastSent) return;
     s.lastSent = d.generation;
     await s.send({ desired: d.message });
@@ -122,9 +123,19 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       const s: Stream = { cluster: cluster.name, send: (m) => writeAll(call, m) };
       streams.add(s);
       let queue = Promise.resolve();
+      let queued = 0;
       call.on('data', (m: AgentMessage__Output) => {
-        // In order, one at a time: a status must not overtake the hello before it.
-        queue = queue.then(() => onAgentMessage(s, m)).catch(() => undefined);
+        // In order: a status must not overtake the hello before it. Reports arriving with nothing
+        // queued go straight to folding, without a promise chain per message.
+        if (queued === 0 && !m.hello) {
+          void protocol.fold(s.cluster, m).catch(() => undefined);
+          return;
+        }
+        queued++;
+        queue = queue
+          .then(() => onAgentMessage(s, m))
+          .catch(() => undefined)
+          .finally(() => queued--);
       });
       const end = () => {
         streams.delete(s);
@@ -163,14 +174,16 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         const r = call.request;
         // Checked before the token is spent: a bad request must not cost the agent its token.
         const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
-        const { cluster, credential } = register(store, {
+        const registered = register(store, {
           token: r.token,
           clusterName: r.clusterName,
           labels: r.labels,
           kubernetesVersion: r.kubernetesVersion,
           agentVersion: r.agentVersion,
+          retryKey: r.retryKey,
         });
-        o.onRegistered?.(cluster.name);
+        const { cluster, credential } = registered;
+        o.onRegistered?.(registered);
         cb(null, {
           clusterId: cluster.name,
           credential,
@@ -221,8 +234,13 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   return {
     port,
     notify(cluster) {
-      for (const s of streams)
-        if (cluster === undefined || s.cluster === cluster) void sendDesired(s).catch(() => undefined);
+      const targets = [...streams].filter((s) => cluster === undefined || s.cluster === cluster);
+      if (targets.length === 0) return;
+      const desired = protocol.desiredMany(new Set(targets.map((s) => s.cluster)));
+      for (const s of targets) {
+        const d = desired.get(s.cluster);
+        if (d) void sendDesired(s, d).catch(() => undefined);
+      }
     },
     connectedClusters: () => [...new Set([...streams].map((s) => s.cluster))].sort(),
     stop: () =>

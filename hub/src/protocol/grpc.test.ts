@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '../bundle/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { startGrpcServer, type GrpcHub } from './grpc-server.js';
-import { mintRegistrationToken } from './registration.js';
+import { authenticate, mintRegistrationToken, register } from './registration.js';
 
 const proto = loadFlotillaProto().flotilla.v1;
 
@@ -41,9 +41,9 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
   };
   const registration = () => new proto.Registration(addr, grpc.credentials.createInsecure());
   const agent = () => new proto.AgentService(addr, grpc.credentials.createInsecure());
-  const registerWith = (token: string, clusterName: string) =>
+  const registerWith = (token: string, clusterName: string, retryKey = '') =>
     new Promise<{ credential: string; clusterId: string }>((resolve, reject) =>
-      registration().Register({ token, clusterName, agentVersion: 'test' }, (err, res) =>
+      registration().Register({ token, clusterName, agentVersion: 'test', retryKey }, (err, res) =>
         err ? reject(err) : resolve({ credential: res!.credential, clusterId: res!.clusterId }),
       ),
     );
@@ -104,6 +104,48 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
       code: grpc.status.PERMISSION_DENIED,
       details: expect.stringContaining('is for cluster gamma'),
     });
+  });
+
+  it('answers a retried registration (same retry key) with a fresh credential, and only that retry', async () => {
+    const { token } = mintRegistrationToken(store, { cluster: 'delta', labels: { env: 'dev' }, ttlSeconds: 60 });
+    const first = await registerWith(token, 'delta', 'key-of-this-agent-process');
+    // The answer was "lost": the agent retries with the same token and key.
+    const retry = await registerWith(token, 'delta', 'key-of-this-agent-process');
+    expect(retry.credential).toMatch(/^flagt_/);
+    expect(retry.credential).not.toBe(first.credential);
+    // Only the latest credential works: the lost one is never usable by whoever might have seen it.
+    expect(authenticate(store, retry.credential).name).toBe('delta');
+    expect(() => authenticate(store, first.credential)).toThrow(/CREDENTIAL_UNKNOWN|not known/);
+    // Another key, or none, is a replay.
+    for (const key of ['another-agent', '']) {
+      await expect(registerWith(token, 'delta', key)).rejects.toMatchObject({
+        details: expect.stringMatching(/TOKEN_USED: .*already used at .* fleet clusters register delta/),
+      });
+    }
+    expect(store.events.list({ cluster: 'delta' }).filter((e) => e.kind === 'ClusterRegistered')).toHaveLength(2);
+  });
+
+  it('refuses a retried registration once the token has expired', async () => {
+    const { token } = mintRegistrationToken(store, { cluster: 'epsilon', ttlSeconds: 60 });
+    const later = new Date(Date.now() + 120_000);
+    register(store, { token, clusterName: 'epsilon', retryKey: 'k' });
+    expect(() => register(store, { token, clusterName: 'epsilon', retryKey: 'k' }, later)).toThrow(
+      /epsilon expired at/,
+    );
+  });
+
+  it('says whether a registration changed what decides placements', () => {
+    const mint = (labels: Record<string, string> = {}) =>
+      mintRegistrationToken(store, { cluster: 'zeta', labels }).token;
+    const reg = (token: string, kubernetesVersion = 'v1.31.0') =>
+      register(store, { token, clusterName: 'zeta', kubernetesVersion });
+    expect(reg(mint({ env: 'dev' })).placementChanged).toBe(true); // new
+    expect(reg(mint({ env: 'dev' })).placementChanged).toBe(false); // same labels, same version
+    expect(reg(mint()).placementChanged).toBe(false); // a token without labels keeps them
+    expect(reg(mint({ env: 'prod' })).placementChanged).toBe(true); // relabelled
+    expect(reg(mint({ env: 'prod' }), 'v1.32.0').placementChanged).toBe(true); // upgraded
+    store.clusters.revoke('zeta');
+    expect(reg(mint({ env: 'prod' }), 'v1.32.0').placementChanged).toBe(true); // readmitted
   });
 
   it('announces desired state on hello, answers "unchanged" in a few bytes, and pushes changes', async () => {

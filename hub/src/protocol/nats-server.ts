@@ -12,10 +12,11 @@ import {
   type HubMessage,
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
-import { AgentProtocol } from './agent-protocol.js';
+import { AgentProtocol, type Announcement } from './agent-protocol.js';
 import { BundleObjects, openJetStream } from './nats-bundles.js';
 import { startRevoker } from './nats-revocation.js';
-import { AgentAuthError, authenticate, register } from './registration.js';
+import { CredentialCache } from './credential-cache.js';
+import { AgentAuthError, register, type Registered } from './registration.js';
 
 /** Signs and voids per-cluster NATS users (see nats-auth.ts): present when nats-server runs in JWT (operator) mode. */
 export interface NatsAgentAuthority {
@@ -43,7 +44,9 @@ export interface NatsServerOptions {
   hubVersion?: string;
   /** Bytes per fetch reply; under the server's max_payload (1 MiB by default). */
   chunkBytes?: number;
-  onRegistered?: (cluster: string) => void;
+  onRegistered?: (r: Registered) => void;
+  /** An agent reported another Kubernetes version in its hello: its placements need a reconcile. */
+  onKubernetesVersionChanged?: (cluster: string) => void;
   /** Something went wrong that no agent is waiting to hear about (a report that could not be folded). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
 }
@@ -53,6 +56,8 @@ export interface NatsHub {
   notify(cluster?: string): Promise<void>;
   /** Clusters heard from (hello, heartbeat, report) within three heartbeat windows. */
   connectedClusters(): string[];
+  /** The cluster was revoked or removed: its messages are refused from now on, and its NATS users voided. */
+  disconnect(cluster: string): void;
   stop(): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
     ...o.connectOptions,
   });
   const { js, kv, objects } = await openJetStream(nc);
+  const credentials = new CredentialCache(store);
   const revoker = o.authority
     ? await startRevoker({
         servers: o.servers,
@@ -101,6 +107,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
         store,
         ...(o.revocationSweepMs ? { sweepMs: o.revocationSweepMs } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
+        // Found by the sweep (revoked or removed around the hub): refused from now on.
+        onVoided: (clusters) => clusters.forEach((c) => credentials.forget(c)),
       })
     : undefined;
   const written = new Map<string, string>();
@@ -108,12 +116,16 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
   const stamp = () => (lastStamp = Math.max(Date.now(), lastStamp + 1));
   const bundles = new BundleObjects(objects, nc, chunkBytes);
 
-  /** The cluster a message's credential belongs to; refuses a credential used on another cluster's subject. */
-  const authenticated = (m: { subject: string; headers?: MsgHdrs }): string => {
+  /**
+   * The cluster a message's credential belongs to; refuses a credential used on another cluster's
+   * subject. Checked against the store on `recheck` (a hello: every connection starts with one), else
+   * as cached (see CredentialCache: a report must not cost a store query).
+   */
+  const authenticated = (m: { subject: string; headers?: MsgHdrs }, recheck = false): string => {
     const auth = m.headers?.get(NATS.authHeader) ?? '';
     let cluster: string;
     try {
-      cluster = authenticate(store, auth.startsWith('Bearer ') ? auth.slice(7) : undefined).name;
+      cluster = credentials.cluster(auth.startsWith('Bearer ') ? auth.slice(7) : undefined, recheck);
     } catch (err) {
       // Someone on a cluster's subject holds a refused credential: void that cluster's NATS users if it is revoked.
       void revoker?.sweep().catch((e: unknown) => o.onError?.(e, { what: 'revocationSweep' }));
@@ -148,13 +160,17 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
           `registration of ${r.clusterName}: ${NATS.userKeyHeader} "${userKey}" is not an nkey user public key; this NATS server needs a per-cluster user`,
         );
       }
-      const { cluster, credential } = register(store, {
+      const registered = register(store, {
         token: r.token,
         clusterName: r.clusterName,
         labels: r.labels,
         kubernetesVersion: r.kubernetesVersion,
         agentVersion: r.agentVersion,
+        retryKey: r.retryKey,
       });
+      const { cluster, credential } = registered;
+      // The cluster's earlier credential stopped working: no message may pass on what was cached of it.
+      credentials.forget(cluster.name);
       const body = codecs.registerResponse.encode({
         clusterId: cluster.name,
         credential,
@@ -166,7 +182,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       if (o.authority) hdrs.set(NATS.userJwtHeader, o.authority.mintAgentJwt(cluster.name, userKey));
       // Sealed: on a shared registration subject another registrant must not read the credential.
       m.respond(xkey.seal(body, agentXkey), { headers: hdrs });
-      o.onRegistered?.(cluster.name);
+      o.onRegistered?.(registered);
       // A registration rotates: the cluster's older NATS users were voided by mintAgentJwt.
       void revoker?.push().catch((e: unknown) => o.onError?.(e, { what: 'revocationPush' }));
     } catch (err) {
@@ -176,7 +192,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
 
   const onHello = (m: Msg) => {
     try {
-      const cluster = authenticated(m);
+      const cluster = authenticated(m, true);
       const hello = codecs.agent.decode(m.data).hello;
       if (!hello) throw new Error(`expected a hello on ${m.subject}`);
       // Stamped right at the (synchronous) read: stamps follow the order in which the store was read.
@@ -248,9 +264,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
   const reports = await consumer.consume({ callback: onReport });
 
   /** Rewrites one cluster's KV entry when its generation moved; the first time, compares with what the bucket holds. */
-  const publishDesired = async (cluster: string) => {
+  const publishDesired = async (cluster: string, d: Announcement) => {
     const at = stamp();
-    const d = protocol.desired(cluster);
     const key = desiredKey(cluster);
     if (!written.has(key)) {
       const entry = await kv.get(key);
@@ -273,9 +288,10 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
   let notifying = Promise.resolve();
   const publishAll = async (cluster?: string) => {
     const names = cluster === undefined ? store.clusters.list().map((c) => c.name) : [cluster];
-    for (const name of names) {
+    const desired = protocol.desiredMany(names);
+    for (const [name, d] of desired) {
       try {
-        await publishDesired(name);
+        await publishDesired(name, d);
       } catch (err) {
         o.onError?.(err, { cluster: name, what: 'publishDesired' });
       }
@@ -293,6 +309,10 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
         .filter(([, t]) => t >= since)
         .map(([c]) => c)
         .sort();
+    },
+    disconnect(cluster) {
+      credentials.forget(cluster);
+      void revoker?.sweep().catch((e: unknown) => o.onError?.(e, { what: 'revocationSweep' }));
     },
     async stop() {
       await revoker?.stop();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Store } from '../store/index.js';
 import { NatsAuthority } from './nats-auth.js';
 import { startNatsServer } from './nats-server.js';
+import type { Registered } from './registration.js';
 
 /** What the hub process needs of either transport (GrpcHub has the same shape). */
 export interface AgentTransport {
@@ -10,6 +11,8 @@ export interface AgentTransport {
   port: number;
   notify(cluster?: string): void;
   connectedClusters(): string[];
+  /** The cluster was revoked or removed (the HTTP API calls this): refuse its agent from now on. */
+  disconnect?(cluster: string): void;
   stop(): Promise<void>;
 }
 
@@ -45,7 +48,8 @@ export interface StartNatsTransportOptions {
   dataDir: string;
   heartbeatSeconds?: number;
   hubVersion?: string;
-  onRegistered?: (cluster: string) => void;
+  onRegistered?: (r: Registered) => void;
+  onKubernetesVersionChanged?: (cluster: string) => void;
   onError?: (err: unknown, context: Record<string, unknown>) => void;
   onFiles?: (files: NatsFiles) => void;
 }
@@ -62,12 +66,14 @@ export async function startNatsTransport(o: StartNatsTransportOptions): Promise<
     ...(o.heartbeatSeconds ? { heartbeatSeconds: o.heartbeatSeconds } : {}),
     ...(o.hubVersion ? { hubVersion: o.hubVersion } : {}),
     ...(o.onRegistered ? { onRegistered: o.onRegistered } : {}),
+    ...(o.onKubernetesVersionChanged ? { onKubernetesVersionChanged: o.onKubernetesVersionChanged } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
   });
   return {
     port: 0,
     notify: (cluster) => void hub.notify(cluster),
     connectedClusters: () => hub.connectedClusters(),
+    disconnect: (cluster) => hub.disconnect(cluster),
     stop: () => hub.stop(),
   };
 }

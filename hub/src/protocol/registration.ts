@@ -60,22 +60,49 @@ export interface RegisterInput {
   labels?: Record<string, string>;
   kubernetesVersion?: string;
   agentVersion?: string;
+  /**
+   * A random key the agent keeps across the retries of one registration. A retry whose first answer
+   * was lost (the token is spent, the agent never got its credential) presents the same key and is
+   * answered again with a fresh credential; without it, or with another key, a spent token is a replay.
+   */
+  retryKey?: string;
 }
+
+export interface Registered {
+  cluster: Cluster;
+  credential: string;
+  /** True when this answered a retry of a registration that had already spent the token. */
+  retried: boolean;
+  /**
+   * True when what decides the cluster's placements changed: a new cluster, other labels, a lifted
+   * revocation or another Kubernetes version. Only then does the hub need to reconcile.
+   */
+  placementChanged: boolean;
+}
+
+const sameLabels = (a: Record<string, string>, b: Record<string, string>) => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
 
 /**
  * Trades a registration token for a per-cluster credential (shown once, stored hashed). A token is
- * good once, before it expires, for the cluster it names. Registering an existing cluster again
- * rotates its credential (the old one stops working) and lifts a revocation.
+ * good once, before it expires, for the cluster it names; a retry presenting the key of the
+ * registration that spent it is answered again (its earlier credential stops working). Registering an
+ * existing cluster again rotates its credential (the old one stops working) and lifts a revocation.
  */
-export function register(store: Store, r: RegisterInput, now = new Date()): { cluster: Cluster; credential: string } {
+export function register(store: Store, r: RegisterInput, now = new Date()): Registered {
   const hash = hashSecret(r.token);
+  const keyHash = r.retryKey ? hashSecret(r.retryKey) : undefined;
   return store.transaction(() => {
     const t = store.registrationTokens.get(hash);
     if (!t) throw new AgentAuthError('TOKEN_UNKNOWN', 'registration token is not known to this hub; mint a new one');
-    if (t.usedAt) {
+    const retried = t.usedAt !== undefined && keyHash !== undefined && t.usedKeyHash === keyHash;
+    if (t.usedAt && !retried) {
       throw new AgentAuthError(
         'TOKEN_USED',
-        `registration token for cluster ${t.clusterName} was already used at ${t.usedAt}`,
+        `registration token for cluster ${t.clusterName} was already used at ${t.usedAt} by another registration; ` +
+          `mint a new one with: fleet clusters register ${t.clusterName}`,
       );
     }
     if (Date.parse(t.expiresAt) <= now.getTime()) {
@@ -90,13 +117,15 @@ export function register(store: Store, r: RegisterInput, now = new Date()): { cl
         `registration token is for cluster ${t.clusterName}, not ${r.clusterName}`,
       );
     }
-    store.registrationTokens.markUsed(hash);
+    if (!retried) store.registrationTokens.markUsed(hash, keyHash);
     const credential = newSecret(CREDENTIAL_PREFIX);
     const labels = { ...(r.labels ?? {}), ...t.labels };
     const existing = store.clusters.get(t.clusterName);
     if (existing) {
       store.clusters.setCredential(t.clusterName, hashSecret(credential));
-      if (Object.keys(t.labels).length > 0) store.clusters.setLabels(t.clusterName, labels);
+      if (Object.keys(t.labels).length > 0 && !sameLabels(existing.labels, labels)) {
+        store.clusters.setLabels(t.clusterName, labels);
+      }
     } else {
       store.clusters.create({ name: t.clusterName, labels, credentialHash: hashSecret(credential) });
     }
@@ -105,16 +134,25 @@ export function register(store: Store, r: RegisterInput, now = new Date()): { cl
       ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}),
     };
     const cluster = store.clusters.recordSeen(t.clusterName, sighting);
-    store.events.append({ kind: 'ClusterRegistered', cluster: t.clusterName });
-    return { cluster, credential };
+    const placementChanged =
+      !existing ||
+      existing.revokedAt !== undefined ||
+      !sameLabels(existing.labels, cluster.labels) ||
+      existing.kubernetesVersion !== cluster.kubernetesVersion;
+    store.events.append({
+      kind: 'ClusterRegistered',
+      cluster: t.clusterName,
+      ...(retried ? { payload: { retried: true } } : {}),
+    });
+    return { cluster, credential, retried, placementChanged };
   });
 }
 
 /** The cluster a credential belongs to; refuses unknown and revoked credentials. */
-export function authenticate(store: Store, credential: string | undefined): Cluster {
+export function authenticate(store: Store, credential: string | undefined): { name: string } {
   if (!credential)
     throw new AgentAuthError('CREDENTIAL_MISSING', 'no agent credential presented (authorization: Bearer ...)');
-  const cluster = store.clusters.getByCredentialHash(hashSecret(credential));
+  const cluster = store.clusters.credentialOwner(hashSecret(credential));
   if (!cluster) {
     throw new AgentAuthError(
       'CREDENTIAL_UNKNOWN',
@@ -127,5 +165,5 @@ export function authenticate(store: Store, credential: string | undefined): Clus
       `cluster ${cluster.name}'s credential was revoked at ${cluster.revokedAt}`,
     );
   }
-  return cluster;
+  return { name: cluster.name };
 }

@@ -1,7 +1,7 @@
-import type { JsonObject } from '../store/index.js';
+import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
-import { planRender, type DeployOptions, type RenderTools } from '../render/target.js';
-import type { Store } from '../store/index.js';
+import { planRender, type DeployOptions, type RenderKind, type RenderTools } from '../render/target.js';
+import type { Cluster, Deployment, JsonObject, Store } from '../store/index.js';
 import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
@@ -30,10 +30,29 @@ interface Deps {
 const key = (p: { cluster: string; target: string; environment: string }) =>
   `${p.cluster}\u0000${p.target}\u0000${p.environment}`;
 
+/** A placement rendered, waiting to be written. */
+interface Rendered {
+  p: Placement;
+  head: string;
+  bundle: CanonicalBundle;
+  kind: RenderKind;
+  options: JsonObject;
+  warning: string | undefined;
+}
+
+/** Placements written per transaction: one commit for many, and the event loop gets a turn between. */
+const WRITE_CHUNK = 250;
+/** The longest a reconcile runs without letting I/O (agents, the API) in. */
+const SLICE_MS = 10;
+
 /**
  * Decides what every cluster must run: targeting, then one render per placement (shared through the
  * render cache), bundles stored once by digest, deployments set. A render that fails leaves the
  * previous bundle deployed and records why on the target and environment.
+ *
+ * At fleet scale a reconcile is O(placements) with little real I/O (renders are cached), so it yields
+ * to the event loop every few milliseconds, reads what every placement shares once, and writes the
+ * changed placements in a few transactions: the hub keeps serving agents and registrations meanwhile.
  */
 export class Reconciler {
   constructor(private readonly deps: Deps) {}
@@ -52,27 +71,57 @@ export class Reconciler {
     const failedPairs = new Map<string, { commit: string; message: string }>();
     const renderedPairs = new Map<string, string>();
     const byName = new Map(clusters.map((c) => [c.name, c]));
-
-    for (const p of placements) {
-      const head = store.repos.getBranch(p.repo, p.branch)?.commit;
+    const heads = new Map<string, string | undefined>();
+    const headOf = (p: Placement) => {
+      const k = `${p.repo}\u0000${p.branch}`;
+      if (!heads.has(k)) heads.set(k, store.repos.getBranch(p.repo, p.branch)?.commit);
+      return heads.get(k);
+    };
+    const targetOptions = new Map(store.targets.list().map((t) => [t.name, targetOverrides(t.options)]));
+    const fail = (p: Placement, head: string, err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      summary.failures.push({ target: p.target, environment: p.environment, cluster: p.cluster, message });
       const pair = `${p.target}\u0000${p.environment}`;
+      if (!failedPairs.has(pair)) failedPairs.set(pair, { commit: head, message });
+    };
+
+    const rendered: Rendered[] = [];
+    const yielder = new Yielder(SLICE_MS);
+    for (const p of placements) {
+      await yielder.maybe();
+      const head = headOf(p);
       if (!head) {
         summary.pending++;
         keep.add(key(p));
         continue;
       }
       try {
-        const outcome = await this.renderPlacement(p, head, byName.get(p.cluster)?.kubernetesVersion);
-        if (outcome === 'skip') continue;
+        const r = await this.renderPlacement(p, head, byName.get(p.cluster), targetOptions.get(p.target) ?? {});
+        if (r === 'skip') continue;
         keep.add(key(p));
-        summary[outcome]++;
-        renderedPairs.set(pair, head);
+        rendered.push(r);
       } catch (err) {
         keep.add(key(p));
-        const message = err instanceof Error ? err.message : String(err);
-        summary.failures.push({ target: p.target, environment: p.environment, cluster: p.cluster, message });
-        if (!failedPairs.has(pair)) failedPairs.set(pair, { commit: head, message });
+        fail(p, head, err);
       }
+    }
+
+    const before = new Map(store.deployments.list().map((d) => [key(d), d]));
+    const stored = new Set<string>();
+    for (let i = 0; i < rendered.length; i += WRITE_CHUNK) {
+      if (i > 0) await yielder.now();
+      store.transaction(() => {
+        for (const r of rendered.slice(i, i + WRITE_CHUNK)) {
+          try {
+            // Each in its own savepoint: one that fails is undone alone, the chunk commits.
+            const outcome = store.transaction(() => this.write(r, before.get(key(r.p)), stored));
+            summary[outcome]++;
+            renderedPairs.set(`${r.p.target}\u0000${r.p.environment}`, r.head);
+          } catch (err) {
+            fail(r.p, r.head, err);
+          }
+        }
+      });
     }
     this.recordRenderStatus(renderedPairs, failedPairs);
     // A conflicted (cluster, target) keeps what it has until the conflict is resolved.
@@ -80,21 +129,23 @@ export class Reconciler {
       if (pr.code !== 'TARGET_CONFLICT') continue;
       for (const d of store.deployments.list({ cluster: pr.cluster ?? '', target: pr.target ?? '' })) keep.add(key(d));
     }
-    for (const d of store.deployments.list()) {
-      if (keep.has(key(d))) continue;
-      store.deployments.delete(d);
-      summary.removed++;
-    }
+    store.transaction(() => {
+      for (const d of store.deployments.list()) {
+        if (keep.has(key(d))) continue;
+        store.deployments.delete(d);
+        summary.removed++;
+      }
+    });
     return summary;
   }
 
   private async renderPlacement(
     p: Placement,
     head: string,
-    kubernetesVersion: string | undefined,
-  ): Promise<'changed' | 'unchanged' | 'skip'> {
-    const { store, sources, cache, tools } = this.deps;
-    const cluster = store.clusters.get(p.cluster);
+    cluster: Cluster | undefined,
+    overrides: JsonObject,
+  ): Promise<Rendered | 'skip'> {
+    const { sources, cache, tools } = this.deps;
     const root = await sources.tree(p.repo, head);
     const plan = await planRender({
       root,
@@ -104,7 +155,7 @@ export class Reconciler {
         name: p.cluster,
         labels: cluster?.labels ?? {},
         groups: p.groups,
-        ...(kubernetesVersion ? { kubernetesVersion } : {}),
+        ...(cluster?.kubernetesVersion ? { kubernetesVersion: cluster.kubernetesVersion } : {}),
       },
       tools,
     });
@@ -115,49 +166,55 @@ export class Reconciler {
       this.deps.plaintextSecrets ?? 'warn',
       `target ${p.target} (path ${p.path}, environment ${p.environment})`,
     );
-    return store.transaction(() => {
-      const stored = store.bundles.put({
+    return { p, head, bundle, kind: plan.kind, options: { ...optionsJson(plan.options), ...overrides }, warning };
+  }
+
+  /** Stores the bundle (once per reconcile) and sets the deployment, unless it is as stored. */
+  private write(r: Rendered, before: Deployment | undefined, stored: Set<string>): 'changed' | 'unchanged' {
+    const { store } = this.deps;
+    const { p, head, bundle, options } = r;
+    if (!stored.has(bundle.digest)) {
+      const put = store.bundles.put({
         digest: bundle.digest,
         content: bundle.bytes,
         objectCount: bundle.objects.length,
       });
-      if (stored.inserted) {
+      stored.add(bundle.digest);
+      if (put.inserted) {
         store.events.append({
           kind: 'BundleRendered',
           repo: p.repo,
           target: p.target,
           environment: p.environment,
           bundle: bundle.digest,
-          payload: { commit: head, objects: bundle.objects.length, kind: plan.kind },
+          payload: { commit: head, objects: bundle.objects.length, kind: r.kind },
         });
-        if (warning) {
+        if (r.warning) {
           store.events.append({
             kind: 'PlaintextSecret',
             repo: p.repo,
             target: p.target,
             environment: p.environment,
             bundle: bundle.digest,
-            payload: { commit: head, message: warning },
+            payload: { commit: head, message: r.warning },
           });
         }
       }
-      const before = store.deployments.get(p);
-      const options = { ...optionsJson(plan.options), ...targetOverrides(store.targets.get(p.target)?.options) };
-      // Nothing to write when the bundle, options and revision are as stored: at fleet scale most
-      // placements of a reconcile are unchanged, and each upsert cost a write.
-      if (before?.bundle === bundle.digest && before.revision === head && encode(before.options) === encode(options)) {
-        return 'unchanged';
-      }
-      const after = store.deployments.setDesired({
-        cluster: p.cluster,
-        target: p.target,
-        environment: p.environment,
-        bundle: bundle.digest,
-        options,
-        revision: head,
-      });
-      return before?.generation === after.generation ? 'unchanged' : 'changed';
+    }
+    // Nothing to write when the bundle, options and revision are as stored: at fleet scale most
+    // placements of a reconcile are unchanged, and each upsert cost a write.
+    if (before?.bundle === bundle.digest && before.revision === head && encode(before.options) === encode(options)) {
+      return 'unchanged';
+    }
+    const after = store.deployments.setDesired({
+      cluster: p.cluster,
+      target: p.target,
+      environment: p.environment,
+      bundle: bundle.digest,
+      options,
+      revision: head,
     });
+    return before?.generation === after.generation ? 'unchanged' : 'changed';
   }
 
   private recordRenderStatus(
@@ -196,4 +253,19 @@ function targetOverrides(o: JsonObject | undefined): JsonObject {
 
 function optionsJson(o: DeployOptions): JsonObject {
   return JSON.parse(JSON.stringify(o)) as JsonObject;
+}
+
+/** Lets the event loop run (timers, sockets) once `sliceMs` of uninterrupted work has passed. */
+class Yielder {
+  private since = performance.now();
+  constructor(private readonly sliceMs: number) {}
+
+  async maybe(): Promise<void> {
+    if (performance.now() - this.since >= this.sliceMs) await this.now();
+  }
+
+  async now(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
 }

@@ -1,11 +1,13 @@
-import type { DeploymentReport, StatusRecord, Store } from '../store/index.js';
+import { SETTLED_STATES, type DeploymentReport, type StatusRecord, type Store } from '../store/index.js';
 
 /**
  * Folds an agent's status report into its deployment. The first report that settles a generation
  * (Ready, or ErrApplied) also appends an `Applied` event with the outcome and how long the rollout
- * took: the durable record behind the success-rate and duration metrics. One transaction.
+ * took: the durable record behind the success-rate and duration metrics. One transaction (a report
+ * that cannot settle is a single statement, atomic by itself: no savepoint in a caller's batch).
  */
 export function foldStatus(store: Store, report: DeploymentReport): StatusRecord {
+  if (!SETTLED_STATES.includes(report.state)) return store.deployments.recordStatus(report);
   return store.transaction(() => {
     const r = store.deployments.recordStatus(report);
     if (r.settled) {

@@ -23,6 +23,19 @@ describe('clusters', () => {
     expect(clusterFromRow(clusterToRow(bare))).toStrictEqual(bare);
   });
 
+  it('names the owner of a credential and its revocation, and records a heartbeat', () => {
+    t.store.clusters.create({ name: 'us-1', credentialHash: 'h1' });
+    expect(t.store.clusters.credentialOwner('h1')).toStrictEqual({ name: 'us-1' });
+    expect(t.store.clusters.credentialOwner('h2')).toBeUndefined();
+    t.clock += 1000;
+    expect(t.store.clusters.touch('us-1')).toBe(true);
+    expect(t.store.clusters.get('us-1')?.lastSeenAt).toBe('2025-01-01T00:00:01.000Z');
+    expect(t.store.clusters.touch('nobody')).toBe(false);
+    t.store.clusters.revoke('us-1');
+    // Revoking forgets the hash: the credential has no owner any more.
+    expect(t.store.clusters.credentialOwner('h1')).toBeUndefined();
+  });
+
   it('creates, reads by name, id and credential, and lists by name', () => {
     const created = t.store.clusters.create({
       name: 'us-1',

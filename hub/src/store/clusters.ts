@@ -38,6 +38,13 @@ export interface ClusterStore {
   get(name: string): Cluster | undefined;
   getById(id: string): Cluster | undefined;
   getByCredentialHash(hash: string): Cluster | undefined;
+  /**
+   * Whose credential this is, and whether it was revoked: what authenticating an agent's call needs,
+   * without decoding the whole cluster (it runs for every call and bundle fetch).
+   */
+  credentialOwner(hash: string): { name: string; revokedAt?: string } | undefined;
+  /** Records that the cluster's agent was heard from now (a heartbeat); false when there is no such cluster. */
+  touch(name: string): boolean;
   /** All clusters, by name. */
   list(): Cluster[];
   setLabels(name: string, labels: Labels): Cluster;
@@ -100,6 +107,10 @@ export function clusterStore(db: Db, now: () => Date): ClusterStore {
   const byName = db.prepare<[string], ClusterRow>('SELECT * FROM clusters WHERE name = ?');
   const byId = db.prepare<[string], ClusterRow>('SELECT * FROM clusters WHERE id = ?');
   const byHash = db.prepare<[string], ClusterRow>('SELECT * FROM clusters WHERE credential_hash = ?');
+  const owner = db.prepare<[string], { name: string; revoked_at: string | null }>(
+    'SELECT name, revoked_at FROM clusters WHERE credential_hash = ?',
+  );
+  const seen = db.prepare<[string, string]>('UPDATE clusters SET last_seen_at = ? WHERE name = ?');
   const all = db.prepare<[], ClusterRow>('SELECT * FROM clusters ORDER BY name');
   const updateLabels = db.prepare<[string, string], ClusterRow>(
     'UPDATE clusters SET labels = ? WHERE name = ? RETURNING *',
@@ -155,6 +166,11 @@ export function clusterStore(db: Db, now: () => Date): ClusterStore {
       const row = byHash.get(hash);
       return row && clusterFromRow(row);
     },
+    credentialOwner: (hash) => {
+      const row = owner.get(hash);
+      return row && (row.revoked_at === null ? { name: row.name } : { name: row.name, revokedAt: row.revoked_at });
+    },
+    touch: (name) => seen.run(now().toISOString(), name).changes === 1,
     list: () => all.all().map(clusterFromRow),
     setLabels: (name, labels) =>
       found(name, updateLabels.get(encode(checkStringMap(labels, `cluster "${name}" labels`)), name)),

@@ -76,6 +76,15 @@ describe('deployments', () => {
     expect(failed.settled).toEqual({ state: 'ErrApplied', durationMs: 250 });
   });
 
+  it('tells whether a cluster runs a bundle (who may fetch it)', () => {
+    const b1 = putBundle('one');
+    const b2 = putBundle('two');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    expect(t.store.deployments.uses('c1', b1)).toBe(true);
+    expect(t.store.deployments.uses('c1', b2)).toBe(false);
+    expect(t.store.deployments.uses('c2', b1)).toBe(false);
+  });
+
   it('starts a new generation when only the options change', () => {
     const b1 = putBundle('one');
     t.store.deployments.setDesired({ ...KEY, bundle: b1, options: { selfHeal: true } });

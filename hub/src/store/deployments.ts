@@ -60,6 +60,8 @@ export interface DeploymentStore {
    */
   recordStatus(report: DeploymentReport): StatusRecord;
   get(key: DeploymentKey): Deployment | undefined;
+  /** True when a deployment on the cluster has this bundle (who may fetch which bundle). */
+  uses(cluster: string, digest: string): boolean;
   /** Ordered by cluster, target, environment. */
   list(filter?: DeploymentFilter): Deployment[];
   delete(key: DeploymentKey): boolean;
@@ -141,21 +143,23 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
        revision   = excluded.revision
      RETURNING *`,
   );
-  const report = db.prepare<
-    {
-      cluster: string;
-      target: string;
-      environment: string;
-      generation: number;
-      state: string;
-      message: string;
-      at: string;
-    },
-    DeploymentRow
-  >(
-    `UPDATE deployments SET state = @state, message = @message, updated_at = @at,
-       settled_at = CASE WHEN settled_at IS NULL AND @state IN ('Ready', 'ErrApplied') THEN @at ELSE settled_at END
-     WHERE ${KEY} AND generation = @generation RETURNING *`,
+  // A report is one UPDATE without RETURNING (RETURNING * doubled the cost of folding a report), with
+  // positional parameters (binding named ones cost as much as the UPDATE itself); the row is read only
+  // when a report settles its generation (once per rollout) or is not recorded.
+  const POSITIONAL_KEY = 'cluster = ? AND target = ? AND environment = ?';
+  const report = db.prepare<[string, string, string, string, string, string, number]>(
+    `UPDATE deployments SET state = ?, message = ?, updated_at = ? WHERE ${POSITIONAL_KEY} AND generation = ?`,
+  );
+  const settle = db.prepare<[string, string, string, string, number]>(
+    `UPDATE deployments SET settled_at = ? WHERE ${POSITIONAL_KEY} AND generation = ? AND settled_at IS NULL`,
+  );
+  // `+bundle_digest`: by the cluster's rows (a handful), not by the bundle's (every cluster of a
+  // rollout shares one digest; the planner, with no statistics, picked that index and scanned them all).
+  const using = db
+    .prepare<[string, string], number>('SELECT 1 FROM deployments WHERE cluster = ? AND +bundle_digest = ? LIMIT 1')
+    .pluck();
+  const oneByKey = db.prepare<[string, string, string], DeploymentRow>(
+    `SELECT * FROM deployments WHERE ${POSITIONAL_KEY}`,
   );
   const one = db.prepare<DeploymentKey, DeploymentRow>(`SELECT * FROM deployments WHERE ${KEY}`);
   const remove = db.prepare<DeploymentKey>(`DELETE FROM deployments WHERE ${KEY}`);
@@ -205,26 +209,45 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       if (!isBundleState(r.state)) {
         throw new StoreInvalidError(`${describeDeployment(r)}: "${String(r.state)}" is not a bundle state`);
       }
-      const key = { cluster: r.cluster, target: r.target, environment: r.environment };
       const at = now().toISOString();
-      // A read and one write: inside a caller's transaction (a batch of reports) it needs no savepoint
-      // of its own, which is a third of the cost of folding a report.
-      const fold = () => {
-        const before = one.get(key);
-        const row = report.get({ ...key, generation: r.generation, state: r.state, message: r.message ?? '', at });
-        if (row) {
-          const deployment = deploymentFromRow(row);
-          if (before?.settled_at || !row.settled_at) return { recorded: true, deployment };
-          const began = Date.parse(row.generation_at ?? row.settled_at);
-          const durationMs = Math.max(0, Date.parse(row.settled_at) - began);
-          return { recorded: true, deployment, settled: { state: deployment.state, durationMs } };
-        }
-        const current = before;
-        if (!current) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
-        return { recorded: false, deployment: deploymentFromRow(current) };
+      const read = () => {
+        const row = oneByKey.get(r.cluster, r.target, r.environment);
+        if (!row) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
+        return row;
       };
-      return db.inTransaction ? fold() : inTransaction(db, fold);
+      // The deployment as it is after the report, read only by a caller that asks for it.
+      const recorded = (settled?: StatusRecord['settled']): StatusRecord => ({
+        recorded: true,
+        get deployment() {
+          return deploymentFromRow(read());
+        },
+        ...(settled ? { settled } : {}),
+      });
+      const fold = (): StatusRecord => {
+        const changes = report.run(
+          r.state,
+          r.message ?? '',
+          at,
+          r.cluster,
+          r.target,
+          r.environment,
+          r.generation,
+        ).changes;
+        if (changes === 0) return { recorded: false, deployment: deploymentFromRow(read()) };
+        if (
+          !SETTLED_STATES.includes(r.state) ||
+          settle.run(at, r.cluster, r.target, r.environment, r.generation).changes === 0
+        ) {
+          return recorded();
+        }
+        const row = read();
+        const durationMs = Math.max(0, Date.parse(at) - Date.parse(row.generation_at ?? at));
+        return recorded({ state: r.state, durationMs });
+      };
+      // Two statements only when the report settles the generation: then atomically.
+      return db.inTransaction || !SETTLED_STATES.includes(r.state) ? fold() : inTransaction(db, fold);
     },
+    uses: (cluster, digest) => using.get(cluster, digest) !== undefined,
     get: (key) => {
       const row = one.get({ cluster: key.cluster, target: key.target, environment: key.environment });
       return row && deploymentFromRow(row);

@@ -198,6 +198,16 @@ ALTER TABLE deployments ADD COLUMN settled_at TEXT;
 UPDATE deployments SET generation_at = updated_at;
 `,
   },
+  {
+    version: 5,
+    name: 'registration retry key',
+    // The sha256 of the random key the agent sent with the registration that used the token: a retry
+    // of that registration (its answer was lost) presenting the same key is answered again, with a
+    // fresh credential, instead of being refused as a replay.
+    sql: `
+ALTER TABLE registration_tokens ADD COLUMN used_key_hash TEXT CHECK (used_key_hash IS NULL OR length(used_key_hash) = 64);
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

@@ -9,16 +9,21 @@ export interface RegistrationToken {
   createdAt: string;
   expiresAt: string;
   usedAt?: string;
+  /** sha256 of the retry key the registration that used the token presented (when it sent one). */
+  usedKeyHash?: string;
   createdBy?: string;
 }
 
-export type NewRegistrationToken = Omit<RegistrationToken, 'createdAt' | 'usedAt'>;
+export type NewRegistrationToken = Omit<RegistrationToken, 'createdAt' | 'usedAt' | 'usedKeyHash'>;
 
 export interface RegistrationTokenStore {
   put(token: NewRegistrationToken): RegistrationToken;
   get(tokenHash: string): RegistrationToken | undefined;
-  /** Marks the token used; false when it was already used (a replay). */
-  markUsed(tokenHash: string): boolean;
+  /**
+   * Marks the token used, remembering the registration's retry key hash (if any); false when it was
+   * already used (a replay).
+   */
+  markUsed(tokenHash: string, keyHash?: string): boolean;
   list(clusterName?: string): RegistrationToken[];
 }
 
@@ -29,6 +34,7 @@ interface Row {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  used_key_hash: string | null;
   created_by: string | null;
 }
 
@@ -40,6 +46,7 @@ const fromRow = (r: Row): RegistrationToken =>
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     usedAt: r.used_at ?? undefined,
+    usedKeyHash: r.used_key_hash ?? undefined,
     createdBy: r.created_by ?? undefined,
   });
 
@@ -49,8 +56,8 @@ export function registrationTokenStore(db: Db, now: () => Date): RegistrationTok
      VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   );
   const one = db.prepare<[string], Row>('SELECT * FROM registration_tokens WHERE token_hash = ?');
-  const use = db.prepare<[string, string]>(
-    'UPDATE registration_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
+  const use = db.prepare<[string, string | null, string]>(
+    'UPDATE registration_tokens SET used_at = ?, used_key_hash = ? WHERE token_hash = ? AND used_at IS NULL',
   );
   const all = db.prepare<{ cluster: string | null }, Row>(
     `SELECT * FROM registration_tokens WHERE (@cluster IS NULL OR cluster_name = @cluster) ORDER BY created_at`,
@@ -73,7 +80,7 @@ export function registrationTokenStore(db: Db, now: () => Date): RegistrationTok
       const row = one.get(hash);
       return row && fromRow(row);
     },
-    markUsed: (hash) => use.run(now().toISOString(), hash).changes === 1,
+    markUsed: (hash, keyHash) => use.run(now().toISOString(), keyHash ?? null, hash).changes === 1,
     list: (cluster) => all.all({ cluster: cluster ?? null }).map(fromRow),
   };
 }

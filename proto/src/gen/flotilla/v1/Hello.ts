@@ -10,6 +10,10 @@ export interface Hello {
   'clusterId'?: (string);
   'agentVersion'?: (string);
   'kubernetesVersion'?: (string);
+  /**
+   * The bundles the agent holds, listed only when applied_generation is 0: a generation is a hash of
+   * the whole desired set, so it names what the agent holds in 8 bytes.
+   */
   'held'?: (_flotilla_v1_BundleRef)[];
   /**
    * Generation of the last desired state the agent fully applied (0 when none).
@@ -24,6 +28,10 @@ export interface Hello__Output {
   'clusterId': (string);
   'agentVersion': (string);
   'kubernetesVersion': (string);
+  /**
+   * The bundles the agent holds, listed only when applied_generation is 0: a generation is a hash of
+   * the whole desired set, so it names what the agent holds in 8 bytes.
+   */
   'held': (_flotilla_v1_BundleRef__Output)[];
   /**
    * Generation of the last desired state the agent fully applied (0 when none).

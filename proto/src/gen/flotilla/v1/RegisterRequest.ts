@@ -15,6 +15,12 @@ export interface RegisterRequest {
    * answers with a certificate for this key, naming the cluster; the private key never leaves the agent.
    */
   'clientCsrPem'?: (string);
+  /**
+   * A random value the agent keeps across the retries of one registration. When the answer to the
+   * first attempt was lost, a retry with the same token and key is answered again (with a fresh
+   * credential) instead of being refused as a replay (TOKEN_USED).
+   */
+  'retryKey'?: (string);
 }
 
 export interface RegisterRequest__Output {
@@ -31,4 +37,10 @@ export interface RegisterRequest__Output {
    * answers with a certificate for this key, naming the cluster; the private key never leaves the agent.
    */
   'clientCsrPem': (string);
+  /**
+   * A random value the agent keeps across the retries of one registration. When the answer to the
+   * first attempt was lost, a retry with the same token and key is answered again (with a fresh
+   * credential) instead of being refused as a replay (TOKEN_USED).
+   */
+  'retryKey': (string);
 }
