@@ -74,11 +74,14 @@ export async function converge(r: Run, rounds: number): Promise<void> {
   const reader = hubStore.openStore(join(r.hub.dir, 'hub.db'));
   const all: number[] = [];
   const agentSide: number[] = [];
+  const hubCpus: number[] = [];
+  const simCpus: number[] = [];
   let missing = 0;
   try {
     let lastId = reader.events.list({ kind: 'Applied', limit: 1, newest: true }).at(-1)?.id ?? 0;
     for (let i = 1; i <= rounds; i++) {
       const commit = await r.git.commitFiles('config', r.manifests(`round-${i}-${Date.now()}`));
+      const [hubCpu0, simCpu0] = [r.hub.cpuMs(), r.fleet.cpuMs()];
       const t0 = Date.now();
       const status = await r.hub.webhook('config');
       if (status !== 202) throw new Error(`webhook answered ${status}`);
@@ -89,6 +92,10 @@ export async function converge(r: Run, rounds: number): Promise<void> {
         lastId = readyAt(reader, commit, lastId, times);
       }
       missing += r.n - times.size;
+      const wall = Date.now() - t0;
+      const [hubCpu, simCpu] = [r.hub.cpuMs() - hubCpu0, r.fleet.cpuMs() - simCpu0];
+      hubCpus.push(hubCpu);
+      simCpus.push(simCpu);
       const lat = [...times.values()].map((t) => t - t0).sort((a, b) => a - b);
       const agentLat = (await r.fleet.appliedTimes(commit)).map((t) => t - t0).sort((a, b) => a - b);
       all.push(...lat);
@@ -97,7 +104,8 @@ export async function converge(r: Run, rounds: number): Promise<void> {
       console.log(
         `converge round ${i}: hub fetched the commit at +${hubLog.commitSeen} ms, reconcile done at +${hubLog.reconciled} ms; ` +
           `converge round ${i}: ${lat.length}/${r.n} Ready, p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, ` +
-          `max ${lat.at(-1)} ms; agents received it: p50 ${pct(agentLat, 50)} ms, max ${agentLat.at(-1)} ms`,
+          `max ${lat.at(-1)} ms; agents received it: p50 ${pct(agentLat, 50)} ms, max ${agentLat.at(-1)} ms; ` +
+          `CPU over those ${wall} ms: hub ${Math.round(hubCpu)} ms, simulators ${Math.round(simCpu)} ms`,
       );
       await sleep(2000);
     }
@@ -124,6 +132,18 @@ export async function converge(r: Run, rounds: number): Promise<void> {
       unit: 'ms',
     },
     { scenario: 'converge', measure: 'clusters not Ready within 60 s', value: missing, target: 0 },
+    {
+      scenario: 'converge',
+      measure: 'hub CPU per round, median (until the last cluster is Ready)',
+      value: [...hubCpus].sort((a, b) => a - b)[Math.floor(hubCpus.length / 2)] ?? NaN,
+      unit: 'ms',
+    },
+    {
+      scenario: 'converge',
+      measure: 'simulators CPU per round, median (the agents, on the same 2 cores)',
+      value: [...simCpus].sort((a, b) => a - b)[Math.floor(simCpus.length / 2)] ?? NaN,
+      unit: 'ms',
+    },
   );
 }
 

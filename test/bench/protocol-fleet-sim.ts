@@ -65,7 +65,7 @@ class TimedCluster extends MemoryCluster {
   }
 }
 
-const sessions: { s: Session; sink: TimedCluster; cluster: string; running: Promise<void> }[] = [];
+const sessions: { s: Session; sink: TimedCluster; cluster: string; stateFile: string; running: Promise<void> }[] = [];
 const counts = {
   started: 0,
   connected: 0,
@@ -123,11 +123,12 @@ function grpcSecurity(caFile: string | undefined): NonNullable<HubConnectionOpti
 
 function start(c: Extract<SimCommand, { type: 'start' }>) {
   const security = c.transport === 'grpc' ? grpcSecurity(c.caFile) : undefined;
+  const stateFile = (a: SimAgent) => join(c.dir, a.cluster, 'desired.json');
   const make = (a: SimAgent, sink: TimedCluster): Session => {
     const base = {
       clusterName: a.cluster,
       credentialFile: join(c.dir, a.cluster, 'credential'),
-      stateFile: join(c.dir, a.cluster, 'desired.json'),
+      stateFile: stateFile(a),
       ...(a.token ? { token: a.token } : {}),
       onEvent: onEvent(a.cluster),
     };
@@ -141,7 +142,7 @@ function start(c: Extract<SimCommand, { type: 'start' }>) {
   const launch = (a: SimAgent) => {
     const sink = new TimedCluster();
     const s = make(a, sink);
-    sessions.push({ s, sink, cluster: a.cluster, running: s.run() });
+    sessions.push({ s, sink, cluster: a.cluster, stateFile: stateFile(a), running: s.run() });
     counts.started++;
   };
   if (c.rampPerSecond <= 0) {
@@ -156,11 +157,26 @@ function start(c: Extract<SimCommand, { type: 'start' }>) {
   }, 50);
 }
 
+/** The bundles a session's state file says it applied (read once: a burst sends on every round). */
+const held = new Map<string, string | undefined>();
+function heldBundle(stateFile: string): string | undefined {
+  if (!held.has(stateFile)) {
+    try {
+      const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { refs?: { bundleId: string }[] };
+      held.set(stateFile, st.refs?.[0]?.bundleId);
+    } catch {
+      held.set(stateFile, undefined);
+    }
+  }
+  return held.get(stateFile);
+}
+
 /** Every session sends `perAgent` status reports of its bundle, alternating NotReady / Ready, the last tagged. */
 function burst(perAgent: number, tag: string) {
-  for (const { s, sink } of sessions) {
-    // A restarted simulator's cluster starts empty while its session still holds the bundle (state file).
-    const bundleId = sink.bundles()[0] ?? s.hello().held?.[0]?.bundleId;
+  for (const { s, sink, stateFile } of sessions) {
+    // A restarted simulator's cluster starts empty while its session still holds the bundle: its
+    // state file says which (its hello no longer lists bundles that its applied generation names).
+    const bundleId = sink.bundles()[0] ?? heldBundle(stateFile);
     if (!bundleId) continue;
     const digest = sink.applied.get(bundleId)?.digest;
     for (let i = 0; i < perAgent; i++) {

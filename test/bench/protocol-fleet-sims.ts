@@ -1,12 +1,16 @@
 /** The simulator processes of protocol-fleet.ts, from the parent's side. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { procCpuMs } from './protocol-fleet-hub.js';
 import type { SimAgent, SimCommand, SimProgress } from './protocol-fleet-sim.js';
 
 const simFile = fileURLToPath(
   new URL(`./protocol-fleet-sim.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
 const execArgv = import.meta.url.endsWith('.ts') ? ['--conditions=@flotilla/source', '--import', 'tsx'] : [];
+/** FLOTILLA_BENCH_SIM_PROFILE=DIR: each simulator writes its V8 CPU profile there when it stops. */
+const profile = process.env.FLOTILLA_BENCH_SIM_PROFILE;
+const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
 
 export type Totals = Omit<SimProgress, 'type' | 'lastError' | 'rss' | 'errors'> & {
   errors: Record<string, number>;
@@ -20,6 +24,8 @@ export interface Simulators {
   /** Resolves when `pred` holds for the totals; rejects after `timeoutMs` with the totals. */
   until(what: string, pred: (t: Totals) => boolean, timeoutMs: number): Promise<number>;
   burst(perAgent: number, tag: string): Promise<void>;
+  /** CPU time (user + system) of every simulator process so far, in ms. */
+  cpuMs(): number;
   /** When each cluster's simulated agent received `revision` (ms since epoch). */
   appliedTimes(revision: string): Promise<number[]>;
   stop(): Promise<Totals>;
@@ -35,7 +41,7 @@ export async function startSimulators(agents: SimAgent[], processes: number, sta
     const slice = agents.slice(i * per, (i + 1) * per);
     if (slice.length === 0) break;
     const child = fork(simFile, [], {
-      execArgv: [...execArgv, '--max-semi-space-size=16'],
+      execArgv: [...execArgv, ...profiling, '--max-semi-space-size=16'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const entry: { child: ChildProcess; last?: SimProgress } = { child };
@@ -109,6 +115,7 @@ export async function startSimulators(agents: SimAgent[], processes: number, sta
     async burst(perAgent, tag) {
       await Promise.all(children.map((c) => ask(c, { type: 'burst', perAgent, tag }, 'burstSent')));
     },
+    cpuMs: () => children.reduce((sum, c) => sum + (c.child.pid ? procCpuMs(c.child.pid) : 0), 0),
     async appliedTimes(revision) {
       const r = await Promise.all(
         children.map((c) => ask<{ times: number[] }>(c, { type: 'applied', revision }, 'appliedTimes')),

@@ -92,7 +92,11 @@ export interface NatsFixtureOptions {
   dir: string;
 }
 
-export function natsFixture(fo: NatsFixtureOptions): TransportFixture & { readonly nats: NatsServer } {
+export function natsFixture(fo: NatsFixtureOptions): TransportFixture & {
+  readonly nats: NatsServer;
+  /** What the hub's API does after revoking or removing a cluster: its agent is refused from then on. */
+  disconnect(cluster: string): void;
+} {
   let nats: NatsServer | undefined;
   let hub: protocol.NatsHub | undefined;
   let agentExtra: { registerCredsFile?: string } = {};
@@ -111,6 +115,9 @@ export function natsFixture(fo: NatsFixtureOptions): TransportFixture & { readon
     },
     async notify(cluster) {
       await hub?.notify(cluster);
+    },
+    disconnect(cluster) {
+      hub?.disconnect(cluster);
     },
     agent: (s) =>
       new NatsHubConnection(

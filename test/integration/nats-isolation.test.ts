@@ -150,6 +150,26 @@ describe('nats: per-cluster isolation enforced by nats-server (JWT mode)', () =>
     expect(await connectOutcome(readFileSync(join(dir, 'gamma-2', 'nats.creds')))).toBe('connected');
   });
 
+  // The hub's account pushes run one at a time, those asked for meanwhile sharing the next: none may be lost.
+  it('re-registrations of many clusters at once void every user they replace', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `burst-${i}`);
+    const registerAll = (round: number) =>
+      Promise.all(
+        names.map((cluster) => {
+          const { token } = protocol.mintRegistrationToken(store, { cluster });
+          const agentDir = join(dir, `${cluster}-${round}`);
+          return fx.agent({ cluster, dir: agentDir, sink: new MemoryCluster(), token }).credential();
+        }),
+      );
+    await registerAll(1);
+    const replaced = names.map((c) => readFileSync(join(dir, `${c}-1`, 'nats.creds')));
+    await registerAll(2);
+    for (const creds of replaced) {
+      await expect.poll(() => connectOutcome(creds), { timeout: 10_000 }).toMatch(/Authorization Violation/i);
+    }
+    expect(await connectOutcome(readFileSync(join(dir, `${names[0]}-2`, 'nats.creds')))).toBe('connected');
+  });
+
   it("a revoked cluster's NATS user is disconnected and refused by the server", async () => {
     const creds = readFileSync(join(dir, 'beta', 'nats.creds'));
     const live = await connectWith(join(dir, 'beta', 'nats.creds'), '_INBOX.beta');

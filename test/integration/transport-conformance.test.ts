@@ -143,6 +143,39 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     await expect.poll(() => store.clusters.get('alpha')?.lastSeenAt, { timeout: 5000 }).not.toBe(seen);
   });
 
+  it(`${fx.label}: a burst of byte-identical reports from many clusters at once folds every cluster's`, async () => {
+    const fleet = Array.from({ length: 16 }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
+    for (const c of fleet) {
+      const { token } = protocol.mintRegistrationToken(store, { cluster: c, labels: { env: 'dev' } });
+      startAgent(c, { token });
+    }
+    await expect
+      .poll(() => fleet.filter((c) => count(agents.get(c)!, 'connected') > 0).length, { timeout: 30_000 })
+      .toBe(fleet.length);
+    for (const c of fleet) desire(c, db.digest, 'db');
+    await fx.notify();
+    await expect
+      .poll(() => fleet.filter((c) => state(c, 'db') === 'Ready').length, { timeout: 30_000 })
+      .toBe(fleet.length);
+    // The same bundle, digest, state and time on every cluster: only the cluster sending tells two apart.
+    const observedAt = Date.now();
+    for (const c of fleet) {
+      agents.get(c)!.session.report({
+        bundleId: 'dev/db',
+        digest: db.digest,
+        state: 'Ready',
+        message: 'burst',
+        objects: [],
+        drift: [],
+        observedAt,
+      });
+    }
+    const folded = () =>
+      fleet.filter((c) => store.deployments.get({ cluster: c, target: 'db', environment: 'dev' })?.message === 'burst');
+    await expect.poll(() => folded().length, { timeout: 15_000 }).toBe(fleet.length);
+    for (const c of fleet) await stopAgent(c);
+  });
+
   it(`${fx.label}: refuses a bundle not desired on the asking cluster, even to an agent that knows its digest`, async () => {
     desire('beta', db.digest, 'db');
     await fx.notify('beta');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AgentMessage, BundleRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
 import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
@@ -102,12 +103,40 @@ export abstract class AgentSession {
     }
   }
 
+  private saving: Promise<void> | undefined;
+  private saveAgain = false;
+  private madeStateDir = false;
+
+  /**
+   * Writes the applied state in the background, the newest winning: a synchronous write and rename
+   * per applied desired state held up the event loop (hub messages, reports) for a millisecond or
+   * more on slow disks. Losing the file costs only a full desired state on the next start.
+   */
   private saveState(): void {
     const file = this.session.stateFile;
     if (!file) return;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] }));
-    renameSync(`${file}.tmp`, file);
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = (async () => {
+      do {
+        this.saveAgain = false;
+        const body = JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] });
+        if (!this.madeStateDir) {
+          await mkdir(dirname(file), { recursive: true });
+          this.madeStateDir = true;
+        }
+        await writeFile(`${file}.tmp`, body);
+        await rename(`${file}.tmp`, file);
+      } while (this.saveAgain);
+    })()
+      .catch((err: unknown) => {
+        this.event('stateSaveFailed', { file, error: err instanceof Error ? err.message : String(err) });
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
   }
 
   protected event(name: string, detail?: Record<string, unknown>) {
@@ -304,5 +333,6 @@ export abstract class AgentSession {
     this.close();
     this.wake?.();
     await this.work;
+    await this.saving;
   }
 }

@@ -242,8 +242,10 @@ export class NatsHubConnection extends AgentSession {
       return;
     }
     const subject = reportSubject(cluster, m.drift ? 'drift' : 'status');
-    // The same report published twice within the stream's window is stored once.
-    const msgID = createHash('sha256').update(data).digest('hex');
+    // The same report published twice within the stream's window is stored once. The stream's window
+    // spans every cluster's subjects, so the subject is part of the id: another cluster's byte-identical
+    // report (same bundle id, digest, state and millisecond) must not be dropped as this one's duplicate.
+    const msgID = createHash('sha256').update(subject).update('\0').update(data).digest('hex');
     js.publish(subject, data, { headers: this.headers(credential), msgID }).catch((err: unknown) => {
       const key = m.status ? `status/${m.status.bundleId}` : `drift/${msgID}`;
       if (this.unsent.size < MAX_UNSENT || this.unsent.has(key)) this.unsent.set(key, m);

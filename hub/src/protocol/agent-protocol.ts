@@ -24,6 +24,13 @@ export class BundleMissingError extends FlotillaError {
 
 const BYTES_CACHED = 128 * 1024 * 1024;
 
+/**
+ * How long reports gather before they are folded in one transaction. A commit costs about as much as
+ * several reports' writes; reports of a rollout trickle in one by one, so a few milliseconds of
+ * gathering turn hundreds of commits into a few.
+ */
+const FOLD_WINDOW_MS = 5;
+
 const SETTLING = new Set(['BUNDLE_STATE_READY', 'BUNDLE_STATE_ERR_APPLIED']);
 
 /**
@@ -135,7 +142,8 @@ export class AgentProtocol {
    */
   fold(cluster: string, m: AgentMessage__Output): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.arrived.push({ cluster, m, resolve, reject }) === 1) setImmediate(() => this.foldArrived());
+      if (this.arrived.push({ cluster, m, resolve, reject }) === 1)
+        setTimeout(() => this.foldArrived(), FOLD_WINDOW_MS);
     });
   }
 

@@ -42,31 +42,41 @@ const dec = new TextDecoder();
 const b64url = (b: Uint8Array | string) => Buffer.from(typeof b === 'string' ? enc.encode(b) : b).toString('base64url');
 const seedOf = (kp: KeyPair) => dec.decode(kp.getSeed());
 
+/**
+ * An nkey with its public key worked out once: nkeys derives it from the seed in JavaScript on every
+ * call (≈ 10 ms of hub CPU each), and a registration with its account push asked for it four times.
+ */
+interface Signer {
+  kp: KeyPair;
+  publicKey: string;
+}
+const signer = (kp: KeyPair): Signer => ({ kp, publicKey: kp.getPublicKey() });
+
 /** A NATS v2 JWT: `{typ, alg: ed25519-nkey}`, claims with jti/iat/iss/sub, signed by the issuer's nkey. */
-function signJwt(issuer: KeyPair, subject: string, name: string, nats: Record<string, unknown>): string {
+function signJwt(issuer: Signer, subject: string, name: string, nats: Record<string, unknown>): string {
   const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
-  const body = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name, sub: subject, nats };
+  const body = { iat: Math.floor(Date.now() / 1000), iss: issuer.publicKey, name, sub: subject, nats };
   const jti = createHash('sha256').update(JSON.stringify(body)).digest('hex').toUpperCase().slice(0, 52);
   const payload = b64url(JSON.stringify({ jti, ...body }));
-  const sig = b64url(issuer.sign(enc.encode(`${header}.${payload}`)));
+  const sig = b64url(issuer.kp.sign(enc.encode(`${header}.${payload}`)));
   return `${header}.${payload}.${sig}`;
 }
 
 const UNLIMITED = { subs: -1, data: -1, payload: -1 };
 
 export class NatsAuthority implements NatsAgentAuthority {
-  private readonly operator: KeyPair;
-  private readonly account: KeyPair;
-  private readonly system: KeyPair;
+  private readonly operator: Signer;
+  private readonly account: Signer;
+  private readonly system: Signer;
 
   constructor(
     identity: NatsIdentity,
     private readonly users = new NatsUserRegistry(),
   ) {
     try {
-      this.operator = fromSeed(enc.encode(identity.operatorSeed));
-      this.account = fromSeed(enc.encode(identity.accountSeed));
-      this.system = fromSeed(enc.encode(identity.systemAccountSeed));
+      this.operator = signer(fromSeed(enc.encode(identity.operatorSeed)));
+      this.account = signer(fromSeed(enc.encode(identity.accountSeed)));
+      this.system = signer(fromSeed(enc.encode(identity.systemAccountSeed)));
     } catch (err) {
       throw new NatsIdentityError(
         'the hub NATS identity holds a key that is not an nkey seed; remove it to generate a new one',
@@ -102,19 +112,18 @@ export class NatsAuthority implements NatsAgentAuthority {
   }
 
   get accountPublicKey(): string {
-    return this.account.getPublicKey();
+    return this.account.publicKey;
   }
 
   private operatorJwt(): string {
-    const op = this.operator.getPublicKey();
-    return signJwt(this.operator, op, 'flotilla', {
+    return signJwt(this.operator, this.operator.publicKey, 'flotilla', {
       type: 'operator',
       version: 2,
-      system_account: this.system.getPublicKey(),
+      system_account: this.system.publicKey,
     });
   }
 
-  private accountJwt(kp: KeyPair, name: string, jetstream: boolean, revocations?: Record<string, number>): string {
+  private accountJwt(key: Signer, name: string, jetstream: boolean, revocations?: Record<string, number>): string {
     const limits = {
       ...UNLIMITED,
       imports: -1,
@@ -125,7 +134,7 @@ export class NatsAuthority implements NatsAgentAuthority {
       ...(jetstream ? { mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 } : {}),
     };
     const revoked = revocations && Object.keys(revocations).length > 0 ? { revocations } : {};
-    return signJwt(this.operator, kp.getPublicKey(), name, { limits, ...revoked, type: 'account', version: 2 });
+    return signJwt(this.operator, key.publicKey, name, { limits, ...revoked, type: 'account', version: 2 });
   }
 
   /** The agents' account JWT; `revocations` maps a user key to the time (unix s) up to which its JWTs are void. */
@@ -151,8 +160,8 @@ export class NatsAuthority implements NatsAgentAuthority {
   serverConfig(operatorJwtFile: string): string {
     mkdirSync(dirname(operatorJwtFile), { recursive: true });
     writeFileSync(operatorJwtFile, this.operatorJwt());
-    const sys = this.system.getPublicKey();
-    const acc = this.account.getPublicKey();
+    const sys = this.system.publicKey;
+    const acc = this.account.publicKey;
     return [
       `operator: ${JSON.stringify(operatorJwtFile)}`,
       `system_account: ${sys}`,
@@ -210,7 +219,7 @@ export class NatsAuthority implements NatsAgentAuthority {
   /** The request that hands the servers the account JWT with the current revocations (via the system account). */
   accountUpdate(): { subject: string; jwt: string } {
     return {
-      subject: `$SYS.REQ.ACCOUNT.${this.account.getPublicKey()}.CLAIMS.UPDATE`,
+      subject: `$SYS.REQ.ACCOUNT.${this.account.publicKey}.CLAIMS.UPDATE`,
       jwt: this.flotillaAccountJwt(this.users.revocations()),
     };
   }

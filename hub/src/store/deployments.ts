@@ -216,10 +216,10 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
         return row;
       };
       // The deployment as it is after the report, read only by a caller that asks for it.
-      const recorded = (settled?: StatusRecord['settled']): StatusRecord => ({
+      const recorded = (settled?: StatusRecord['settled'], row?: DeploymentRow): StatusRecord => ({
         recorded: true,
         get deployment() {
-          return deploymentFromRow(read());
+          return deploymentFromRow(row ?? read());
         },
         ...(settled ? { settled } : {}),
       });
@@ -242,7 +242,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
         }
         const row = read();
         const durationMs = Math.max(0, Date.parse(at) - Date.parse(row.generation_at ?? at));
-        return recorded({ state: r.state, durationMs });
+        return recorded({ state: r.state, durationMs }, row);
       };
       // Two statements only when the report settles the generation: then atomically.
       return db.inTransaction || !SETTLED_STATES.includes(r.state) ? fold() : inTransaction(db, fold);

@@ -127,10 +127,13 @@ function clampLimit(limit: number | undefined): number {
 }
 
 export function eventStore(db: Db, now: () => Date): EventStore {
-  const insert = db.prepare<Omit<EventRow, 'id'>, EventRow>(
+  // Positional and without RETURNING: an event is appended for every rollout outcome a report
+  // settles, and binding named parameters and returning the row cost more than the insert itself.
+  const insert = db.prepare<
+    [string, string, string | null, string | null, string | null, string | null, string | null, string | null, string]
+  >(
     `INSERT INTO events (at, kind, cluster, repo, environment, target, bundle_digest, actor, payload)
-     VALUES (@at, @kind, @cluster, @repo, @environment, @target, @bundle_digest, @actor, @payload)
-     RETURNING *`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const last = db.prepare<[], number | null>('SELECT max(id) FROM events').pluck();
   const columns = { kind: 'kind', cluster: 'cluster', repo: 'repo', environment: 'environment', target: 'target' };
@@ -148,9 +151,11 @@ export function eventStore(db: Db, now: () => Date): EventStore {
   return {
     append(event) {
       if (!isEventKind(event.kind)) throw new StoreInvalidError(`"${String(event.kind)}" is not an event kind`);
-      const row = guarded(`event ${event.kind}`, () => insert.get(eventToRow(event, now().toISOString())));
-      if (!row) throw new Error(`event ${event.kind}: insert returned no row`);
-      return eventFromRow(row);
+      const r = eventToRow(event, now().toISOString());
+      const { lastInsertRowid } = guarded(`event ${event.kind}`, () =>
+        insert.run(r.at, r.kind, r.cluster, r.repo, r.environment, r.target, r.bundle_digest, r.actor, r.payload),
+      );
+      return eventFromRow({ id: Number(lastInsertRowid), ...r });
     },
     list(filter = {}) {
       const extra = { afterId: filter.afterId ?? 0, limit: clampLimit(filter.limit) };

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSession } from '@flotilla/agent';
 import { bundle as hubBundle, protocol, store as hubStore } from '@flotilla/hub';
-import { agentSubject, reportSubject } from '@flotilla/proto';
+import { NATS, agentSubject, reportSubject } from '@flotilla/proto';
 import { MemoryCluster } from '../../harness/memory-cluster.js';
 import { waitFor } from '../../harness/wait.js';
 import { natsFixture, natsJwtSetup, type NatsFixtureOptions } from '../../harness/transports.js';
@@ -136,6 +137,47 @@ describe('NATS faults and hostile messages (real nats-server)', () => {
       await expect.poll(() => w.sink.applied.get('dev/web')?.digest, { timeout: 20_000 }).toBe(v2);
       await expect.poll(w.state, { timeout: 20_000 }).toBe('Ready');
       expect(v1).not.toBe(v2);
+    });
+  });
+
+  describe('a cluster revoked while its agent is connected', () => {
+    // No NATS auth, so nats-server does not cut the agent off: the hub's own check is what refuses it.
+    const w = world(undefined);
+    beforeAll(() => w.start());
+    afterAll(() => w.stop());
+
+    it('has its next report refused at once, though its credential was good a moment before', async () => {
+      w.desire('v1');
+      await w.fx.notify('alpha');
+      await expect.poll(w.state, { timeout: 20_000 }).toBe('Ready');
+      const report = (message: string) =>
+        w.session!.report({ bundleId: 'dev/web', state: 'Ready', message, objects: [], drift: [], observedAt: 1 });
+      const message = () => w.store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.message;
+      report('while trusted');
+      await expect.poll(message, { timeout: 10_000 }).toBe('while trusted');
+
+      // What the hub's API does on POST /clusters/alpha/revoke.
+      w.store.clusters.revoke('alpha');
+      w.fx.disconnect('alpha');
+      const nc = await connect({ servers: w.fx.nats.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const stored = (await jsm.streams.info(NATS.reportStream)).state.last_seq;
+        report('after the revocation');
+        // Stored by the stream, then taken by the hub (acked or refused) without reaching the store.
+        await expect
+          .poll(
+            async () => {
+              const c = await jsm.consumers.info(NATS.reportStream, NATS.hubConsumer);
+              return c.ack_floor.stream_seq > stored && c.num_ack_pending === 0 && c.num_pending === 0;
+            },
+            { timeout: 10_000 },
+          )
+          .toBe(true);
+      } finally {
+        await nc.close();
+      }
+      expect(message()).toBe('while trusted');
     });
   });
 });
