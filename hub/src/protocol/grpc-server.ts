@@ -106,7 +106,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       await s.send({ desired });
     } else {
       // Not awaited: reports that arrive together are folded in one commit (in order: one queue).
-      void protocol.fold(s.cluster, m).catch(() => undefined);
+      protocol.foldQuietly(s.cluster, m);
     }
   };
 
@@ -128,7 +128,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         // In order: a status must not overtake the hello before it. Reports arriving with nothing
         // queued go straight to folding, without a promise chain per message.
         if (queued === 0 && !m.hello) {
-          void protocol.fold(s.cluster, m).catch(() => undefined);
+          protocol.foldQuietly(s.cluster, m);
           return;
         }
         queued++;

@@ -230,7 +230,10 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
         call.write({ hello: {} });
       });
     store.clusters.revoke('beta');
-    expect(await connectError(md(creds.beta!))).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    expect(await connectError(md(creds.beta!))).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      details: expect.stringMatching(/^CREDENTIAL_REVOKED: cluster beta's credential was revoked at /),
+    });
     expect((await connectError(new grpc.Metadata())).details).toContain('CREDENTIAL_MISSING');
 
     const { token } = mintRegistrationToken(store, { cluster: 'alpha' });

@@ -32,8 +32,11 @@ describe('clusters', () => {
     expect(t.store.clusters.get('us-1')?.lastSeenAt).toBe('2025-01-01T00:00:01.000Z');
     expect(t.store.clusters.touch('nobody')).toBe(false);
     t.store.clusters.revoke('us-1');
-    // Revoking forgets the hash: the credential has no owner any more.
-    expect(t.store.clusters.credentialOwner('h1')).toBeUndefined();
+    // A revoked credential still names its cluster, so the agent can be told it was revoked.
+    expect(t.store.clusters.credentialOwner('h1')).toStrictEqual({
+      name: 'us-1',
+      revokedAt: '2025-01-01T00:00:01.000Z',
+    });
   });
 
   it('creates, reads by name, id and credential, and lists by name', () => {
@@ -84,8 +87,8 @@ describe('clusters', () => {
     t.clock += 60_000;
     const revoked = t.store.clusters.revoke('eu-1');
     expect(revoked.revokedAt).toBe('2025-01-01T00:02:00.000Z');
-    expect(revoked.credentialHash).toBeUndefined();
-    expect(t.store.clusters.getByCredentialHash('old')).toBeUndefined();
+    expect(revoked.credentialHash).toBe('old');
+    expect(t.store.clusters.getByCredentialHash('old')?.revokedAt).toBe('2025-01-01T00:02:00.000Z');
 
     const readmitted = t.store.clusters.setCredential('eu-1', 'new');
     expect(readmitted.credentialHash).toBe('new');

@@ -50,7 +50,10 @@ export interface ClusterStore {
   setLabels(name: string, labels: Labels): Cluster;
   /** Stores a new credential hash and lifts a revocation: issuing a credential readmits the cluster. */
   setCredential(name: string, credentialHash: string): Cluster;
-  /** Forgets the credential hash, so it never authenticates again, and records when. */
+  /**
+   * Records when the cluster was revoked: its credential never authenticates again (until a new one
+   * is issued), and an agent presenting it is told it was revoked, not that it is unknown.
+   */
   revoke(name: string): Cluster;
   recordSeen(name: string, sighting?: ClusterSighting): Cluster;
   /** Deletes the cluster and its deployments; false when there was none. */
@@ -119,7 +122,7 @@ export function clusterStore(db: Db, now: () => Date): ClusterStore {
     'UPDATE clusters SET credential_hash = ?, revoked_at = NULL WHERE name = ? RETURNING *',
   );
   const updateRevoked = db.prepare<[string, string], ClusterRow>(
-    'UPDATE clusters SET credential_hash = NULL, revoked_at = ? WHERE name = ? RETURNING *',
+    'UPDATE clusters SET revoked_at = ? WHERE name = ? RETURNING *',
   );
   const updateSeen = db.prepare<[string, string | null, string | null, string], ClusterRow>(
     `UPDATE clusters SET last_seen_at = ?, agent_version = coalesce(?, agent_version),
