@@ -174,14 +174,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         const r = call.request;
         // Checked before the token is spent: a bad request must not cost the agent its token.
         const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
-        const registered = register(store, {
-          token: r.token,
-          clusterName: r.clusterName,
-          labels: r.labels,
-          kubernetesVersion: r.kubernetesVersion,
-          agentVersion: r.agentVersion,
-          retryKey: r.retryKey,
-        });
+        const registered = register(store, r);
         const { cluster, credential } = registered;
         o.onRegistered?.(registered);
         cb(null, {

@@ -160,14 +160,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
           `registration of ${r.clusterName}: ${NATS.userKeyHeader} "${userKey}" is not an nkey user public key; this NATS server needs a per-cluster user`,
         );
       }
-      const registered = register(store, {
-        token: r.token,
-        clusterName: r.clusterName,
-        labels: r.labels,
-        kubernetesVersion: r.kubernetesVersion,
-        agentVersion: r.agentVersion,
-        retryKey: r.retryKey,
-      });
+      const registered = register(store, r);
       const { cluster, credential } = registered;
       // The cluster's earlier credential stopped working: no message may pass on what was cached of it.
       credentials.forget(cluster.name);
