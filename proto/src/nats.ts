@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadFlotillaProto } from './index.js';
+import { agentMessageDeserializer } from './fast-decode.js';
 import type { AgentMessage, AgentMessage__Output } from './gen/flotilla/v1/AgentMessage.js';
 import type { BundleChunk, BundleChunk__Output } from './gen/flotilla/v1/BundleChunk.js';
 import type { FetchBundleRequest, FetchBundleRequest__Output } from './gen/flotilla/v1/FetchBundleRequest.js';
@@ -16,7 +17,8 @@ import type { RegisterResponse, RegisterResponse__Output } from './gen/flotilla/
  *   flotilla.agent.<cluster>.hello          request  AgentMessage{hello} -> HubMessage{desired} (+ welcome headers)
  *   flotilla.agent.<cluster>.fetch          request  FetchBundleRequest -> BundleChunk... (until `last`)
  *   flotilla.agent.<cluster>.heartbeat      publish  AgentMessage{heartbeat} (core: losing one is harmless)
- *   flotilla.report.<cluster>.status|drift  JetStream stream FLOTILLA_REPORTS (at-least-once, hub acks)
+ *   flotilla.report.<cluster>.status|drift  JetStream stream FLOTILLA_REPORTS (at-least-once, hub acks);
+ *                                           a batch of statuses goes on .status too
  *   $KV.flotilla-desired.<cluster>          KV bucket: the cluster's desired state, HubMessage{desired}
  *   _INBOX.<cluster>.>                      the agent's reply subjects
  */
@@ -39,6 +41,8 @@ export const NATS = {
    */
   desiredAtHeader: 'Flotilla-Desired-At',
   hubVersionHeader: 'Flotilla-Hub-Version',
+  /** On a hello's answer: the hub folds AgentMessage.statuses (Welcome.status_batches over gRPC). */
+  statusBatchesHeader: 'Flotilla-Status-Batches',
   /** Registration: the agent's NATS user public key (the hub signs a user JWT for it) and its xkey. */
   userKeyHeader: 'Flotilla-User-Key',
   xkeyHeader: 'Flotilla-Xkey',
@@ -111,7 +115,8 @@ export function natsCodecs(): NatsCodecs {
     decode: (b) => dec(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
   });
   codecs = {
-    agent: pair(Connect.requestSerialize, Connect.requestDeserialize),
+    // The hub decodes every report: status and heartbeat without the generic path's Long round trip.
+    agent: pair(Connect.requestSerialize, agentMessageDeserializer(Connect.requestDeserialize)),
     hub: pair(Connect.responseSerialize, Connect.responseDeserialize),
     fetch: pair(FetchBundle.requestSerialize, FetchBundle.requestDeserialize),
     chunk: pair(FetchBundle.responseSerialize, FetchBundle.responseDeserialize),

@@ -5,13 +5,17 @@
  *
  *   connect    all agents register and connect: time, failures, hub RSS and idle CPU, simulator RSS
  *   converge   commit + signed webhook → each cluster's deployment Ready at the commit (p50/p99)
- *   status     a burst of status messages: hub CPU per message, from /proc/<pid>/stat
+ *   status     rounds of status messages: hub CPU per message (every hub thread, from
+ *              /proc/<pid>/task/<tid>/schedstat), after one round not counted (code warm)
  *   unchanged  agents reconnect holding the current state, through a byte-counting proxy
  *
  *   npm run bench:protocol -- [--agents N] [--transport grpc|nats] [--scenario connect,converge,...]
  *                             [--tls on|off] [--sims K] [--ramp PER_SECOND] [--register-ramp PER_SECOND]
  *                             [--register-agents K] [--api-clusters K]
  *                             [--messages M] [--rounds R] [--hub-profile DIR] [--keep]
+ *
+ * Environment: FLOTILLA_BENCH_HUB_NODE_FLAGS="--flag ..." passes Node flags to the hub alone;
+ * FLOTILLA_BENCH_SIM_PROFILE=DIR profiles the simulators; FLOTILLA_BENCH_DEBUG=1 prints each status round.
  *
  * Exits 1 when a target of issue 5 is missed; prints a table either way.
  */

@@ -176,6 +176,38 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     for (const c of fleet) await stopAgent(c);
   });
 
+  it(`${fx.label}: statuses reported together travel in one message; each deployment folds its own`, async () => {
+    const { token } = protocol.mintRegistrationToken(store, { cluster: 'batcher', labels: { env: 'dev' } });
+    const a = startAgent('batcher', { token });
+    await expect.poll(() => count(a, 'connected'), { timeout: 15_000 }).toBeGreaterThan(0);
+    desire('batcher', web2.digest, 'web');
+    desire('batcher', db.digest, 'db');
+    await fx.notify('batcher');
+    await expect
+      .poll(() => [state('batcher', 'web'), state('batcher', 'db')], { timeout: 15_000 })
+      .toEqual(['Ready', 'Ready']);
+    const report = (bundleId: string, message: string) =>
+      a.session.report({ bundleId, state: 'NotReady', message, objects: [], drift: [], observedAt: Date.now() });
+    report('dev/web', 'web together');
+    report('dev/db', 'db together');
+    await expect
+      .poll(
+        () =>
+          ['web', 'db'].map(
+            (t) => store.deployments.get({ cluster: 'batcher', target: t, environment: 'dev' })?.message,
+          ),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toEqual(['web together', 'db together']);
+    expect(a.events.filter((e) => e.name === 'statusesBatched').map((e) => e.detail)).toContainEqual({
+      statuses: 2,
+      messages: 1,
+    });
+    await stopAgent('batcher');
+  });
+
   it(`${fx.label}: refuses a bundle not desired on the asking cluster, even to an agent that knows its digest`, async () => {
     desire('beta', db.digest, 'db');
     await fx.notify('beta');

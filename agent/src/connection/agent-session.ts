@@ -9,6 +9,7 @@ import { toWireStatus, type BundleReport } from '../deployer/report.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
 import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
 import { decodeBundle } from './bundle-bytes.js';
+import { STATUS_BATCH_MS, StatusBatcher } from './status-batcher.js';
 
 /** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
 export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'>;
@@ -65,6 +66,10 @@ export abstract class AgentSession {
   private work: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private link: HubLink | undefined;
+  /** The hub folds batches of statuses (its welcome said so); otherwise each status goes alone. */
+  private hubTakesBatches = false;
+  private readonly statuses = new StatusBatcher();
+  private statusTimer: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly session: AgentSessionOptions,
@@ -215,6 +220,7 @@ export abstract class AgentSession {
     this.link = link;
     if (m.welcome) {
       this.attempt = 0;
+      this.hubTakesBatches = m.welcome.statusBatches === true;
       this.event('connected', { heartbeatSeconds: m.welcome.heartbeatSeconds });
       this.startHeartbeat(m.welcome.heartbeatSeconds || 15);
       for (const d of this.unsentDrift.splice(0)) this.send({ drift: toWireDrift(d) });
@@ -312,10 +318,28 @@ export abstract class AgentSession {
     return bytes;
   }
 
-  /** Sends a bundle's status (the enforcer calls this after every reconcile of it). */
+  /**
+   * Sends a bundle's status (the enforcer calls this after every reconcile of it). To a hub that takes
+   * batches, statuses reported within STATUS_BATCH_MS of each other go in one message.
+   */
   report(r: BundleReport): void {
     const ref = this.refs.get(r.bundleId);
-    this.send({ status: toWireStatus(r, Number(ref?.generation ?? 0)) });
+    const status = toWireStatus(r, Number(ref?.generation ?? 0));
+    if (!this.hubTakesBatches) {
+      this.send({ status });
+      return;
+    }
+    if (this.statuses.push(status)) {
+      this.statusTimer = setTimeout(() => this.sendStatuses(), STATUS_BATCH_MS);
+    }
+  }
+
+  private sendStatuses(): void {
+    clearTimeout(this.statusTimer);
+    const messages = this.statuses.drain();
+    for (const m of messages) this.send(m);
+    const statuses = messages.reduce((n, m) => n + (m.statuses?.statuses?.length ?? 1), 0);
+    if (statuses > messages.length) this.event('statusesBatched', { statuses, messages: messages.length });
   }
 
   drift(d: DriftRecord): void {
@@ -330,6 +354,8 @@ export abstract class AgentSession {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    // Statuses still gathering go out before the connection closes.
+    if (this.statuses.size > 0) this.sendStatuses();
     this.close();
     this.wake?.();
     await this.work;

@@ -13,6 +13,9 @@ import { AgentTls, parseAgentTlsFlags, type AgentTlsFlags } from './tls.js';
 import { startHealthServer } from './health.js';
 import { IdentitySecret } from './identity.js';
 
+/** Session events logged at debug: they repeat in normal operation and change nothing. */
+const ROUTINE_EVENTS = new Set(['statusesBatched']);
+
 export interface DaemonConfig {
   hub: string;
   cluster: string;
@@ -165,7 +168,9 @@ export async function runDaemon(cfg: DaemonConfig, env: NodeJS.ProcessEnv): Prom
     ...(cfg.token ? { token: cfg.token } : {}),
     agentVersion: '0.1.0',
     onEvent: (event: string, detail?: Record<string, unknown>) => {
-      log.info(detail ?? {}, event);
+      // Routine traffic is for debugging; what changes the agent's state is worth a line at info.
+      if (ROUTINE_EVENTS.has(event)) log.debug(detail ?? {}, event);
+      else log.info(detail ?? {}, event);
       if (event === 'connected') health.connected = true;
       if (event === 'disconnected') health.connected = false;
       if ((event === 'registered' || event === 'clientCertificateRenewed') && identity) {

@@ -171,7 +171,8 @@ export class NatsHubConnection extends AgentSession {
       const refused = refusal(m, `hello from cluster ${cluster}`);
       if (refused) throw refused;
       const heartbeatSeconds = Number(m.headers?.get(NATS.heartbeatHeader) ?? 15);
-      this.onHubMessage({ welcome: { clusterId: cluster, heartbeatSeconds, hubVersion: '' } }, link);
+      const statusBatches = m.headers?.get(NATS.statusBatchesHeader) === '1';
+      this.onHubMessage({ welcome: { clusterId: cluster, heartbeatSeconds, hubVersion: '', statusBatches } }, link);
       if (this.fresh(m)) this.onHubMessage(this.codecs.hub.decode(m.data), link);
       const again = [...this.unsent.values()];
       this.unsent.clear();
@@ -247,8 +248,13 @@ export class NatsHubConnection extends AgentSession {
     // report (same bundle id, digest, state and millisecond) must not be dropped as this one's duplicate.
     const msgID = createHash('sha256').update(subject).update('\0').update(data).digest('hex');
     js.publish(subject, data, { headers: this.headers(credential), msgID }).catch((err: unknown) => {
-      const key = m.status ? `status/${m.status.bundleId}` : `drift/${msgID}`;
-      if (this.unsent.size < MAX_UNSENT || this.unsent.has(key)) this.unsent.set(key, m);
+      // A batch is kept status by status: the latest of each bundle is what is sent again.
+      const kept: [string, AgentMessage][] = m.statuses
+        ? (m.statuses.statuses ?? []).map((s) => [`status/${s.bundleId}`, { status: s }])
+        : [[m.status ? `status/${m.status.bundleId}` : `drift/${msgID}`, m]];
+      for (const [key, one] of kept) {
+        if (this.unsent.size < MAX_UNSENT || this.unsent.has(key)) this.unsent.set(key, one);
+      }
       this.event('reportDeferred', { subject, error: err instanceof Error ? err.message : String(err) });
     });
   }

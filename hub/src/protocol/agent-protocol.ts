@@ -25,11 +25,14 @@ export class BundleMissingError extends FlotillaError {
 const BYTES_CACHED = 128 * 1024 * 1024;
 
 /**
- * How long reports gather before they are folded in one transaction. A commit costs about as much as
- * several reports' writes; reports of a rollout trickle in one by one, so a few milliseconds of
- * gathering turn hundreds of commits into a few.
+ * How long reports gather before they are folded in one transaction, and how many fold at once at
+ * most. A commit costs about as much as several reports' writes; reports of a rollout trickle in one
+ * by one, so a few milliseconds of gathering turn hundreds of commits into a few. Longer windows did
+ * not pay on the hub (measured at 1,000 agents: 1 ms and 5 ms alike, 20 ms 10 µs a report worse:
+ * what waits longer survives into the old generation).
  */
 const FOLD_WINDOW_MS = 5;
+const FOLD_MAX = 1000;
 
 const SETTLING = new Set(['BUNDLE_STATE_READY', 'BUNDLE_STATE_ERR_APPLIED']);
 
@@ -99,7 +102,12 @@ export class AgentProtocol {
   }
 
   welcome(cluster: string): Welcome {
-    return { clusterId: cluster, heartbeatSeconds: this.heartbeatSeconds, hubVersion: this.o.hubVersion ?? '' };
+    return {
+      clusterId: cluster,
+      heartbeatSeconds: this.heartbeatSeconds,
+      hubVersion: this.o.hubVersion ?? '',
+      statusBatches: true,
+    };
   }
 
   /** Records the sighting and answers with the welcome and the desired state (or "unchanged"). */
@@ -133,6 +141,24 @@ export class AgentProtocol {
     if (m.heartbeat) this.o.store.clusters.touch(cluster);
     else if (m.drift) this.drift(cluster, m.drift);
     else if (m.status) this.status(cluster, m.status);
+    else if (m.statuses) this.statuses(cluster, m.statuses.statuses);
+  }
+
+  /**
+   * A batch of statuses, each folded on its own (one status is one statement, or a savepoint when it
+   * settles a rollout, so a failing one is undone alone); the first failure is thrown once the
+   * others are folded.
+   */
+  private statuses(cluster: string, statuses: readonly BundleStatus__Output[]): void {
+    let failure: unknown;
+    for (const s of statuses) {
+      try {
+        this.status(cluster, s);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -153,9 +179,15 @@ export class AgentProtocol {
   }
 
   private enqueue(cluster: string, m: AgentMessage__Output, resolve?: () => void, reject?: (err: unknown) => void) {
-    if (this.arrived.push({ cluster, m, resolve, reject }) === 1) setTimeout(() => this.foldArrived(), FOLD_WINDOW_MS);
+    const n = this.arrived.push({ cluster, m, resolve, reject });
+    if (n === 1) this.foldTimer = setTimeout(() => this.foldArrived(), FOLD_WINDOW_MS);
+    else if (n >= FOLD_MAX) {
+      clearTimeout(this.foldTimer);
+      this.foldArrived();
+    }
   }
 
+  private foldTimer: NodeJS.Timeout | undefined;
   private readonly arrived: {
     cluster: string;
     m: AgentMessage__Output;

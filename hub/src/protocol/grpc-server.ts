@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  agentMessageDeserializer,
   isFlotillaError,
   loadFlotillaProto,
   type AgentMessage__Output,
@@ -213,8 +214,17 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // No channelz service is served: without it grpc-js keeps no per-connection registry entry and
+    // stamps no time on every message received.
+    'grpc.enable_channelz': 0,
   });
-  server.addService(proto.AgentService.service, agent);
+  const service = proto.AgentService.service;
+  const { Connect } = service;
+  // Status and heartbeats decoded straight into their output objects (see agentMessageDeserializer).
+  server.addService(
+    { ...service, Connect: { ...Connect, requestDeserialize: agentMessageDeserializer(Connect.requestDeserialize) } },
+    agent,
+  );
   server.addService(proto.Registration.service, registration);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(

@@ -206,6 +206,43 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     again.end();
   });
 
+  it('folds a batch of statuses sent in one message, each on its own', async () => {
+    // alpha has dev/web and dev/db (the test above); one message reports both, plus a bundle id of
+    // another environment's slot that alpha does not run.
+    const call = agent().Connect(md(creds.alpha!));
+    const got: HubMessage__Output[] = [];
+    call.on('data', (m: HubMessage__Output) => got.push(m));
+    call.write({ hello: { clusterId: 'alpha', agentVersion: 'test' } });
+    await expect.poll(() => got.find((m) => m.welcome)).toBeTruthy();
+    expect(got.find((m) => m.welcome)?.welcome?.statusBatches).toBe(true);
+    const gen = (target: string) => store.deployments.get({ cluster: 'alpha', target, environment: 'dev' })!.generation;
+    call.write({
+      statuses: {
+        statuses: [
+          { bundleId: 'dev/web', generation: gen('web'), state: 'BUNDLE_STATE_NOT_READY', message: 'batched web' },
+          { bundleId: 'dev/nowhere', generation: 1, state: 'BUNDLE_STATE_READY', message: 'not alpha’s' },
+          { bundleId: 'dev/db', generation: gen('db'), state: 'BUNDLE_STATE_ERR_APPLIED', message: 'batched db' },
+        ],
+      },
+    });
+    await expect
+      .poll(() =>
+        ['web', 'db'].map((t) => {
+          const d = store.deployments.get({ cluster: 'alpha', target: t, environment: 'dev' })!;
+          return [d.state, d.message];
+        }),
+      )
+      .toEqual([
+        ['NotReady', 'batched web'],
+        ['ErrApplied', 'batched db'],
+      ]);
+    // The batch's settling status recorded the rollout's outcome, as a status alone would.
+    expect(
+      store.events.list({ kind: 'Applied', cluster: 'alpha', target: 'db' }).map((e) => e.payload.state),
+    ).toContain('ErrApplied');
+    call.end();
+  });
+
   it('streams a bundle in chunks that hash to its digest, and only to a cluster that wants it', async () => {
     const chunks = await fetchAll(creds.alpha!, alphaBundle.digest);
     expect(chunks.length).toBeGreaterThan(5);

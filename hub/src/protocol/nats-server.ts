@@ -195,6 +195,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       hdrs.set(NATS.heartbeatHeader, String(welcome.heartbeatSeconds));
       hdrs.set(NATS.desiredAtHeader, String(at));
       if (welcome.hubVersion) hdrs.set(NATS.hubVersionHeader, welcome.hubVersion);
+      if (welcome.statusBatches) hdrs.set(NATS.statusBatchesHeader, '1');
       m.respond(codecs.hub.encode({ desired }), { headers: hdrs });
     } catch (err) {
       respondError(m, err);

@@ -51,6 +51,30 @@ describe('deployments', () => {
     expect(next.updatedAt).toBe('2025-01-01T00:00:02.000Z');
   });
 
+  it('records a routine Ready or ErrApplied in one statement only when the generation is settled already', () => {
+    const b1 = putBundle('one');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    // Not settled yet: nothing written, the caller takes recordStatus (which settles it).
+    expect(
+      t.store.deployments.recordResettled({ ...KEY, generation: 1, state: 'Ready', message: 'x' }),
+    ).toBeUndefined();
+    expect(t.store.deployments.get(KEY)).toMatchObject({ state: 'Pending', message: '' });
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' });
+    const settledAt = t.store.deployments.get(KEY)?.settledAt;
+    t.clock += 1000;
+    const again = t.store.deployments.recordResettled({ ...KEY, generation: 1, state: 'ErrApplied', message: 'boom' });
+    expect(again?.settled).toBeUndefined();
+    expect(again?.deployment).toMatchObject({ state: 'ErrApplied', message: 'boom', settledAt });
+    expect(again?.deployment.updatedAt).toBe('2025-01-01T00:00:01.000Z');
+    // Another generation, a state that does not settle, or no such deployment: left to recordStatus.
+    expect(t.store.deployments.recordResettled({ ...KEY, generation: 2, state: 'Ready' })).toBeUndefined();
+    expect(t.store.deployments.recordResettled({ ...KEY, generation: 1, state: 'NotReady' })).toBeUndefined();
+    expect(
+      t.store.deployments.recordResettled({ ...KEY, cluster: 'c2', generation: 1, state: 'Ready' }),
+    ).toBeUndefined();
+    expect(t.store.deployments.get(KEY)).toMatchObject({ state: 'ErrApplied', message: 'boom' });
+  });
+
   it('settles a generation once: the first Ready or ErrApplied, with how long the rollout took', () => {
     const b1 = putBundle('one');
     const b2 = putBundle('two');

@@ -59,6 +59,12 @@ export interface DeploymentStore {
    * stale and leaves the deployment as it is (`recorded: false`). STORE_NOT_FOUND when there is none.
    */
   recordStatus(report: DeploymentReport): StatusRecord;
+  /**
+   * A Ready or ErrApplied report for a generation already settled (an agent's routine report): one
+   * statement, nothing to settle. Undefined, with nothing written, when the generation is not
+   * settled yet or the report does not match it: then `recordStatus` (in a transaction) is the way.
+   */
+  recordResettled(report: DeploymentReport): StatusRecord | undefined;
   get(key: DeploymentKey): Deployment | undefined;
   /** True when a deployment on the cluster has this bundle (who may fetch which bundle). */
   uses(cluster: string, digest: string): boolean;
@@ -149,6 +155,10 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   const POSITIONAL_KEY = 'cluster = ? AND target = ? AND environment = ?';
   const report = db.prepare<[string, string, string, string, string, string, number]>(
     `UPDATE deployments SET state = ?, message = ?, updated_at = ? WHERE ${POSITIONAL_KEY} AND generation = ?`,
+  );
+  const reportSettled = db.prepare<[string, string, string, string, string, string, number]>(
+    `UPDATE deployments SET state = ?, message = ?, updated_at = ?
+     WHERE ${POSITIONAL_KEY} AND generation = ? AND settled_at IS NOT NULL`,
   );
   const settle = db.prepare<[string, string, string, string, number]>(
     `UPDATE deployments SET settled_at = ? WHERE ${POSITIONAL_KEY} AND generation = ? AND settled_at IS NULL`,
@@ -246,6 +256,28 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       };
       // Two statements only when the report settles the generation: then atomically.
       return db.inTransaction || !SETTLED_STATES.includes(r.state) ? fold() : inTransaction(db, fold);
+    },
+    recordResettled: (r) => {
+      if (!SETTLED_STATES.includes(r.state)) return undefined;
+      const at = now().toISOString();
+      const changes = reportSettled.run(
+        r.state,
+        r.message ?? '',
+        at,
+        r.cluster,
+        r.target,
+        r.environment,
+        r.generation,
+      ).changes;
+      if (changes === 0) return undefined;
+      return {
+        recorded: true,
+        get deployment() {
+          const row = oneByKey.get(r.cluster, r.target, r.environment);
+          if (!row) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
+          return deploymentFromRow(row);
+        },
+      };
     },
     uses: (cluster, digest) => using.get(cluster, digest) !== undefined,
     get: (key) => {

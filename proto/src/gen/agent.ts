@@ -25,6 +25,7 @@ import type { RegisterResponse as _flotilla_v1_RegisterResponse, RegisterRespons
 import type { RegistrationClient as _flotilla_v1_RegistrationClient, RegistrationDefinition as _flotilla_v1_RegistrationDefinition } from './flotilla/v1/Registration.js';
 import type { RenewClientCertificateRequest as _flotilla_v1_RenewClientCertificateRequest, RenewClientCertificateRequest__Output as _flotilla_v1_RenewClientCertificateRequest__Output } from './flotilla/v1/RenewClientCertificateRequest.js';
 import type { RenewClientCertificateResponse as _flotilla_v1_RenewClientCertificateResponse, RenewClientCertificateResponse__Output as _flotilla_v1_RenewClientCertificateResponse__Output } from './flotilla/v1/RenewClientCertificateResponse.js';
+import type { StatusBatch as _flotilla_v1_StatusBatch, StatusBatch__Output as _flotilla_v1_StatusBatch__Output } from './flotilla/v1/StatusBatch.js';
 import type { Welcome as _flotilla_v1_Welcome, Welcome__Output as _flotilla_v1_Welcome__Output } from './flotilla/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -64,6 +65,7 @@ export interface ProtoGrpcType {
       Registration: SubtypeConstructor<typeof grpc.Client, _flotilla_v1_RegistrationClient> & { service: _flotilla_v1_RegistrationDefinition }
       RenewClientCertificateRequest: MessageTypeDefinition<_flotilla_v1_RenewClientCertificateRequest, _flotilla_v1_RenewClientCertificateRequest__Output>
       RenewClientCertificateResponse: MessageTypeDefinition<_flotilla_v1_RenewClientCertificateResponse, _flotilla_v1_RenewClientCertificateResponse__Output>
+      StatusBatch: MessageTypeDefinition<_flotilla_v1_StatusBatch, _flotilla_v1_StatusBatch__Output>
       Welcome: MessageTypeDefinition<_flotilla_v1_Welcome, _flotilla_v1_Welcome__Output>
     }
   }

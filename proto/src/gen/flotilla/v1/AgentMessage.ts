@@ -4,13 +4,20 @@ import type { Hello as _flotilla_v1_Hello, Hello__Output as _flotilla_v1_Hello__
 import type { BundleStatus as _flotilla_v1_BundleStatus, BundleStatus__Output as _flotilla_v1_BundleStatus__Output } from '../../flotilla/v1/BundleStatus.js';
 import type { DriftReport as _flotilla_v1_DriftReport, DriftReport__Output as _flotilla_v1_DriftReport__Output } from '../../flotilla/v1/DriftReport.js';
 import type { Heartbeat as _flotilla_v1_Heartbeat, Heartbeat__Output as _flotilla_v1_Heartbeat__Output } from '../../flotilla/v1/Heartbeat.js';
+import type { StatusBatch as _flotilla_v1_StatusBatch, StatusBatch__Output as _flotilla_v1_StatusBatch__Output } from '../../flotilla/v1/StatusBatch.js';
 
 export interface AgentMessage {
   'hello'?: (_flotilla_v1_Hello | null);
   'status'?: (_flotilla_v1_BundleStatus | null);
   'drift'?: (_flotilla_v1_DriftReport | null);
   'heartbeat'?: (_flotilla_v1_Heartbeat | null);
-  'msg'?: "hello"|"status"|"drift"|"heartbeat";
+  /**
+   * Several bundles' statuses in one message: what an agent reports together (every bundle it
+   * holds, after a reconnect; the bundles one desired state applied). One message costs the hub
+   * one receive instead of one per bundle. Sent only to a hub whose Welcome sets status_batches.
+   */
+  'statuses'?: (_flotilla_v1_StatusBatch | null);
+  'msg'?: "hello"|"status"|"drift"|"heartbeat"|"statuses";
 }
 
 export interface AgentMessage__Output {
@@ -18,5 +25,11 @@ export interface AgentMessage__Output {
   'status'?: (_flotilla_v1_BundleStatus__Output | null);
   'drift'?: (_flotilla_v1_DriftReport__Output | null);
   'heartbeat'?: (_flotilla_v1_Heartbeat__Output | null);
-  'msg'?: "hello"|"status"|"drift"|"heartbeat";
+  /**
+   * Several bundles' statuses in one message: what an agent reports together (every bundle it
+   * holds, after a reconnect; the bundles one desired state applied). One message costs the hub
+   * one receive instead of one per bundle. Sent only to a hub whose Welcome sets status_batches.
+   */
+  'statuses'?: (_flotilla_v1_StatusBatch__Output | null);
+  'msg'?: "hello"|"status"|"drift"|"heartbeat"|"statuses";
 }
