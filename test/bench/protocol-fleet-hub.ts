@@ -169,7 +169,7 @@ export async function startHubProcess(o: HubStartOptions): Promise<HubProcess> {
 }
 
 /** Repo, environment (every cluster labelled fleet=sim) and target, through the hub's HTTP API. */
-export async function configureFleet(hub: HubProcess, gitUrl: string): Promise<void> {
+export async function configureFleet(hub: HubProcess, gitUrl: string, extraTargets: string[] = []): Promise<void> {
   await hub.api('POST', '/repos', {
     name: 'config',
     url: gitUrl,
@@ -178,6 +178,9 @@ export async function configureFleet(hub: HubProcess, gitUrl: string): Promise<v
   });
   await hub.api('POST', '/environments', { name: 'prod', repo: 'config', branch: 'main', selector: 'fleet=sim' });
   await hub.api('POST', '/targets', { name: 'web', repo: 'config', path: 'apps/web', environments: ['prod'] });
+  for (const t of extraTargets) {
+    await hub.api('POST', '/targets', { name: t, repo: 'config', path: `apps/${t}`, environments: ['prod'] });
+  }
 }
 
 /** Registers clusters through POST /api/v1/clusters (operator role): one-time tokens, `concurrency` at a time. */

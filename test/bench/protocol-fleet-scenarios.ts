@@ -21,6 +21,8 @@ export interface Run {
   hub: HubProcess;
   fleet: Simulators;
   n: number;
+  /** Bundles each agent holds. */
+  bundles: number;
   figures: Figure[];
   git: GitServer;
   manifests(tag: string): Record<string, string>;
@@ -161,11 +163,15 @@ function phases(logFile: string, t0: number): { commitSeen?: number; reconciled?
   return out;
 }
 
-/** Hub CPU over one burst: every agent sends `perAgent` reports, the last tagged; until all are folded. */
+/**
+ * Hub CPU over one burst, until all are folded: with `perAgent` 1 every agent reports each bundle it
+ * holds once (tagged); with more, `perAgent` reports of its first bundle, the last tagged.
+ */
 async function oneBurst(r: Run, perAgent: number, idlePerMs: number) {
   const tag = `burst-${perAgent}-${Date.now()}`;
   // Agents that never registered (counted as failures elsewhere) send nothing.
-  const live = r.fleet.totals().connected;
+  const agents = r.fleet.totals().connected;
+  const live = perAgent === 1 ? agents * r.bundles : agents;
   const cpu0 = r.hub.cpuMs();
   const t0 = Date.now();
   await r.fleet.burst(perAgent, tag);
@@ -182,7 +188,7 @@ async function oneBurst(r: Run, perAgent: number, idlePerMs: number) {
     reader.close();
   }
   const wallMs = Date.now() - t0;
-  return { wallMs, cpuMs: r.hub.cpuMs() - cpu0 - idlePerMs * wallMs, complete: folded >= live, live };
+  return { wallMs, cpuMs: r.hub.cpuMs() - cpu0 - idlePerMs * wallMs, complete: folded >= live, live, agents };
 }
 
 /**
@@ -195,7 +201,7 @@ export async function statusBurst(r: Run, messages: number): Promise<void> {
   const tb = Date.now();
   await sleep(5000);
   const idlePerMs = (r.hub.cpuMs() - base0) / (Date.now() - tb);
-  const rounds = Math.max(1, Math.round(messages / r.n));
+  const rounds = Math.max(1, Math.round(messages / r.n / r.bundles));
   let cpu = 0;
   let wall = 0;
   let complete = 0;
@@ -213,7 +219,7 @@ export async function statusBurst(r: Run, messages: number): Promise<void> {
       );
   }
   perRound.sort((a, b) => a - b);
-  const perAgent = Math.max(2, Math.ceil(messages / r.n / 2) * 2);
+  const perAgent = Math.max(2, Math.ceil(messages / r.n / r.bundles / 2) * 2);
   const many = await oneBurst(r, perAgent, idlePerMs);
   r.figures.push(
     {
@@ -225,7 +231,10 @@ export async function statusBurst(r: Run, messages: number): Promise<void> {
     },
     {
       scenario: 'status',
-      measure: `hub CPU per status message, ${rounds} × ${r.n} reports, 1 per deployment`,
+      measure:
+        r.bundles === 1
+          ? `hub CPU per status message, ${rounds} × ${r.n} reports, 1 per deployment`
+          : `hub CPU per status, ${rounds} × ${r.n} agents × ${r.bundles} bundles (one message an agent)`,
       value: (cpu * 1000) / sent,
       unit: 'µs',
       target: 50,

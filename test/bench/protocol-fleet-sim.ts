@@ -158,38 +158,50 @@ function start(c: Extract<SimCommand, { type: 'start' }>) {
 }
 
 /** The bundles a session's state file says it applied (read once: a burst sends on every round). */
-const held = new Map<string, string | undefined>();
-function heldBundle(stateFile: string): string | undefined {
+const held = new Map<string, string[]>();
+function heldBundles(stateFile: string): string[] {
   if (!held.has(stateFile)) {
     try {
       const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { refs?: { bundleId: string }[] };
-      held.set(stateFile, st.refs?.[0]?.bundleId);
+      held.set(stateFile, (st.refs ?? []).map((r) => r.bundleId).sort());
     } catch {
-      held.set(stateFile, undefined);
+      held.set(stateFile, []);
     }
   }
-  return held.get(stateFile);
+  return held.get(stateFile)!;
 }
 
-/** Every session sends `perAgent` status reports of its bundle, alternating NotReady / Ready, the last tagged. */
+/**
+ * With `perAgent` 1, every session reports each bundle it holds once, tagged (reported together: the
+ * session sends them as one message). With more, `perAgent` reports of its first bundle,
+ * alternating NotReady / Ready, the last tagged.
+ */
 function burst(perAgent: number, tag: string) {
   for (const { s, sink, stateFile } of sessions) {
-    // A restarted simulator's cluster starts empty while its session still holds the bundle: its
+    // A restarted simulator's cluster starts empty while its session still holds the bundles: its
     // state file says which (its hello no longer lists bundles that its applied generation names).
-    const bundleId = sink.bundles()[0] ?? heldBundle(stateFile);
-    if (!bundleId) continue;
-    const digest = sink.applied.get(bundleId)?.digest;
-    for (let i = 0; i < perAgent; i++) {
-      const last = i === perAgent - 1;
+    const bundles = sink.bundles().length > 0 ? [...sink.bundles()].sort() : heldBundles(stateFile);
+    const report = (bundleId: string, state: 'Ready' | 'NotReady', message: string) => {
+      const digest = sink.applied.get(bundleId)?.digest;
       s.report({
         bundleId,
         ...(digest ? { digest } : {}),
-        state: last || i % 2 === 1 ? 'Ready' : 'NotReady',
-        message: last ? tag : `report ${i}`,
+        state,
+        message,
         objects: [],
         drift: [],
         observedAt: Date.now(),
       });
+    };
+    if (perAgent === 1) {
+      for (const bundleId of bundles) report(bundleId, 'Ready', tag);
+      continue;
+    }
+    const bundleId = bundles[0];
+    if (!bundleId) continue;
+    for (let i = 0; i < perAgent; i++) {
+      const last = i === perAgent - 1;
+      report(bundleId, last || i % 2 === 1 ? 'Ready' : 'NotReady', last ? tag : `report ${i}`);
     }
   }
 }

@@ -6,13 +6,14 @@
  *   connect    all agents register and connect: time, failures, hub RSS and idle CPU, simulator RSS
  *   converge   commit + signed webhook → each cluster's deployment Ready at the commit (p50/p99)
  *   status     rounds of status messages: hub CPU per message (every hub thread, from
- *              /proc/<pid>/task/<tid>/schedstat), after one round not counted (code warm)
+ *              /proc/<pid>/task/<tid>/schedstat), after one round not counted (code warm). With
+ *              --bundles K each agent holds K bundles and reports all K at once (one message)
  *   unchanged  agents reconnect holding the current state, through a byte-counting proxy
  *
  *   npm run bench:protocol -- [--agents N] [--transport grpc|nats] [--scenario connect,converge,...]
  *                             [--tls on|off] [--sims K] [--ramp PER_SECOND] [--register-ramp PER_SECOND]
  *                             [--register-agents K] [--api-clusters K]
- *                             [--messages M] [--rounds R] [--hub-profile DIR] [--keep]
+ *                             [--messages M] [--rounds R] [--bundles K] [--hub-profile DIR] [--keep]
  *
  * Environment: FLOTILLA_BENCH_HUB_NODE_FLAGS="--flag ..." passes Node flags to the hub alone;
  * FLOTILLA_BENCH_SIM_PROFILE=DIR profiles the simulators; FLOTILLA_BENCH_DEBUG=1 prints each status round.
@@ -49,6 +50,8 @@ const { values } = parseArgs({
     'register-agents': { type: 'string', default: '200' },
     'api-clusters': { type: 'string', default: '1000' },
     messages: { type: 'string', default: '20000' },
+    // Bundles each agent holds (targets "web" plus extra-1..extra-(K-1)); for the status scenario.
+    bundles: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
     'hub-profile': { type: 'string' },
@@ -56,6 +59,7 @@ const { values } = parseArgs({
   strict: true,
 });
 const N = Number(values.agents);
+const BUNDLES = Math.max(1, Number(values.bundles));
 const transport = values.transport as 'grpc' | 'nats';
 if (transport !== 'grpc' && transport !== 'nats') throw new Error(`--transport ${transport}: grpc or nats`);
 const scenarios = new Set(values.scenario.split(','));
@@ -87,8 +91,17 @@ try {
         `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${i}\n  namespace: web\ndata:\n  tag: "${tag}"\n  body: "${'x'.repeat(400)}"\n`,
       ]),
     );
-  await git.commitFiles('config', manifests('v0'));
-  await configureFleet(hub, git.url('config'));
+  const extra = Array.from({ length: BUNDLES - 1 }, (_, j) => `extra-${j + 1}`);
+  await git.commitFiles('config', {
+    ...manifests('v0'),
+    ...Object.fromEntries(
+      extra.map((t) => [
+        `apps/${t}/cm.yaml`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${t}\n  namespace: web\ndata:\n  body: "${'x'.repeat(400)}"\n`,
+      ]),
+    ),
+  });
+  await configureFleet(hub, git.url('config'), extra);
   const names = Array.from({ length: N }, (_, i) => `sim-${String(i).padStart(5, '0')}`);
   const t = Date.now();
   // Through the API (operator role) up to --api-clusters; beyond, straight in the store (each POST
@@ -97,7 +110,7 @@ try {
   const tokens = createClustersDirect(hub.dir, names.slice(0, N - viaApi));
   for (const [c, tok] of await registerClusters(hub, names.slice(N - viaApi))) tokens.set(c, tok);
   const mintMs = Date.now() - t;
-  await waitDeployments(N);
+  await waitDeployments(N * BUNDLES);
   console.log(
     `minted ${N} registration tokens (${viaApi} through the API) in ${mintMs} ms; ${N} deployments desired after ${Date.now() - t} ms`,
   );
@@ -160,7 +173,7 @@ try {
   const conn = await settle(() => fleet.totals().connected, N);
   const heldMs = conn.ms + (await settle(() => fleet.totals().unchanged + fleet.totals().fetched, N)).ms;
   const connTotals = fleet.totals();
-  const run: Run = { hub, fleet, n: N, figures, git, manifests };
+  const run: Run = { hub, fleet, n: N, bundles: BUNDLES, figures, git, manifests };
   figures.push(
     {
       scenario: 'connect',

@@ -9,7 +9,7 @@ import { toWireStatus, type BundleReport } from '../deployer/report.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
 import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
 import { decodeBundle } from './bundle-bytes.js';
-import { STATUS_BATCH_MS, StatusBatcher } from './status-batcher.js';
+import { StatusBatcher } from './status-batcher.js';
 
 /** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
 export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'>;
@@ -69,7 +69,6 @@ export abstract class AgentSession {
   /** The hub folds batches of statuses (its welcome said so); otherwise each status goes alone. */
   private hubTakesBatches = false;
   private readonly statuses = new StatusBatcher();
-  private statusTimer: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly session: AgentSessionOptions,
@@ -320,7 +319,11 @@ export abstract class AgentSession {
 
   /**
    * Sends a bundle's status (the enforcer calls this after every reconcile of it). To a hub that takes
-   * batches, statuses reported within STATUS_BATCH_MS of each other go in one message.
+   * batches, the statuses reported by one run of code (every bundle after a reconnect, in one loop)
+   * go in one message, sent before the event loop turns: a write issued later in the turn (a timer,
+   * setImmediate) reaches the socket only on the next turn, since HTTP/2 flushes once a turn. Measured
+   * on 1,000 simulated agents sharing one busy event loop, a 10 ms timer or setImmediate held every
+   * rollout's Ready back by ≈ 500 ms.
    */
   report(r: BundleReport): void {
     const ref = this.refs.get(r.bundleId);
@@ -329,13 +332,10 @@ export abstract class AgentSession {
       this.send({ status });
       return;
     }
-    if (this.statuses.push(status)) {
-      this.statusTimer = setTimeout(() => this.sendStatuses(), STATUS_BATCH_MS);
-    }
+    if (this.statuses.push(status)) queueMicrotask(() => this.sendStatuses());
   }
 
   private sendStatuses(): void {
-    clearTimeout(this.statusTimer);
     const messages = this.statuses.drain();
     for (const m of messages) this.send(m);
     const statuses = messages.reduce((n, m) => n + (m.statuses?.statuses?.length ?? 1), 0);

@@ -1,8 +1,5 @@
 import type { AgentMessage, BundleStatus } from '@flotilla/proto';
 
-/** How long statuses gather before they go out together (after a reconnect they come in one tick). */
-export const STATUS_BATCH_MS = 10;
-
 /**
  * Most weight in one message: a status counts 1 plus its objects. At a few hundred bytes an object,
  * 2,000 keeps a message near 0.5 MB, well under the hub's 4 MB receive limit.
