@@ -29,6 +29,12 @@ export function toWireState(state: BundleStateName): BundleState__Output {
   return WIRE[state];
 }
 
+/**
+ * Wire states that settle a rollout (it reached its goal, or failed to apply): the hub records the
+ * rollout's outcome from the first of them, so neither side coalesces that one away.
+ */
+export const SETTLING_WIRE_STATES: ReadonlySet<unknown> = new Set([WIRE.Ready, WIRE.ErrApplied]);
+
 /** Maps a wire value back; an unspecified or unknown value is Pending (nothing reported yet). */
 export function fromWireState(wire: BundleState__Output | string): BundleStateName {
   const hit = (Object.keys(WIRE) as BundleStateName[]).find((k) => WIRE[k] === wire);

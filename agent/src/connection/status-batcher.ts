@@ -1,12 +1,10 @@
-import type { AgentMessage, BundleStatus } from '@flotilla/proto';
+import { SETTLING_WIRE_STATES, type AgentMessage, type BundleStatus } from '@flotilla/proto';
 
 /**
  * Most weight in one message: a status counts 1 plus its objects. At a few hundred bytes an object,
  * 2,000 keeps a message near 0.5 MB, well under the hub's 4 MB receive limit.
  */
 export const MAX_BATCH_WEIGHT = 2000;
-
-const SETTLING = new Set<unknown>(['BUNDLE_STATE_READY', 'BUNDLE_STATE_ERR_APPLIED']);
 
 /**
  * Statuses waiting to be sent, coalesced the way the hub folds them: of several statuses of one
@@ -28,7 +26,7 @@ export class StatusBatcher {
   /** Queues a status; true when the queue was empty (the caller then schedules a drain). */
   push(s: BundleStatus): boolean {
     const key = `${s.bundleId}\u0000${String(s.generation ?? 0)}`;
-    const settling = SETTLING.has(s.state);
+    const settling = SETTLING_WIRE_STATES.has(s.state);
     const at = this.latest.get(key);
     if (at !== undefined && at !== this.firstSettling.get(key)) {
       this.pending[at] = s;

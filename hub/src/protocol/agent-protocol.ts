@@ -1,6 +1,7 @@
 import {
   FlotillaError,
   fromWireState,
+  SETTLING_WIRE_STATES,
   type AgentMessage__Output,
   type DesiredState,
   type DriftReport__Output,
@@ -34,8 +35,6 @@ const BYTES_CACHED = 128 * 1024 * 1024;
 const FOLD_WINDOW_MS = 5;
 const FOLD_MAX = 1000;
 
-const SETTLING = new Set(['BUNDLE_STATE_READY', 'BUNDLE_STATE_ERR_APPLIED']);
-
 /**
  * Messages of a batch that a later one of the same batch makes moot, so a burst costs one write per
  * deployment rather than one per message: of several statuses for one deployment and generation only
@@ -54,7 +53,7 @@ export function supersededInBatch(batch: readonly { cluster: string; m: AgentMes
       const prev = lastStatus.get(key);
       if (prev !== undefined && prev !== firstSettling.get(key)) skip.add(prev);
       lastStatus.set(key, i);
-      if (SETTLING.has(String(m.status.state)) && !firstSettling.has(key)) firstSettling.set(key, i);
+      if (SETTLING_WIRE_STATES.has(m.status.state) && !firstSettling.has(key)) firstSettling.set(key, i);
     } else if (m.heartbeat) {
       const prev = lastBeat.get(cluster);
       if (prev !== undefined) skip.add(prev);

@@ -185,6 +185,15 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     (where) => `SELECT * FROM deployments WHERE ${where} ORDER BY cluster, target, environment`,
   );
 
+  // The two report statements (any report; a routine one on a settled generation) bind alike.
+  const runReport = (stmt: typeof report, r: DeploymentReport, at: string): number =>
+    stmt.run(r.state, r.message ?? '', at, r.cluster, r.target, r.environment, r.generation).changes;
+  const rowOf = (key: DeploymentKey): DeploymentRow => {
+    const row = oneByKey.get(key.cluster, key.target, key.environment);
+    if (!row) throw new StoreNotFoundError(`${describeDeployment(key)} does not exist`);
+    return row;
+  };
+
   const checkReferences = (d: DesiredDeployment): void => {
     for (const kind of ['cluster', 'target', 'environment', 'bundle'] as const) {
       if (exists[kind].get(d[kind]) === undefined) {
@@ -220,11 +229,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
         throw new StoreInvalidError(`${describeDeployment(r)}: "${String(r.state)}" is not a bundle state`);
       }
       const at = now().toISOString();
-      const read = () => {
-        const row = oneByKey.get(r.cluster, r.target, r.environment);
-        if (!row) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
-        return row;
-      };
+      const read = () => rowOf(r);
       // The deployment as it is after the report, read only by a caller that asks for it.
       const recorded = (settled?: StatusRecord['settled'], row?: DeploymentRow): StatusRecord => ({
         recorded: true,
@@ -234,16 +239,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
         ...(settled ? { settled } : {}),
       });
       const fold = (): StatusRecord => {
-        const changes = report.run(
-          r.state,
-          r.message ?? '',
-          at,
-          r.cluster,
-          r.target,
-          r.environment,
-          r.generation,
-        ).changes;
-        if (changes === 0) return { recorded: false, deployment: deploymentFromRow(read()) };
+        if (runReport(report, r, at) === 0) return { recorded: false, deployment: deploymentFromRow(read()) };
         if (
           !SETTLED_STATES.includes(r.state) ||
           settle.run(at, r.cluster, r.target, r.environment, r.generation).changes === 0
@@ -259,23 +255,11 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     },
     recordResettled: (r) => {
       if (!SETTLED_STATES.includes(r.state)) return undefined;
-      const at = now().toISOString();
-      const changes = reportSettled.run(
-        r.state,
-        r.message ?? '',
-        at,
-        r.cluster,
-        r.target,
-        r.environment,
-        r.generation,
-      ).changes;
-      if (changes === 0) return undefined;
+      if (runReport(reportSettled, r, now().toISOString()) === 0) return undefined;
       return {
         recorded: true,
         get deployment() {
-          const row = oneByKey.get(r.cluster, r.target, r.environment);
-          if (!row) throw new StoreNotFoundError(`${describeDeployment(r)} does not exist`);
-          return deploymentFromRow(row);
+          return deploymentFromRow(rowOf(r));
         },
       };
     },
