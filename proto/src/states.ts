@@ -35,10 +35,13 @@ export function toWireState(state: BundleStateName): BundleState__Output {
  */
 export const SETTLING_WIRE_STATES: ReadonlySet<unknown> = new Set([WIRE.Ready, WIRE.ErrApplied]);
 
+const FROM_WIRE: ReadonlyMap<unknown, BundleStateName> = new Map(
+  (Object.keys(WIRE) as BundleStateName[]).map((k) => [WIRE[k], k]),
+);
+
 /** Maps a wire value back; an unspecified or unknown value is Pending (nothing reported yet). */
 export function fromWireState(wire: BundleState__Output | string): BundleStateName {
-  const hit = (Object.keys(WIRE) as BundleStateName[]).find((k) => WIRE[k] === wire);
-  return hit ?? 'Pending';
+  return FROM_WIRE.get(wire) ?? 'Pending';
 }
 
 /** The worst of several states; Ready when there are none. */

@@ -128,40 +128,66 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
   });
 }
 
+/**
+ * A recorded report. The deployment is read only when asked for: reports are many, and their folding
+ * rarely needs it. (A class: an object literal with a getter cost about as much as the report's UPDATE.)
+ */
+class Recorded implements StatusRecord {
+  readonly recorded = true;
+  readonly settled?: StatusRecord['settled'];
+  readonly #read: () => DeploymentRow;
+  constructor(read: () => DeploymentRow, settled?: StatusRecord['settled']) {
+    this.#read = read;
+    if (settled) this.settled = settled;
+  }
+  get deployment(): Deployment {
+    return deploymentFromRow(this.#read());
+  }
+}
+
 export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
-  const KEY = 'cluster = @cluster AND target = @target AND environment = @environment';
-  // The desired state is the bundle plus its options: a change to either is a new generation.
-  const SAME = 'bundle_digest = excluded.bundle_digest AND options = excluded.options';
-  const upsert = db.prepare<Omit<DeploymentRow, 'settled_at'>, DeploymentRow>(
-    `INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, state,
-       message, updated_at, generation_at)
-     VALUES (@cluster, @target, @environment, @bundle_digest, @options, @revision, @generation, @state, @message,
-       @updated_at, @generation_at)
-     ON CONFLICT (cluster, target, environment) DO UPDATE SET
-       generation = CASE WHEN ${SAME} THEN generation ELSE generation + 1 END,
-       state      = CASE WHEN ${SAME} THEN state ELSE excluded.state END,
-       message    = CASE WHEN ${SAME} THEN message ELSE excluded.message END,
-       updated_at = CASE WHEN ${SAME} AND revision IS excluded.revision THEN updated_at ELSE excluded.updated_at END,
-       generation_at = CASE WHEN ${SAME} THEN generation_at ELSE excluded.generation_at END,
-       settled_at = CASE WHEN ${SAME} THEN settled_at ELSE NULL END,
-       bundle_digest = excluded.bundle_digest,
-       options    = excluded.options,
-       revision   = excluded.revision
-     RETURNING *`,
+  const KEY = 'cluster = ? AND target = ? AND environment = ?';
+  // What is desired (deployments) and what the agent last reported for it (deployment_status, one
+  // narrow row per deployment, for the generation it names), read as one row.
+  const JOINED = `SELECT d.cluster, d.target, d.environment, d.bundle_digest, d.options, d.revision, d.generation,
+       s.state, s.message, s.updated_at, d.generation_at, s.settled_at
+     FROM deployments d JOIN deployment_status s
+       ON s.cluster = d.cluster AND s.target = d.target AND s.environment = d.environment`;
+  const insertDesired = db.prepare<[string, string, string, string, string, string | null, string]>(
+    `INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, generation_at)
+     VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
   );
-  // A report is one UPDATE without RETURNING (RETURNING * doubled the cost of folding a report), with
-  // positional parameters (binding named ones cost as much as the UPDATE itself); the row is read only
-  // when a report settles its generation (once per rollout) or is not recorded.
-  const POSITIONAL_KEY = 'cluster = ? AND target = ? AND environment = ?';
+  const nextGeneration = db.prepare<[string, string, string | null, string, string, string, string]>(
+    `UPDATE deployments SET bundle_digest = ?, options = ?, revision = ?, generation = generation + 1, generation_at = ?
+     WHERE ${KEY}`,
+  );
+  const setRevision = db.prepare<[string | null, string, string, string]>(
+    `UPDATE deployments SET revision = ? WHERE ${KEY}`,
+  );
+  // A new generation starts unreported: the previous one's state, message and settling do not carry over.
+  const resetStatus = db.prepare<[string, string, string, number, string]>(
+    `INSERT INTO deployment_status (cluster, target, environment, generation, state, message, updated_at, settled_at)
+     VALUES (?, ?, ?, ?, '${INITIAL_STATE}', '', ?, NULL)
+     ON CONFLICT (cluster, target, environment) DO UPDATE SET
+       generation = excluded.generation, state = excluded.state, message = excluded.message,
+       updated_at = excluded.updated_at, settled_at = NULL`,
+  );
+  const touchStatus = db.prepare<[string, string, string, string]>(
+    `UPDATE deployment_status SET updated_at = ? WHERE ${KEY}`,
+  );
+  // A report is one UPDATE of the narrow status row, without RETURNING (RETURNING * doubled the cost
+  // of folding a report) and with positional parameters (binding named ones cost as much as the
+  // UPDATE itself); the joined row is read only when a report settles its generation (once per
+  // rollout) or is not recorded.
   const report = db.prepare<[string, string, string, string, string, string, number]>(
-    `UPDATE deployments SET state = ?, message = ?, updated_at = ? WHERE ${POSITIONAL_KEY} AND generation = ?`,
+    `UPDATE deployment_status SET state = ?, message = ?, updated_at = ? WHERE ${KEY} AND generation = ?`,
   );
   const reportSettled = db.prepare<[string, string, string, string, string, string, number]>(
-    `UPDATE deployments SET state = ?, message = ?, updated_at = ?
-     WHERE ${POSITIONAL_KEY} AND generation = ? AND settled_at IS NOT NULL`,
+    `UPDATE deployment_status SET state = ?, message = ?, updated_at = ?
+     WHERE ${KEY} AND generation = ? AND settled_at IS NOT NULL`,
   );
   const settle = db.prepare<[string, string, string, string, number]>(
-    `UPDATE deployments SET settled_at = ? WHERE ${POSITIONAL_KEY} AND generation = ? AND settled_at IS NULL`,
+    `UPDATE deployment_status SET settled_at = ? WHERE ${KEY} AND generation = ? AND settled_at IS NULL`,
   );
   // `+bundle_digest`: by the cluster's rows (a handful), not by the bundle's (every cluster of a
   // rollout shares one digest; the planner, with no statistics, picked that index and scanned them all).
@@ -169,10 +195,10 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     .prepare<[string, string], number>('SELECT 1 FROM deployments WHERE cluster = ? AND +bundle_digest = ? LIMIT 1')
     .pluck();
   const oneByKey = db.prepare<[string, string, string], DeploymentRow>(
-    `SELECT * FROM deployments WHERE ${POSITIONAL_KEY}`,
+    `${JOINED} WHERE d.cluster = ? AND d.target = ? AND d.environment = ?`,
   );
-  const one = db.prepare<DeploymentKey, DeploymentRow>(`SELECT * FROM deployments WHERE ${KEY}`);
-  const remove = db.prepare<DeploymentKey>(`DELETE FROM deployments WHERE ${KEY}`);
+  // The status row goes with it (ON DELETE CASCADE).
+  const remove = db.prepare<[string, string, string]>(`DELETE FROM deployments WHERE ${KEY}`);
   const exists = {
     cluster: db.prepare<[string], number>('SELECT 1 FROM clusters WHERE name = ?').pluck(),
     target: db.prepare<[string], number>('SELECT 1 FROM targets WHERE name = ?').pluck(),
@@ -181,9 +207,20 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   };
   const list = filteredQuery<DeploymentRow>(
     db,
-    { cluster: 'cluster', target: 'target', environment: 'environment', state: 'state' },
-    (where) => `SELECT * FROM deployments WHERE ${where} ORDER BY cluster, target, environment`,
+    { cluster: 'd.cluster', target: 'd.target', environment: 'd.environment', state: 's.state' },
+    (where) => `${JOINED} WHERE ${where} ORDER BY d.cluster, d.target, d.environment`,
   );
+
+  // Reports fold by the hundred within one millisecond: one ISO string serves them all (formatting
+  // one cost as much as a report's UPDATE).
+  let lastMs = NaN;
+  let lastIso = '';
+  const isoNow = (): string => {
+    const d = now();
+    const ms = d.getTime();
+    if (ms !== lastMs) [lastMs, lastIso] = [ms, d.toISOString()];
+    return lastIso;
+  };
 
   // The two report statements (any report; a routine one on a settled generation) bind alike.
   const runReport = (stmt: typeof report, r: DeploymentReport, at: string): number =>
@@ -207,68 +244,58 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       guarded(describeDeployment(d), () =>
         inTransaction(db, () => {
           checkReferences(d);
-          const row = upsert.get({
-            cluster: d.cluster,
-            target: d.target,
-            environment: d.environment,
-            bundle_digest: d.bundle,
-            options: encode(d.options ?? {}),
-            revision: d.revision ?? null,
-            generation: 1,
-            state: INITIAL_STATE,
-            message: '',
-            updated_at: now().toISOString(),
-            generation_at: now().toISOString(),
-          });
-          if (!row) throw new Error(`${describeDeployment(d)}: upsert returned no row`);
-          return deploymentFromRow(row);
+          const k = [d.cluster, d.target, d.environment] as const;
+          const options = encode(d.options ?? {});
+          const revision = d.revision ?? null;
+          const at = now().toISOString();
+          const before = oneByKey.get(...k);
+          // The desired state is the bundle plus its options: a change to either is a new generation;
+          // the same with another revision keeps generation and state, and only moves updated_at.
+          if (!before) {
+            insertDesired.run(...k, d.bundle, options, revision, at);
+            resetStatus.run(...k, 1, at);
+          } else if (before.bundle_digest !== d.bundle || before.options !== options) {
+            nextGeneration.run(d.bundle, options, revision, at, ...k);
+            resetStatus.run(...k, before.generation + 1, at);
+          } else if (before.revision !== revision) {
+            setRevision.run(revision, ...k);
+            touchStatus.run(at, ...k);
+          }
+          return deploymentFromRow(rowOf(d));
         }),
       ),
     recordStatus: (r) => {
       if (!isBundleState(r.state)) {
         throw new StoreInvalidError(`${describeDeployment(r)}: "${String(r.state)}" is not a bundle state`);
       }
-      const at = now().toISOString();
+      const at = isoNow();
       const read = () => rowOf(r);
-      // The deployment as it is after the report, read only by a caller that asks for it.
-      const recorded = (settled?: StatusRecord['settled'], row?: DeploymentRow): StatusRecord => ({
-        recorded: true,
-        get deployment() {
-          return deploymentFromRow(row ?? read());
-        },
-        ...(settled ? { settled } : {}),
-      });
       const fold = (): StatusRecord => {
         if (runReport(report, r, at) === 0) return { recorded: false, deployment: deploymentFromRow(read()) };
         if (
           !SETTLED_STATES.includes(r.state) ||
           settle.run(at, r.cluster, r.target, r.environment, r.generation).changes === 0
         ) {
-          return recorded();
+          return new Recorded(read);
         }
         const row = read();
         const durationMs = Math.max(0, Date.parse(at) - Date.parse(row.generation_at ?? at));
-        return recorded({ state: r.state, durationMs }, row);
+        return new Recorded(() => row, { state: r.state, durationMs });
       };
       // Two statements only when the report settles the generation: then atomically.
       return db.inTransaction || !SETTLED_STATES.includes(r.state) ? fold() : inTransaction(db, fold);
     },
     recordResettled: (r) => {
       if (!SETTLED_STATES.includes(r.state)) return undefined;
-      if (runReport(reportSettled, r, now().toISOString()) === 0) return undefined;
-      return {
-        recorded: true,
-        get deployment() {
-          return deploymentFromRow(rowOf(r));
-        },
-      };
+      if (runReport(reportSettled, r, isoNow()) === 0) return undefined;
+      return new Recorded(() => rowOf(r));
     },
     uses: (cluster, digest) => using.get(cluster, digest) !== undefined,
     get: (key) => {
-      const row = one.get({ cluster: key.cluster, target: key.target, environment: key.environment });
+      const row = oneByKey.get(key.cluster, key.target, key.environment);
       return row && deploymentFromRow(row);
     },
     list: (filter = {}) => list({ ...filter }).map(deploymentFromRow),
-    delete: (key) => remove.run({ cluster: key.cluster, target: key.target, environment: key.environment }).changes > 0,
+    delete: (key) => remove.run(key.cluster, key.target, key.environment).changes > 0,
   };
 }

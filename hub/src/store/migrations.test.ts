@@ -13,6 +13,7 @@ import {
   type Store,
 } from './index.js';
 import { openDatabase, parseOptions } from './db.js';
+import { migrate } from './migrations.js';
 import { thrown, useTempDir } from './testing.js';
 
 const tmp = useTempDir();
@@ -117,18 +118,87 @@ describe('migrations', () => {
     expect(() => parseOptions({ busyTimeoutMs: -1 })).toThrow(StoreOpenError);
   });
 
-  it('spells out exactly BUNDLE_STATES in the deployments.state CHECK', () => {
+  it('spells out exactly BUNDLE_STATES in the deployment_status.state CHECK', () => {
     open().close();
     const db = raw();
     const sql = db
-      .prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'deployments'")
+      .prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'deployment_status'")
       .pluck()
       .get();
     db.close();
-    const list = /CHECK \(state IN \(([^)]*)\)\)/.exec(sql ?? '')?.[1] ?? '';
-    const states = list.split(',').map((s) => s.trim().replace(/^'|'$/g, ''));
-    // When this fails, BUNDLE_STATES changed: add a migration that rebuilds deployments with the new list.
+    const check = /CHECK \((state = '[^)]*)\)/.exec(sql ?? '')?.[1] ?? '';
+    const states = [...check.matchAll(/state = '(\w+)'/g)].map((m) => m[1]);
+    // When this fails, BUNDLE_STATES changed: add a migration that rebuilds deployment_status with the new list.
     expect(states).toEqual([...BUNDLE_STATES]);
+  });
+
+  it("version 6 carries each deployment's reported state into deployment_status, and deletes cascade to it", () => {
+    const path = join(tmp.dir, 'v5.db');
+    const old = openDatabase(path, parseOptions());
+    migrate(old, path, () => new Date('2025-03-01T00:00:00Z'), MIGRATIONS.slice(0, 5));
+    const digest = 'a'.repeat(64);
+    old.exec(`
+      INSERT INTO clusters (id, name, created_at) VALUES ('c1', 'one', 't'), ('c2', 'two', 't');
+      INSERT INTO repos (name, url, poll_interval_seconds) VALUES ('r', 'http://git/r', 60);
+      INSERT INTO environments (name, repo, branch) VALUES ('prod', 'r', 'main');
+      INSERT INTO targets (name, repo, path) VALUES ('web', 'r', 'web');
+      INSERT INTO bundles (digest, size, object_count, created_at, encoding, content)
+        VALUES ('${digest}', 0, 0, 't', 'identity', x'');
+      INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, state,
+          message, updated_at, generation_at, settled_at)
+        VALUES ('one', 'web', 'prod', '${digest}', '{"prune":true}', 'rev1', 3, 'Ready', 'all good',
+          '2025-02-01T00:00:03.000Z', '2025-02-01T00:00:01.000Z', '2025-02-01T00:00:02.000Z'),
+               ('two', 'web', 'prod', '${digest}', '{}', NULL, 1, 'ErrApplied', 'apply failed: x',
+          '2025-02-01T00:00:04.000Z', '2025-02-01T00:00:00.000Z', NULL);
+    `);
+    old.close();
+    const store = open('v5.db');
+    expect(store.schemaVersion()).toBe(6);
+    expect(store.deployments.list()).toStrictEqual([
+      {
+        cluster: 'one',
+        target: 'web',
+        environment: 'prod',
+        bundle: digest,
+        options: { prune: true },
+        revision: 'rev1',
+        generation: 3,
+        state: 'Ready',
+        message: 'all good',
+        updatedAt: '2025-02-01T00:00:03.000Z',
+        generationAt: '2025-02-01T00:00:01.000Z',
+        settledAt: '2025-02-01T00:00:02.000Z',
+      },
+      {
+        cluster: 'two',
+        target: 'web',
+        environment: 'prod',
+        bundle: digest,
+        options: {},
+        generation: 1,
+        state: 'ErrApplied',
+        message: 'apply failed: x',
+        updatedAt: '2025-02-01T00:00:04.000Z',
+        generationAt: '2025-02-01T00:00:00.000Z',
+      },
+    ]);
+    // A report for the generation carried over is recorded against the new table.
+    expect(
+      store.deployments.recordStatus({
+        cluster: 'two',
+        target: 'web',
+        environment: 'prod',
+        generation: 1,
+        state: 'Ready',
+      }),
+    ).toMatchObject({ recorded: true, settled: { state: 'Ready' } });
+    store.clusters.delete('one');
+    expect(store.deployments.list().map((d) => d.cluster)).toEqual(['two']);
+    const db = raw('v5.db');
+    expect(db.prepare('SELECT cluster FROM deployment_status').pluck().all()).toEqual(['two']);
+    const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('deployments')").pluck().all();
+    expect(columns).not.toContain('state');
+    db.close();
   });
 
   it('names the path when the file cannot be used', () => {

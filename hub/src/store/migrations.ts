@@ -9,8 +9,9 @@ export interface Migration {
 
 /*
  * Applied migrations are history: never edit one, append the next. Their SQL is literal on purpose
- * (the deployments.state CHECK spells out BUNDLE_STATES as they were at version 1): a test compares
- * the live CHECK with BUNDLE_STATES, so a new state fails it until a migration rebuilds the table.
+ * (the deployment_status.state CHECK spells out BUNDLE_STATES as they were at version 6, as
+ * deployments.state did from version 1): a test compares the live CHECK with BUNDLE_STATES, so a new
+ * state fails it until a migration rebuilds the table.
  * A migration that rebuilds a table must run with foreign keys off, which cannot be changed inside a
  * transaction; give it its own runner step when that day comes.
  */
@@ -206,6 +207,40 @@ UPDATE deployments SET generation_at = updated_at;
     // fresh credential, instead of being refused as a replay.
     sql: `
 ALTER TABLE registration_tokens ADD COLUMN used_key_hash TEXT CHECK (used_key_hash IS NULL OR length(used_key_hash) = 64);
+`,
+  },
+  {
+    version: 6,
+    name: 'deployment status table',
+    // What the agents report moves out of deployments (what is desired) into a narrow table keyed
+    // like it, without a rowid: an agent's report rewrites a row of about 100 bytes found in one
+    // B-tree descent, not the 400-byte desired row found through the primary-key index (measured on
+    // a hub's store of 1,000 deployments, in transactions of 230 reports: 12.2 → 5.8 µs a report).
+    // generation is the one the state was reported for; setDesired keeps it equal to the deployment's.
+    // The state CHECK is a chain of ORs, not IN (...): SQLite builds an ephemeral table for an IN list
+    // on every execution of a statement that checks it (measured: 4 µs of a 9 µs report).
+    sql: `
+CREATE TABLE deployment_status (
+  cluster     TEXT NOT NULL,
+  target      TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  generation  INTEGER NOT NULL CHECK (generation >= 1),
+  state       TEXT NOT NULL CHECK (state = 'Ready' OR state = 'NotReady' OR state = 'Pending' OR state = 'OutOfSync'
+                                OR state = 'Modified' OR state = 'WaitApplied' OR state = 'ErrApplied'),
+  message     TEXT NOT NULL DEFAULT '',
+  updated_at  TEXT NOT NULL,
+  settled_at  TEXT,
+  PRIMARY KEY (cluster, target, environment),
+  FOREIGN KEY (cluster, target, environment) REFERENCES deployments (cluster, target, environment) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO deployment_status (cluster, target, environment, generation, state, message, updated_at, settled_at)
+  SELECT cluster, target, environment, generation, state, message, updated_at, settled_at FROM deployments;
+
+ALTER TABLE deployments DROP COLUMN state;
+ALTER TABLE deployments DROP COLUMN message;
+ALTER TABLE deployments DROP COLUMN updated_at;
+ALTER TABLE deployments DROP COLUMN settled_at;
 `,
   },
 ];
