@@ -30,4 +30,9 @@ describe('folding a burst of agent messages', () => {
     ];
     expect([...supersededInBatch(batch)]).toEqual([0]);
   });
+
+  it('skips nothing when every cluster sent one message', () => {
+    const batch = ['a', 'b', 'c'].map((cluster) => ({ cluster, m: status('dev/web', 'BUNDLE_STATE_READY') }));
+    expect(supersededInBatch([...batch, { cluster: 'd', m: beat() }]).size).toBe(0);
+  });
 });

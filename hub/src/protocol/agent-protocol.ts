@@ -44,10 +44,21 @@ const FOLD_MAX = 1000;
  */
 export function supersededInBatch(batch: readonly { cluster: string; m: AgentMessage__Output }[]): Set<number> {
   const skip = new Set<number>();
+  // Most batches carry one message per cluster: count by cluster first (a stream's cluster name is
+  // one string, its hash computed once) and build keys only for clusters that sent more than one.
+  const perCluster = new Map<string, number>();
+  let repeated = false;
+  for (const { cluster } of batch) {
+    const n = perCluster.get(cluster) ?? 0;
+    perCluster.set(cluster, n + 1);
+    if (n > 0) repeated = true;
+  }
+  if (!repeated) return skip;
   const lastStatus = new Map<string, number>();
   const firstSettling = new Map<string, number>();
   const lastBeat = new Map<string, number>();
   batch.forEach(({ cluster, m }, i) => {
+    if (perCluster.get(cluster) === 1) return;
     if (m.status) {
       const key = `${cluster}\u0000${m.status.bundleId}\u0000${String(m.status.generation)}`;
       const prev = lastStatus.get(key);
@@ -222,7 +233,8 @@ export class AgentProtocol {
     if (!slot) return;
     foldStatus(this.o.store, {
       cluster,
-      ...slot,
+      environment: slot.environment,
+      target: slot.target,
       generation: Number(s.generation),
       state: fromWireState(s.state),
       message: s.message,
