@@ -14,8 +14,12 @@ export interface NatsServer {
   proc: Spawned;
   /** Stops the server and removes its JetStream store. */
   stop(): Promise<void>;
-  /** Stops the server but keeps the store, then (after `downMs`) starts it again on the same port. */
-  restart(downMs?: number): Promise<void>;
+  /**
+   * Stops the server but keeps the store, then (after `downMs`) starts it again on the same port.
+   * `beforeStart` runs at the end of the outage, while the server is still down: what must hold for
+   * the whole outage is checked there, not after the restart (by then clients may have reconnected).
+   */
+  restart(downMs?: number, beforeStart?: () => void | Promise<void>): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -80,9 +84,10 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart(downMs = 0) {
+    async restart(downMs = 0, beforeStart) {
       await proc.stop();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await beforeStart?.();
       proc = await launch();
     },
     [Symbol.asyncDispose]() {
