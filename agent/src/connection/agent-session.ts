@@ -233,11 +233,24 @@ export abstract class AgentSession {
     }
   }
 
+  /**
+   * A heartbeat every `seconds`, at a random phase. Agents that connect together (after a hub
+   * restart, or when many clusters are installed at once) would otherwise beat in step: the hub took
+   * each period's thousand heartbeats as one burst. The first beat comes within one period of the
+   * welcome, so the hub's Stale window (three periods) is unaffected.
+   */
   private startHeartbeat(seconds: number) {
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(
-      () => this.send({ heartbeat: { sentAtUnixMs: Date.now(), appliedGeneration: this.appliedGeneration } }),
-      seconds * 1000,
+    clearTimeout(this.heartbeat);
+    const period = seconds * 1000;
+    const beat = () =>
+      this.send({ heartbeat: { sentAtUnixMs: Date.now(), appliedGeneration: this.appliedGeneration } });
+    this.heartbeat = setTimeout(
+      () => {
+        beat();
+        this.heartbeat = setInterval(beat, period);
+        this.heartbeat.unref();
+      },
+      Math.round(period * (this.session.random ?? Math.random)()),
     );
     this.heartbeat.unref();
   }

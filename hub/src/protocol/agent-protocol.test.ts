@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentMessage__Output } from '@flotilla/proto';
-import { supersededInBatch } from './agent-protocol.js';
+import { useTempStore } from '../store/testing.js';
+import { AgentProtocol, supersededInBatch } from './agent-protocol.js';
 
 const status = (bundleId: string, state: string, generation = '1') =>
   ({ status: { bundleId, generation, state, message: '' } }) as unknown as AgentMessage__Output;
@@ -34,5 +35,40 @@ describe('folding a burst of agent messages', () => {
   it('skips nothing when every cluster sent one message', () => {
     const batch = ['a', 'b', 'c'].map((cluster) => ({ cluster, m: status('dev/web', 'BUNDLE_STATE_READY') }));
     expect(supersededInBatch([...batch, { cluster: 'd', m: beat() }]).size).toBe(0);
+  });
+});
+
+describe('when heartbeats are folded', () => {
+  const t = useTempStore();
+  const settled = (p: Promise<void>) => {
+    let done = false;
+    void p.then(() => (done = true));
+    return () => done;
+  };
+
+  it('waits up to a second with heartbeats alone, then folds them in one commit', async () => {
+    for (const name of ['alpha', 'beta']) t.store.clusters.create({ name });
+    const protocol = new AgentProtocol({ store: t.store });
+    const started = Date.now();
+    const beats = Promise.all([protocol.fold('alpha', beat()), protocol.fold('beta', beat())]);
+    const done = settled(beats);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done()).toBe(false);
+    expect(t.store.clusters.get('alpha')?.lastSeenAt).toBeUndefined();
+    await beats;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(t.store.clusters.get('alpha')?.lastSeenAt).toBeDefined();
+    expect(t.store.clusters.get('beta')?.lastSeenAt).toBeDefined();
+  });
+
+  it('folds waiting heartbeats along with the next report, at the report’s pace', async () => {
+    t.store.clusters.create({ name: 'alpha' });
+    const protocol = new AgentProtocol({ store: t.store });
+    const started = Date.now();
+    const beating = protocol.fold('alpha', beat());
+    // Drift about a bundle the cluster does not run is dropped, but it is a report: it folds soon.
+    await Promise.all([beating, protocol.fold('alpha', drift())]);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(t.store.clusters.get('alpha')?.lastSeenAt).toBeDefined();
   });
 });
