@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HUB_NODE_FLAGS } from '../hub/src/node-flags.js';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { REPO_ROOT, locateBinaries } from '../test/harness/kube/binaries.js';
 import { kubeClient } from '../test/harness/kube/client.js';
@@ -202,6 +203,7 @@ async function main(): Promise<void> {
     const hub = spawnServer(
       process.execPath,
       [
+        ...HUB_NODE_FLAGS,
         join(REPO_ROOT, 'hub/dist/main.js'),
         'serve',
         '--data-dir',

@@ -7,6 +7,7 @@ export * as target from './target/index.js';
 export * as tools from './tools/index.js';
 export { SecretBox, resolveRepoAuth } from './secrets.js';
 export { parseConfig, type HubConfig } from './config.js';
+export { HUB_NODE_FLAGS } from './node-flags.js';
 export { Engine } from './reconcile/index.js';
 export * as status from './status/index.js';
 export * as protocol from './protocol/index.js';

@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { protocol, store as hubStore } from '@flotilla/hub';
+import { HUB_NODE_FLAGS, protocol, store as hubStore } from '@flotilla/hub';
 import { freePort } from '../harness/ports.js';
 import { startNats, type NatsServer } from '../harness/nats.js';
 import { pidRss, spawnServer, type Spawned } from '../harness/process.js';
@@ -108,8 +108,11 @@ export async function startHubProcess(o: HubStartOptions): Promise<HubProcess> {
   const entry = hubEntry();
   const args = [
     ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []),
-    // Node flags for the hub alone (e.g. "--max-semi-space-size=32"), to measure what a flag does.
-    ...(process.env.FLOTILLA_BENCH_HUB_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    // The hub as deployed (deploy/hub/Dockerfile), unless FLOTILLA_BENCH_HUB_NODE_FLAGS says otherwise:
+    // flags for the hub alone (e.g. "--max-semi-space-size=32"; "-" for none), to measure what one does.
+    ...(process.env.FLOTILLA_BENCH_HUB_NODE_FLAGS === undefined
+      ? HUB_NODE_FLAGS
+      : process.env.FLOTILLA_BENCH_HUB_NODE_FLAGS.split(' ').filter((f) => f && f !== '-')),
     ...entry,
     'serve',
     '--data-dir',
