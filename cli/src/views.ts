@@ -54,18 +54,24 @@ export function clusterDetail(c: ClusterDetail): string {
   ].join('\n');
 }
 
+/**
+ * One row per deployment, worst first; READY counts its objects (ready/total) as the agent last
+ * reported them. Below, the objects that hold deployments back, each with its health and why.
+ */
 export function deploymentsTable(items: readonly DeploymentView[]): string {
-  return table(
-    worstFirst(
-      items,
-      (d) => d.state,
-      (d) => `${d.cluster}/${d.environment}/${d.target}`,
-    ),
+  const rows = worstFirst(
+    items,
+    (d) => d.state,
+    (d) => `${d.cluster}/${d.environment}/${d.target}`,
+  );
+  const main = table(
+    rows,
     [
       { header: 'cluster', value: (d) => d.cluster },
       { header: 'environment', value: (d) => d.environment },
       { header: 'target', value: (d) => d.target },
       { header: 'state', value: (d) => d.state },
+      { header: 'ready', value: (d) => d.objects && `${d.objects.ready}/${d.objects.total}` },
       { header: 'revision', value: (d) => short(d.revision) },
       { header: 'bundle', value: (d) => short(d.bundle, 12) },
       { header: 'age', value: (d) => age(d.updatedAt, now()) },
@@ -73,6 +79,31 @@ export function deploymentsTable(items: readonly DeploymentView[]): string {
     ],
     'No deployments.',
   );
+  const behind = rows.flatMap((d) => {
+    const o = d.objects;
+    if (!o || o.notReady.length === 0) return [];
+    const where = `${d.cluster}/${d.environment}/${d.target}`;
+    const listed = o.notReady.map((n) => ({
+      where,
+      object: `${n.kind}/${n.namespace ? `${n.namespace}/` : ''}${n.name}`,
+      state: n.state,
+      health: n.health,
+      message: n.message,
+    }));
+    const unlisted = o.total - o.ready - o.notReady.length;
+    return unlisted > 0
+      ? [...listed, { where, object: `(and ${unlisted} more)`, state: '', health: '', message: '' }]
+      : listed;
+  });
+  if (behind.length === 0) return main;
+  const objects = table(behind, [
+    { header: 'deployment', value: (b) => b.where },
+    { header: 'object', value: (b) => b.object },
+    { header: 'state', value: (b) => b.state },
+    { header: 'health', value: (b) => b.health },
+    { header: 'message', value: (b) => b.message },
+  ]);
+  return `${main}\n${section('Objects not ready', objects)}`;
 }
 
 export function groupsTable(items: readonly GroupDetail[]): string {

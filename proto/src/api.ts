@@ -177,6 +177,46 @@ export interface BundleDetail extends BundleView {
   objects: BundleObject[];
 }
 
+/** An object's health as its agent last reported it (the agent's health checks, per kind). */
+export const OBJECT_HEALTHS = ['Ready', 'InProgress', 'Failed', 'Unknown'] as const;
+export type ObjectHealthName = (typeof OBJECT_HEALTHS)[number];
+
+/** What the agent's last apply did to an object. */
+export const OBJECT_CHANGES = [
+  'created',
+  'configured',
+  'unchanged',
+  'deleted',
+  'skipped',
+  'failed',
+  'unknown',
+] as const;
+export type ObjectChangeName = (typeof OBJECT_CHANGES)[number];
+
+/** One object of a deployment that is not ready, and why. */
+export interface NotReadyObject extends BundleObject {
+  /** The state it pulls its deployment towards: ErrApplied (its apply failed), Modified (drifted), NotReady, Pending. */
+  state: BundleStateName;
+  health: ObjectHealthName;
+  change: ObjectChangeName;
+  /** The apiserver's message for a failed apply, or why the object is not ready. */
+  message: string;
+}
+
+/**
+ * A deployment's objects as its agent last reported them: how many, how many are ready, and the
+ * ones that are not, worst state first, at most {@link NOT_READY_LISTED} of them; `total - ready`
+ * says how many are not ready in all.
+ */
+export interface DeploymentObjects {
+  total: number;
+  ready: number;
+  notReady: NotReadyObject[];
+}
+
+/** How many not-ready objects a deployment lists, worst first. */
+export const NOT_READY_LISTED = 10;
+
 export interface DeploymentView {
   cluster: string;
   target: string;
@@ -187,6 +227,8 @@ export interface DeploymentView {
   state: BundleStateName;
   message: string;
   updatedAt: string;
+  /** Absent until the agent reports on this generation. */
+  objects?: DeploymentObjects;
 }
 
 /** GET /status: environments × clusters, worst first. */

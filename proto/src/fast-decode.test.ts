@@ -45,11 +45,14 @@ function randomMessage(next: () => number): AgentMessage {
     state: enumValue(['BUNDLE_STATE_READY', 'BUNDLE_STATE_NOT_READY', 'BUNDLE_STATE_ERR_APPLIED']) as never,
     message: str(),
     observedAtUnixMs: long(true),
+    objectsTotal: [0, int(1000), 2 ** 32 - 1][int(3)]!,
+    objectsReady: [0, int(1000), 2 ** 31][int(3)]!,
     objects: Array.from({ length: int(4) }, () => ({
       ...(int(3) ? { object: { apiVersion: str(), kind: str(), namespace: str(), name: str() } } : {}),
       change: enumValue(['OBJECT_CHANGE_CREATED', 'OBJECT_CHANGE_FAILED']) as never,
       health: enumValue(['OBJECT_HEALTH_READY', 'OBJECT_HEALTH_FAILED']) as never,
       message: str(),
+      state: enumValue(['BUNDLE_STATE_UNSPECIFIED', 'BUNDLE_STATE_NOT_READY', 'BUNDLE_STATE_MODIFIED']) as never,
     })),
   });
   if (int(4) === 0) return { statuses: { statuses: Array.from({ length: int(5) }, status) } };

@@ -27,8 +27,8 @@ import type { StatusBatch__Output } from './gen/flotilla/v1/StatusBatch.js';
 export const FAST_DECODED_FIELDS = {
   'flotilla.v1.AgentMessage': [2, 4, 5],
   'flotilla.v1.StatusBatch': [1],
-  'flotilla.v1.BundleStatus': [1, 2, 3, 4, 5, 6, 7],
-  'flotilla.v1.ObjectStatus': [1, 2, 3, 4],
+  'flotilla.v1.BundleStatus': [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  'flotilla.v1.ObjectStatus': [1, 2, 3, 4, 5],
   'flotilla.v1.ObjectRef': [1, 2, 3, 4],
   'flotilla.v1.Heartbeat': [1, 2],
 } as const;
@@ -152,6 +152,7 @@ function objectStatus(r: Reader, end: number): ObjectStatus__Output {
     change: enumOf(n.change, 0) as ObjectStatus__Output['change'],
     health: enumOf(n.health, 0) as ObjectStatus__Output['health'],
     message: '',
+    state: enumOf(n.state, 0) as ObjectStatus__Output['state'],
   };
   while (r.pos < end) {
     const tag = r.uint32();
@@ -166,6 +167,7 @@ function objectStatus(r: Reader, end: number): ObjectStatus__Output {
       o.change = enumOf(n.change, r.uint32()) as ObjectStatus__Output['change'];
     else if (field === 3 && wire === VARINT) o.health = enumOf(n.health, r.uint32()) as ObjectStatus__Output['health'];
     else if (field === 4 && wire === DELIMITED) o.message = r.string();
+    else if (field === 5 && wire === VARINT) o.state = enumOf(n.state, r.uint32()) as ObjectStatus__Output['state'];
     else throw NOT_CANONICAL;
   }
   if (r.pos !== end) throw NOT_CANONICAL;
@@ -182,6 +184,8 @@ function bundleStatus(r: Reader, end: number): BundleStatus__Output {
     state: enumOf(n.state, 0) as BundleStatus__Output['state'],
     message: '',
     observedAtUnixMs: '0',
+    objectsTotal: 0,
+    objectsReady: 0,
   };
   while (r.pos < end) {
     const tag = r.uint32();
@@ -196,6 +200,8 @@ function bundleStatus(r: Reader, end: number): BundleStatus__Output {
       const e = r.delimited();
       s.objects.push(objectStatus(r, e));
     } else if (field === 7 && wire === VARINT) s.observedAtUnixMs = r.long(true);
+    else if (field === 8 && wire === VARINT) s.objectsTotal = r.uint32();
+    else if (field === 9 && wire === VARINT) s.objectsReady = r.uint32();
     else throw NOT_CANONICAL;
   }
   if (r.pos !== end) throw NOT_CANONICAL;

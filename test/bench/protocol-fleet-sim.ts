@@ -183,12 +183,20 @@ function burst(perAgent: number, tag: string) {
     const bundles = sink.bundles().length > 0 ? [...sink.bundles()].sort() : heldBundles(stateFile);
     const report = (bundleId: string, state: 'Ready' | 'NotReady', message: string) => {
       const digest = sink.applied.get(bundleId)?.digest;
+      // Every object of the bundle, as an agent reports them; NotReady holds the first one back.
+      const objects = sink.report(bundleId)?.objects ?? [];
       s.report({
         bundleId,
         ...(digest ? { digest } : {}),
         state,
         message,
-        objects: [],
+        objects:
+          state === 'Ready' || objects.length === 0
+            ? objects
+            : [
+                { ...objects[0]!, health: 'InProgress', state: 'NotReady', message: 'Available: 0/1 replicas' },
+                ...objects.slice(1),
+              ],
         drift: [],
         observedAt: Date.now(),
       });

@@ -1,9 +1,10 @@
-import type { Bundle, BundleReport, BundleSink } from '@flotilla/agent';
+import { refOf, type Bundle, type BundleReport, type BundleSink } from '@flotilla/agent';
 
 /**
  * The cluster side of an agent held in memory: what the real session code hands to the enforcer is
- * kept here, and every bundle is Ready at once. For transport tests and benchmarks, where the
- * protocol is under test and a Kubernetes API would only add noise.
+ * kept here, and every bundle is Ready at once, each of its objects reported Ready as the agent
+ * reports them (so a status is as large on the wire as a real agent's). For transport tests and
+ * benchmarks, where the protocol is under test and a Kubernetes API would only add noise.
  */
 export class MemoryCluster implements BundleSink {
   readonly applied = new Map<string, Bundle>();
@@ -27,8 +28,15 @@ export class MemoryCluster implements BundleSink {
       bundleId,
       ...(b.digest ? { digest: b.digest } : {}),
       state: 'Ready',
-      message: '',
-      objects: [],
+      message: `${b.objects.length} objects ready`,
+      objects: b.objects.map((o) => ({
+        ref: refOf(o),
+        change: 'unchanged' as const,
+        reason: '',
+        health: 'Ready' as const,
+        message: '',
+        state: 'Ready' as const,
+      })),
       drift: [],
       observedAt: Date.now(),
     };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Engine, SecretBox, api, protocol, status, store as hubStore } from '@flotilla/hub';
-import type { ClusterSummary, FleetEvent, Promotion, Rollback, StatusView } from '@flotilla/proto/api';
+import type { ClusterSummary, DeploymentView, FleetEvent, Promotion, Rollback, StatusView } from '@flotilla/proto/api';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -52,7 +52,14 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
   const reportReady = (cluster: string, environment: string) => {
     const d = deployment(cluster, environment);
     if (!d) throw new Error(`no deployment of web on ${cluster} in ${environment}`);
-    status.foldStatus(store, { cluster, target: 'web', environment, generation: d.generation, state: 'Ready' });
+    status.foldStatus(store, {
+      cluster,
+      target: 'web',
+      environment,
+      generation: d.generation,
+      state: 'Ready',
+      objects: { total: 1, ready: 1, notReady: [] },
+    });
   };
   const waitRevision = (cluster: string, environment: string, commit: string) =>
     waitFor(() => deployment(cluster, environment)?.revision === commit, {
@@ -303,8 +310,12 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
       const only = await call<StatusView>('GET', '/api/v1/status?environment=staging');
       expect(only.body.environments).toHaveLength(1);
       expect((await call('GET', '/api/v1/status?environment=nope')).status).toBe(404);
-      const ready = await call<{ items: unknown[] }>('GET', '/api/v1/deployments?state=Ready');
+      const ready = await call<{ items: DeploymentView[] }>('GET', '/api/v1/deployments?state=Ready');
       expect(ready.body.items).toHaveLength(1);
+      expect(ready.body.items[0]?.objects).toStrictEqual({ total: 1, ready: 1, notReady: [] });
+      // Not reported on yet: no objects known, and none made up.
+      const pending = await call<{ items: DeploymentView[] }>('GET', '/api/v1/deployments?state=Pending');
+      expect(pending.body.items[0]).not.toHaveProperty('objects');
     });
   });
 

@@ -125,6 +125,12 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
   it(`${fx.label}: status folds into the deployment, drift becomes an event, heartbeats move last-seen`, async () => {
     const alpha = agents.get('alpha')!;
     await expect.poll(() => state('alpha', 'web'), { timeout: 15_000 }).toBe('Ready');
+    // Every object counted; all ready, so none listed (nor sent).
+    expect(store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.objects).toStrictEqual({
+      total: web.objects.length,
+      ready: web.objects.length,
+      notReady: [],
+    });
     alpha.session.drift({
       bundleId: 'dev/web',
       ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
@@ -141,6 +147,72 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
       .toEqual([['alpha', 'web', 'kubectl-scale']]);
     const seen = store.clusters.get('alpha')?.lastSeenAt;
     await expect.poll(() => store.clusters.get('alpha')?.lastSeenAt, { timeout: 5000 }).not.toBe(seen);
+  });
+
+  it(`${fx.label}: per-object health reaches the hub: the objects holding a deployment back, worst first`, async () => {
+    const alpha = agents.get('alpha')!;
+    const objectRef = (kind: string, name: string) => ({ apiVersion: 'v1', kind, namespace: 'shop', name });
+    const ready = web.objects.slice(2).map((o) => ({
+      ref: objectRef('ConfigMap', (o.metadata as { name: string }).name),
+      change: 'unchanged' as const,
+      reason: '',
+      health: 'Ready' as const,
+      message: '',
+      state: 'Ready' as const,
+    }));
+    alpha.session.report({
+      bundleId: 'dev/web',
+      digest: web.digest,
+      state: 'ErrApplied',
+      message: 'ConfigMap/shop/web-1: field is immutable',
+      objects: [
+        {
+          ref: objectRef('ConfigMap', 'web-0'),
+          change: 'configured',
+          reason: '',
+          health: 'InProgress',
+          message: 'waiting for the controller',
+          state: 'NotReady',
+        },
+        {
+          ref: objectRef('ConfigMap', 'web-1'),
+          change: 'failed',
+          reason: '',
+          health: 'Unknown',
+          message: 'field is immutable',
+          state: 'ErrApplied',
+        },
+        ...ready,
+      ],
+      drift: [],
+      observedAt: Date.now(),
+    });
+    const key = { cluster: 'alpha', target: 'web', environment: 'dev' };
+    await expect.poll(() => store.deployments.get(key)?.state, { timeout: 15_000 }).toBe('ErrApplied');
+    expect(store.deployments.get(key)?.objects).toStrictEqual({
+      total: web.objects.length,
+      ready: web.objects.length - 2,
+      notReady: [
+        {
+          ...objectRef('ConfigMap', 'web-1'),
+          state: 'ErrApplied',
+          health: 'Unknown',
+          change: 'failed',
+          message: 'field is immutable',
+        },
+        {
+          ...objectRef('ConfigMap', 'web-0'),
+          state: 'NotReady',
+          health: 'InProgress',
+          change: 'configured',
+          message: 'waiting for the controller',
+        },
+      ],
+    });
+    // Healthy again: the agent's own report, every object ready.
+    alpha.session.report(alpha.sink.report('dev/web')!);
+    await expect.poll(() => store.deployments.get(key)?.objects?.ready, { timeout: 15_000 }).toBe(web.objects.length);
+    expect(store.deployments.get(key)?.state).toBe('Ready');
   });
 
   it(`${fx.label}: a burst of byte-identical reports from many clusters at once folds every cluster's`, async () => {

@@ -4,7 +4,7 @@ import type { ObjectResult } from './changes.js';
 import type { DriftRecord } from './drift.js';
 import { toWireDrift } from './drift.js';
 import type { HealthResult } from './health.js';
-import { foldReport, toWireStatus } from './report.js';
+import { foldReport, toWireStatus, WIRE_OBJECTS_MAX } from './report.js';
 
 const ref = (name: string, kind = 'ConfigMap') => ({ apiVersion: 'v1', kind, namespace: 'shop', name });
 const res = (name: string, change: ObjectResult['change'], extra: Partial<ObjectResult> = {}): ObjectResult => ({
@@ -17,6 +17,38 @@ const res = (name: string, change: ObjectResult['change'], extra: Partial<Object
   ...extra,
 });
 const ok: HealthResult = { health: 'Ready', message: '' };
+
+describe('toWireStatus', () => {
+  it(`lists only the objects not ready, worst first and at most ${WIRE_OBJECTS_MAX}, and counts them all`, () => {
+    const error = new ApplyError(ref('bad'), 'ConfigMap "bad" is invalid');
+    const health = new Map<string, HealthResult>([
+      ['a', ok],
+      ['web', { health: 'InProgress', message: '0 of 1 replicas available' }],
+      ['new', { health: 'Unknown', message: '' }],
+    ]);
+    const r = foldReport(
+      'b',
+      [res('new', 'created'), res('a', 'unchanged'), res('web', 'configured'), res('bad', 'failed', { error })],
+      health,
+      [],
+      1,
+    );
+    const w = toWireStatus(r, 2);
+    expect(w).toMatchObject({ state: 'BUNDLE_STATE_ERR_APPLIED', objectsTotal: 4, objectsReady: 1 });
+    expect(w.objects?.map((o) => [o.object?.name, o.state, o.health, o.change])).toEqual([
+      ['bad', 'BUNDLE_STATE_ERR_APPLIED', 'OBJECT_HEALTH_UNKNOWN', 'OBJECT_CHANGE_FAILED'],
+      ['new', 'BUNDLE_STATE_PENDING', 'OBJECT_HEALTH_UNKNOWN', 'OBJECT_CHANGE_CREATED'],
+      ['web', 'BUNDLE_STATE_NOT_READY', 'OBJECT_HEALTH_IN_PROGRESS', 'OBJECT_CHANGE_CONFIGURED'],
+    ]);
+    expect(w.objects?.[2]?.message).toBe('0 of 1 replicas available');
+
+    const many = Array.from({ length: WIRE_OBJECTS_MAX + 50 }, (_, i) => res(`o${i}`, 'configured'));
+    const big = toWireStatus(foldReport('b', many, new Map(), [], 1));
+    expect(big).toMatchObject({ objectsTotal: WIRE_OBJECTS_MAX + 50, objectsReady: 0 });
+    expect(big.objects).toHaveLength(WIRE_OBJECTS_MAX);
+    expect(big.objects?.[0]?.object?.name).toBe('o0');
+  });
+});
 
 describe('foldReport', () => {
   it('is Ready when every object is', () => {
@@ -66,7 +98,10 @@ describe('foldReport', () => {
       generation: 3,
       state: 'BUNDLE_STATE_READY',
       message: '1 objects ready',
-      objects: [{ object: ref('a'), change: 'OBJECT_CHANGE_CREATED', health: 'OBJECT_HEALTH_READY', message: '' }],
+      // Every object counted; the ready ones not listed.
+      objects: [],
+      objectsTotal: 1,
+      objectsReady: 1,
       observedAtUnixMs: 7,
     });
     const drift: DriftRecord = {

@@ -1,6 +1,13 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { BUNDLE_STATES } from '@flotilla/proto';
-import { API_ROLES, CLUSTER_CONDITIONS, PROMOTION_KINDS } from '@flotilla/proto/api';
+import {
+  API_ROLES,
+  CLUSTER_CONDITIONS,
+  NOT_READY_LISTED,
+  OBJECT_CHANGES,
+  OBJECT_HEALTHS,
+  PROMOTION_KINDS,
+} from '@flotilla/proto/api';
 
 declare module 'fastify/types/schema.js' {
   /** Route documentation, read into /openapi.json (fastify itself ignores these keys). */
@@ -125,6 +132,24 @@ const SCHEMAS: Record<string, unknown> = {
     state,
     message: str,
     updatedAt: time,
+    objects: obj(['total', 'ready', 'notReady'], {
+      total: { type: 'integer' },
+      ready: { type: 'integer' },
+      notReady: {
+        type: 'array',
+        maxItems: NOT_READY_LISTED,
+        items: obj(['apiVersion', 'kind', 'name', 'state', 'health', 'change', 'message'], {
+          apiVersion: str,
+          kind: str,
+          namespace: str,
+          name: str,
+          state,
+          health: { type: 'string', enum: [...OBJECT_HEALTHS] },
+          change: { type: 'string', enum: [...OBJECT_CHANGES] },
+          message: str,
+        }),
+      },
+    }),
   }),
   Status: obj(['state', 'environments'], {
     state,

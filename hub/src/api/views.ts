@@ -27,6 +27,7 @@ export function deploymentView(d: Deployment): DeploymentView {
     state: d.state,
     message: d.message,
     updatedAt: d.updatedAt,
+    ...(d.objects ? { objects: d.objects } : {}),
   };
 }
 

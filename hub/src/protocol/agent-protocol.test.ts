@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AgentMessage__Output } from '@flotilla/proto';
 import { useTempStore } from '../store/testing.js';
@@ -70,5 +71,72 @@ describe('when heartbeats are folded', () => {
     await Promise.all([beating, protocol.fold('alpha', drift())]);
     expect(Date.now() - started).toBeLessThan(500);
     expect(t.store.clusters.get('alpha')?.lastSeenAt).toBeDefined();
+  });
+});
+
+describe('a status with per-object health', () => {
+  const t = useTempStore();
+
+  it('folds into the deployment: counts, and the objects that hold it back, worst first', async () => {
+    t.store.repos.put({ name: 'apps', url: 'https://git.example/apps.git', pollIntervalSeconds: 60 });
+    t.store.environments.put({ name: 'dev', repo: 'apps', branch: 'dev' });
+    t.store.targets.put({ name: 'web', repo: 'apps', path: 'web', environments: ['dev'] });
+    t.store.clusters.create({ name: 'alpha' });
+    const content = Buffer.from('three objects');
+    const digest = createHash('sha256').update(content).digest('hex');
+    t.store.bundles.put({ digest, content, objectCount: 3 });
+    t.store.deployments.setDesired({ cluster: 'alpha', target: 'web', environment: 'dev', bundle: digest });
+    const ref = (kind: string, name: string) => ({ apiVersion: 'v1', kind, namespace: 'shop', name });
+    const protocol = new AgentProtocol({ store: t.store });
+    await protocol.fold('alpha', {
+      status: {
+        bundleId: 'dev/web',
+        generation: '1',
+        state: 'BUNDLE_STATE_ERR_APPLIED',
+        message: 'Service/shop/web: field is immutable',
+        // As the agent sends them: every object counted, the ones not ready listed (here in apply
+        // order: the hub lists them worst first).
+        objectsTotal: 3,
+        objectsReady: 1,
+        objects: [
+          {
+            object: ref('Pod', 'web-0'),
+            change: 'OBJECT_CHANGE_CONFIGURED',
+            health: 'OBJECT_HEALTH_IN_PROGRESS',
+            message: 'ContainerCreating',
+            state: 'BUNDLE_STATE_NOT_READY',
+          },
+          {
+            object: ref('Service', 'web'),
+            change: 'OBJECT_CHANGE_FAILED',
+            health: 'OBJECT_HEALTH_UNKNOWN',
+            message: 'field is immutable',
+            state: 'BUNDLE_STATE_ERR_APPLIED',
+          },
+        ],
+      },
+    } as unknown as AgentMessage__Output);
+    const d = t.store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' });
+    expect(d?.state).toBe('ErrApplied');
+    expect(d?.objects).toStrictEqual({
+      total: 3,
+      ready: 1,
+      notReady: [
+        {
+          ...ref('Service', 'web'),
+          state: 'ErrApplied',
+          health: 'Unknown',
+          change: 'failed',
+          message: 'field is immutable',
+        },
+        {
+          ...ref('Pod', 'web-0'),
+          state: 'NotReady',
+          health: 'InProgress',
+          change: 'configured',
+          message: 'ContainerCreating',
+        },
+      ],
+    });
   });
 });

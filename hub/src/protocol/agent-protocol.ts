@@ -10,6 +10,7 @@ import {
   type Welcome,
 } from '@flotilla/proto';
 import { foldStatus } from '../status/fold.js';
+import { summarizeObjects } from '../status/objects.js';
 import type { Store } from '../store/index.js';
 import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
 
@@ -254,6 +255,7 @@ export class AgentProtocol {
       generation: Number(s.generation),
       state: fromWireState(s.state),
       message: s.message,
+      objects: summarizeObjects(s),
     });
   }
 

@@ -100,6 +100,59 @@ describe('deployments', () => {
     expect(failed.settled).toEqual({ state: 'ErrApplied', durationMs: 250 });
   });
 
+  it('keeps the per-object health of the last report, for its generation only', () => {
+    const b1 = putBundle('one');
+    const b2 = putBundle('two');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    // Nothing reported yet: no objects known.
+    expect(t.store.deployments.get(KEY)?.objects).toBeUndefined();
+    const stuck = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'web',
+      state: 'NotReady' as const,
+      health: 'InProgress' as const,
+      change: 'configured' as const,
+      message: 'Available: 0/3 replicas',
+    };
+    t.store.deployments.recordStatus({
+      ...KEY,
+      generation: 1,
+      state: 'NotReady',
+      objects: { total: 4, ready: 3, notReady: [stuck] },
+    });
+    expect(t.store.deployments.get(KEY)?.objects).toStrictEqual({ total: 4, ready: 3, notReady: [stuck] });
+    // The routine path keeps them too; all ready is two numbers and an empty list.
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' });
+    t.store.deployments.recordResettled({
+      ...KEY,
+      generation: 1,
+      state: 'Ready',
+      objects: { total: 4, ready: 4, notReady: [] },
+    });
+    expect(t.store.deployments.list()[0]?.objects).toStrictEqual({ total: 4, ready: 4, notReady: [] });
+    // A report that names no objects clears what was known: it is not the last report's.
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'NotReady' });
+    expect(t.store.deployments.get(KEY)?.objects).toBeUndefined();
+    t.store.deployments.recordStatus({
+      ...KEY,
+      generation: 1,
+      state: 'NotReady',
+      objects: { total: 1, ready: 0, notReady: [stuck] },
+    });
+    // A report for an old generation is ignored, and a new generation starts with nothing known.
+    t.store.deployments.setDesired({ ...KEY, bundle: b2 });
+    expect(t.store.deployments.get(KEY)?.objects).toBeUndefined();
+    t.store.deployments.recordStatus({
+      ...KEY,
+      generation: 1,
+      state: 'Ready',
+      objects: { total: 1, ready: 1, notReady: [] },
+    });
+    expect(t.store.deployments.get(KEY)?.objects).toBeUndefined();
+  });
+
   it('tells whether a cluster runs a bundle (who may fetch it)', () => {
     const b1 = putBundle('one');
     const b2 = putBundle('two');

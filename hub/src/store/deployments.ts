@@ -1,7 +1,8 @@
 import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
+import type { DeploymentObjects, NotReadyObject } from '@flotilla/proto/api';
 import { inTransaction, type Db } from './db.js';
 import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, StoreReferenceError } from './errors.js';
-import { compact, decodeObject, encode, type JsonObject } from './json.js';
+import { compact, decodeArray, decodeObject, encode, type JsonObject } from './json.js';
 import { filteredQuery } from './query.js';
 
 export interface DeploymentKey {
@@ -26,6 +27,8 @@ export interface Deployment extends DeploymentKey {
   generationAt?: string;
   /** When the current generation first reached Ready or ErrApplied: its rollout settled. */
   settledAt?: string;
+  /** Per-object health from the last report on this generation; absent until one names its objects. */
+  objects?: DeploymentObjects;
 }
 
 export interface DesiredDeployment extends DeploymentKey {
@@ -38,6 +41,8 @@ export interface DeploymentReport extends DeploymentKey {
   generation: number;
   state: BundleStateName;
   message?: string;
+  /** The agent's per-object health, summarized; absent: not known (what was known is cleared). */
+  objects?: DeploymentObjects;
 }
 
 export interface DeploymentFilter {
@@ -99,6 +104,9 @@ export interface DeploymentRow {
   updated_at: string;
   generation_at: string | null;
   settled_at: string | null;
+  objects_total: number | null;
+  objects_ready: number | null;
+  not_ready: string | null;
 }
 
 export function isBundleState(value: string): value is BundleStateName {
@@ -125,7 +133,16 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
     updatedAt: row.updated_at,
     generationAt: row.generation_at ?? undefined,
     settledAt: row.settled_at ?? undefined,
+    objects: objectsFromRow(row),
   });
+}
+
+function objectsFromRow(row: DeploymentRow): DeploymentObjects | undefined {
+  if (row.objects_total === null) return undefined;
+  const notReady =
+    row.not_ready === null ? [] : decodeArray(row.not_ready, `${describeDeployment(row)} not-ready objects`);
+  // Written by this store only (summarizeObjects' shape): read back as it was written.
+  return { total: row.objects_total, ready: row.objects_ready ?? 0, notReady: notReady as unknown as NotReadyObject[] };
 }
 
 /**
@@ -150,7 +167,7 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   // What is desired (deployments) and what the agent last reported for it (deployment_status, one
   // narrow row per deployment, for the generation it names), read as one row.
   const JOINED = `SELECT d.cluster, d.target, d.environment, d.bundle_digest, d.options, d.revision, d.generation,
-       s.state, s.message, s.updated_at, d.generation_at, s.settled_at
+       s.state, s.message, s.updated_at, d.generation_at, s.settled_at, s.objects_total, s.objects_ready, s.not_ready
      FROM deployments d JOIN deployment_status s
        ON s.cluster = d.cluster AND s.target = d.target AND s.environment = d.environment`;
   const insertDesired = db.prepare<[string, string, string, string, string, string | null, string]>(
@@ -170,7 +187,8 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
      VALUES (?, ?, ?, ?, '${INITIAL_STATE}', '', ?, NULL)
      ON CONFLICT (cluster, target, environment) DO UPDATE SET
        generation = excluded.generation, state = excluded.state, message = excluded.message,
-       updated_at = excluded.updated_at, settled_at = NULL`,
+       updated_at = excluded.updated_at, settled_at = NULL,
+       objects_total = NULL, objects_ready = NULL, not_ready = NULL`,
   );
   const touchStatus = db.prepare<[string, string, string, string]>(
     `UPDATE deployment_status SET updated_at = ? WHERE ${KEY}`,
@@ -179,12 +197,22 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   // of folding a report) and with positional parameters (binding named ones cost as much as the
   // UPDATE itself); the joined row is read only when a report settles its generation (once per
   // rollout) or is not recorded.
-  const report = db.prepare<[string, string, string, string, string, string, number]>(
-    `UPDATE deployment_status SET state = ?, message = ?, updated_at = ? WHERE ${KEY} AND generation = ?`,
-  );
-  const reportSettled = db.prepare<[string, string, string, string, string, string, number]>(
-    `UPDATE deployment_status SET state = ?, message = ?, updated_at = ?
-     WHERE ${KEY} AND generation = ? AND settled_at IS NOT NULL`,
+  type ReportParams = [
+    string,
+    string,
+    string,
+    number | null,
+    number | null,
+    string | null,
+    string,
+    string,
+    string,
+    number,
+  ];
+  const REPORTED = 'state = ?, message = ?, updated_at = ?, objects_total = ?, objects_ready = ?, not_ready = ?';
+  const report = db.prepare<ReportParams>(`UPDATE deployment_status SET ${REPORTED} WHERE ${KEY} AND generation = ?`);
+  const reportSettled = db.prepare<ReportParams>(
+    `UPDATE deployment_status SET ${REPORTED} WHERE ${KEY} AND generation = ? AND settled_at IS NOT NULL`,
   );
   const settle = db.prepare<[string, string, string, string, number]>(
     `UPDATE deployment_status SET settled_at = ? WHERE ${KEY} AND generation = ? AND settled_at IS NULL`,
@@ -223,8 +251,22 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   };
 
   // The two report statements (any report; a routine one on a settled generation) bind alike.
-  const runReport = (stmt: typeof report, r: DeploymentReport, at: string): number =>
-    stmt.run(r.state, r.message ?? '', at, r.cluster, r.target, r.environment, r.generation).changes;
+  const runReport = (stmt: typeof report, r: DeploymentReport, at: string): number => {
+    const o = r.objects;
+    return stmt.run(
+      r.state,
+      r.message ?? '',
+      at,
+      o ? o.total : null,
+      o ? o.ready : null,
+      // Nothing to encode for the routine report, where every object is ready.
+      o && o.notReady.length > 0 ? JSON.stringify(o.notReady) : null,
+      r.cluster,
+      r.target,
+      r.environment,
+      r.generation,
+    ).changes;
+  };
   const rowOf = (key: DeploymentKey): DeploymentRow => {
     const row = oneByKey.get(key.cluster, key.target, key.environment);
     if (!row) throw new StoreNotFoundError(`${describeDeployment(key)} does not exist`);

@@ -25,6 +25,13 @@ export function decodeObject(text: string, what: string): JsonObject {
   return value as JsonObject;
 }
 
+/** Decodes a JSON array column; `what` names the row for the error. */
+export function decodeArray(text: string, what: string): JsonValue[] {
+  const value = parse(text, what);
+  if (!Array.isArray(value)) throw new StoreCorruptError(`${what}: stored JSON is not a list`);
+  return value as JsonValue[];
+}
+
 /** Decodes a JSON object whose values are all strings (labels, auth references). */
 export function decodeStringMap(text: string, what: string): Record<string, string> {
   const value = decodeObject(text, what);

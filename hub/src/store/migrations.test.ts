@@ -153,7 +153,7 @@ describe('migrations', () => {
     `);
     old.close();
     const store = open('v5.db');
-    expect(store.schemaVersion()).toBe(6);
+    expect(store.schemaVersion()).toBe(latestVersion());
     expect(store.deployments.list()).toStrictEqual([
       {
         cluster: 'one',
@@ -199,6 +199,37 @@ describe('migrations', () => {
     const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('deployments')").pluck().all();
     expect(columns).not.toContain('state');
     db.close();
+  });
+
+  it('version 7 adds per-object health: a deployment carried over knows no objects until its next report', () => {
+    const path = join(tmp.dir, 'v6.db');
+    const old = openDatabase(path, parseOptions());
+    migrate(old, path, () => new Date('2025-03-01T00:00:00Z'), MIGRATIONS.slice(0, 6));
+    const digest = 'b'.repeat(64);
+    old.exec(`
+      INSERT INTO clusters (id, name, created_at) VALUES ('c1', 'one', 't');
+      INSERT INTO repos (name, url, poll_interval_seconds) VALUES ('r', 'http://git/r', 60);
+      INSERT INTO environments (name, repo, branch) VALUES ('prod', 'r', 'main');
+      INSERT INTO targets (name, repo, path) VALUES ('web', 'r', 'web');
+      INSERT INTO bundles (digest, size, object_count, created_at, encoding, content)
+        VALUES ('${digest}', 0, 0, 't', 'identity', x'');
+      INSERT INTO deployments (cluster, target, environment, bundle_digest, options, revision, generation, generation_at)
+        VALUES ('one', 'web', 'prod', '${digest}', '{}', NULL, 2, '2025-02-01T00:00:00.000Z');
+      INSERT INTO deployment_status (cluster, target, environment, generation, state, message, updated_at, settled_at)
+        VALUES ('one', 'web', 'prod', 2, 'NotReady', 'Deployment/shop/web: Available: 0/3', '2025-02-01T00:00:05.000Z', NULL);
+    `);
+    old.close();
+    const store = open('v6.db');
+    const key = { cluster: 'one', target: 'web', environment: 'prod' };
+    expect(store.deployments.get(key)).toMatchObject({ state: 'NotReady', generation: 2 });
+    expect(store.deployments.get(key)?.objects).toBeUndefined();
+    store.deployments.recordStatus({
+      ...key,
+      generation: 2,
+      state: 'Ready',
+      objects: { total: 3, ready: 3, notReady: [] },
+    });
+    expect(store.deployments.get(key)?.objects).toStrictEqual({ total: 3, ready: 3, notReady: [] });
   });
 
   it('names the path when the file cannot be used', () => {

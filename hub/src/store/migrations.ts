@@ -243,6 +243,18 @@ ALTER TABLE deployments DROP COLUMN updated_at;
 ALTER TABLE deployments DROP COLUMN settled_at;
 `,
   },
+  {
+    version: 7,
+    name: 'deployment objects',
+    // Per-object health, as the agent last reported it for the generation: how many objects, how
+    // many ready, and the first few that are not (JSON, NULL when none), so the API can say which
+    // object holds a deployment back. NULL counts: not reported yet.
+    sql: `
+ALTER TABLE deployment_status ADD COLUMN objects_total INTEGER;
+ALTER TABLE deployment_status ADD COLUMN objects_ready INTEGER;
+ALTER TABLE deployment_status ADD COLUMN not_ready TEXT;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

@@ -41,6 +41,11 @@ describe('end to end over gRPC: hub process, two agents on two clusters, Git ove
     await expect
       .poll(() => w.withStore((s) => s.deployments.list().map((d) => `${d.cluster}:${d.state}`)), { timeout: 30_000 })
       .toEqual(['alpha:Ready', 'beta:Ready']);
+    // Per-object health on the hub: both objects (the namespace and the ConfigMap) counted, and ready.
+    expect(w.withStore((s) => s.deployments.list().map((d) => d.objects))).toEqual([
+      { total: 2, ready: 2, notReady: [] },
+      { total: 2, ready: 2, notReady: [] },
+    ]);
   });
 
   it('rolls out a new commit to both clusters', async () => {
@@ -70,5 +75,46 @@ describe('end to end over gRPC: hub process, two agents on two clusters, Git ove
     await w.startHub(['--mtls', '--grpc', `127.0.0.1:${grpcPort}`]);
     await w.git.commitFiles('config', appFiles(ns, 'yellow'), { branch: 'dev' });
     await expect.poll(bothColors, converge).toEqual(['yellow', 'yellow']);
+  });
+
+  it('names on the hub the object that holds a deployment back, and why', async () => {
+    // Its pods can be scheduled nowhere: the Deployment never becomes available.
+    const stuck = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: stuck',
+      `  namespace: ${ns}`,
+      'spec:',
+      '  selector: { matchLabels: { app: stuck } }',
+      '  template:',
+      '    metadata: { labels: { app: stuck } }',
+      '    spec:',
+      '      nodeSelector: { flotilla.test/nowhere: "true" }',
+      '      containers: [{ name: app, image: registry.invalid/app:1 }]',
+      '',
+    ].join('\n');
+    await w.git.commitFiles('config', { ...appFiles(ns, 'purple'), 'apps/web/stuck.yaml': stuck }, { branch: 'dev' });
+    const held = () =>
+      w.withStore((s) =>
+        s.deployments.list().map((d) => ({
+          cluster: d.cluster,
+          state: d.state,
+          total: d.objects?.total,
+          ready: d.objects?.ready,
+          notReady: d.objects?.notReady.map((o) => `${o.kind}/${o.namespace}/${o.name} ${o.state} ${o.health}`),
+        })),
+      );
+    const stuckRow = (cluster: string) => ({
+      cluster,
+      state: 'NotReady',
+      total: 3,
+      ready: 2,
+      notReady: [`Deployment/${ns}/stuck NotReady InProgress`],
+    });
+    await expect.poll(held, converge).toEqual([stuckRow('alpha'), stuckRow('beta')]);
+    const why = w.withStore((s) => s.deployments.list()[0]?.objects?.notReady[0]?.message);
+    expect(why).toMatch(/replicas/);
+    expect(await bothColors()).toEqual(['purple', 'purple']);
   });
 });

@@ -49,6 +49,11 @@ describe('end to end over NATS JetStream: hub process, nats-server in JWT mode, 
     await expect
       .poll(() => w.withStore((s) => s.deployments.list().map((d) => `${d.cluster}:${d.state}`)), { timeout: 30_000 })
       .toEqual(['alpha:Ready', 'beta:Ready']);
+    // Per-object health on the hub: both objects (the namespace and the ConfigMap) counted, and ready.
+    expect(w.withStore((s) => s.deployments.list().map((d) => d.objects))).toEqual([
+      { total: 2, ready: 2, notReady: [] },
+      { total: 2, ready: 2, notReady: [] },
+    ]);
   });
 
   it('rolls out a new commit to both clusters', async () => {

@@ -10,8 +10,15 @@ export interface BundleStatus {
   'generation'?: (number | string | Long);
   'state'?: (_flotilla_v1_BundleState);
   'message'?: (string);
+  /**
+   * The objects that are not ready, worst first, at most 100: a routine report of a bundle whose
+   * objects are all ready lists none, whatever its size. objects_total and objects_ready count them
+   * all. A sender that leaves objects_total at 0 lists every object here, ready or not.
+   */
   'objects'?: (_flotilla_v1_ObjectStatus)[];
   'observedAtUnixMs'?: (number | string | Long);
+  'objectsTotal'?: (number);
+  'objectsReady'?: (number);
 }
 
 export interface BundleStatus__Output {
@@ -20,6 +27,13 @@ export interface BundleStatus__Output {
   'generation': (string);
   'state': (_flotilla_v1_BundleState__Output);
   'message': (string);
+  /**
+   * The objects that are not ready, worst first, at most 100: a routine report of a bundle whose
+   * objects are all ready lists none, whatever its size. objects_total and objects_ready count them
+   * all. A sender that leaves objects_total at 0 lists every object here, ready or not.
+   */
   'objects': (_flotilla_v1_ObjectStatus__Output)[];
   'observedAtUnixMs': (string);
+  'objectsTotal': (number);
+  'objectsReady': (number);
 }
