@@ -60,6 +60,9 @@ function notReadyObject(o: ObjectStatus__Output, state: BundleStateName): NotRea
   };
 }
 
+/** Shared by every summary with nothing listed: the store encodes none and never hands it out. */
+const NONE = Object.freeze([]) as unknown as NotReadyObject[];
+
 /**
  * The part of an agent's per-object report the hub keeps for a deployment: counts, and the objects
  * that are not ready, worst state first (the sender's order within a state), at most
@@ -70,6 +73,10 @@ export function summarizeObjects(
   s: Pick<BundleStatus__Output, 'objects' | 'objectsTotal' | 'objectsReady'>,
 ): DeploymentObjects {
   const counted = s.objectsTotal > 0;
+  // The routine report: a healthy bundle, counted, nothing listed. Nothing to allocate but the result.
+  if (s.objects.length === 0) {
+    return { total: s.objectsTotal, ready: Math.min(s.objectsReady, s.objectsTotal), notReady: NONE };
+  }
   let ready = 0; // counted from the list: only a sender that counts none lists ready objects
   const behind: { o: ObjectStatus__Output; state: BundleStateName; rank: number; i: number }[] = [];
   s.objects.forEach((o, i) => {
