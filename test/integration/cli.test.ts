@@ -356,7 +356,9 @@ describe('fleet CLI against a hub process', () => {
     expect(bundle.stdout).toMatch(/^Objects:\n\s+KIND\s+API VERSION\s+NAMESPACE\s+NAME\n\s+ConfigMap\s+v1\s+-\s+web$/m);
     expect((await fleet(['bundles', 'get', `sha256:${'0'.repeat(64)}`])).code).toBe(3);
     const deployments = await fleet(['deployments', 'list', '--cluster', 'c1']);
-    expect(deployments.stdout).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+REVISION/m);
+    // READY counts objects as the agent reports them: none has reported yet.
+    expect(deployments.stdout).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+READY\s+REVISION/m);
+    expect(deployments.stdout).toMatch(/^c1\s+dev\s+web\s+Pending\s+-\s/m);
     expect(deployments.stdout.trim().split('\n')).toHaveLength(2);
     expect((await fleet(['deployments', 'list', '--state', 'Broken'])).code).toBe(2);
     expect((await fleet(['drift'])).stdout).toBe('No drift.\n');
