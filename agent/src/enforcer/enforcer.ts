@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.js';
-import { refKey, refOf, type KubeObject } from '../objects.js';
+import { formatRef, refKey, refOf, type KubeObject } from '../objects.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/time.js';
 import { applyPlanned } from '../deployer/apply.js';
 import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from '../deployer/bundle.js';
@@ -177,7 +177,11 @@ export class Enforcer {
     const label = e.object.metadata.labels?.[BUNDLE_LABEL];
     const key = refKey(refOf(e.object));
     for (const h of this.held.values()) {
-      if (bundleLabelValue(h.bundle.id) === label && h.desired.has(key)) this.queue.push(`${h.bundle.id}|${key}`, e);
+      // While a reconcile runs, the objects it creates are not in `desired` yet: their first status
+      // updates (a controller observing a new Deployment) must wait for it, not be dropped.
+      if (bundleLabelValue(h.bundle.id) === label && (h.desired.has(key) || h.running)) {
+        this.queue.push(`${h.bundle.id}|${key}`, e);
+      }
     }
   }
 
@@ -186,14 +190,15 @@ export class Enforcer {
     const sep = queueKey.indexOf('|');
     const h = this.held.get(queueKey.slice(0, sep));
     const key = queueKey.slice(sep + 1);
-    const d = h?.desired.get(key);
-    if (!h || !d) return;
+    if (!h) return;
     try {
       if (h.running) {
         // Events during a reconcile are mostly its own writes; only the newest per object matters.
         await h.running;
         if (this.queue.hasPending(queueKey)) return;
       }
+      const d = h.desired.get(key);
+      if (!d) return;
       // DELETED also means "no longer matches the label": look before recreating.
       const live: KubeObject | null = e.type === 'DELETED' ? ((await this.o.client.get(d.ref)) ?? null) : e.object;
       const c = planObject(d, live, h.inventory.entries.get(key), h.bundle.options, this.o.client.fieldManager);
@@ -239,7 +244,7 @@ export class Enforcer {
   private publish(h: Held, fresh?: BundleReport): void {
     const report =
       fresh ?? foldReport(h.bundle.id, h.results, h.health, [...h.drift.values()], this.clock.now(), h.bundle.digest);
-    const changed = !h.report || h.report.state !== report.state || h.report.message !== report.message;
+    const changed = !h.report || h.report.state !== report.state || notReadyKey(h.report) !== notReadyKey(report);
     h.report = report;
     if (changed || fresh) this.o.onReport?.(report);
   }
@@ -266,4 +271,16 @@ function emptyHeld(bundle: Bundle): Held {
     drift: new Map(),
     again: false,
   };
+}
+
+/**
+ * What the hub is told about the objects that hold a bundle back: a report that changes it is sent.
+ * The bundle's message names only the first few; a fourth object's new message counts too.
+ */
+function notReadyKey(r: BundleReport): string {
+  let key = r.message;
+  for (const o of r.objects) {
+    if (o.state !== 'Ready') key += `\n${formatRef(o.ref)}\t${o.state}\t${o.health}\t${o.message}`;
+  }
+  return key;
 }

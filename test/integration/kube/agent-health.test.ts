@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { reconcile } from '@flotilla/agent';
+import {
+  Enforcer,
+  InventoryStore,
+  reconcile,
+  type BundleReport,
+  type Inventory,
+  type KubeObject,
+} from '@flotilla/agent';
 import { clusterByName } from '../../harness/kube/client.js';
 import { UNREADY_POD_LABEL } from '../../harness/kube/kwok-stages.js';
 import { Kubectl, agentClient, bundle, deployment, inventories, namespace, unique } from './agent-support.js';
@@ -51,5 +58,36 @@ describe('bundle health on a simulated cluster', () => {
       phase: 'Running',
       conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'False' })]),
     });
+  });
+
+  it("the enforcer reports a new object's health as its controller first observes it, even mid-reconcile", async () => {
+    // Pods that can be scheduled nowhere: the Deployment controller observes it once, then stays quiet.
+    const stuck: KubeObject = deployment(ns, 'unschedulable');
+    const pod = (stuck.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    pod.nodeSelector = { 'flotilla.test/nowhere': 'true' };
+    // Saving the inventory (the reconcile's last step) is held back: the controller's first status
+    // update lands while the reconcile that created the Deployment still runs.
+    class SlowStore extends InventoryStore {
+      override async save(inv: Inventory, previous?: Inventory): Promise<boolean> {
+        await new Promise((r) => setTimeout(r, 3_000));
+        return super.save(inv, previous);
+      }
+    }
+    const reports: BundleReport[] = [];
+    const e = new Enforcer({
+      client,
+      inventories: new SlowStore(client),
+      debounceMs: 50,
+      onReport: (r) => reports.push(r),
+    });
+    const why = () => reports.at(-1)?.objects.find((o) => o.ref.name === 'unschedulable')?.message;
+    try {
+      await e.set(bundle(`test/${ns}-enforced`, [stuck]));
+      // No resync (5 minutes away) and no later event: only the event seen mid-reconcile can tell.
+      await expect.poll(why, { timeout: 15_000, interval: 200 }).toBe('0 of 1 replicas available');
+      expect(reports.at(-1)?.state).toBe('NotReady');
+    } finally {
+      await e.stop();
+    }
   });
 });
