@@ -21,7 +21,14 @@ export type { FetchBundleRequest, FetchBundleRequest__Output } from './gen/floti
 export type { BundleChunk, BundleChunk__Output } from './gen/flotilla/v1/BundleChunk.js';
 export type { RegisterRequest, RegisterRequest__Output } from './gen/flotilla/v1/RegisterRequest.js';
 export type { RegisterResponse, RegisterResponse__Output } from './gen/flotilla/v1/RegisterResponse.js';
-export type { RenewClientCertificateResponse__Output } from './gen/flotilla/v1/RenewClientCertificateResponse.js';
+export type {
+  RenewClientCertificateRequest,
+  RenewClientCertificateRequest__Output,
+} from './gen/flotilla/v1/RenewClientCertificateRequest.js';
+export type {
+  RenewClientCertificateResponse,
+  RenewClientCertificateResponse__Output,
+} from './gen/flotilla/v1/RenewClientCertificateResponse.js';
 export type { AgentServiceHandlers, AgentServiceClient } from './gen/flotilla/v1/AgentService.js';
 export type { RegistrationHandlers, RegistrationClient } from './gen/flotilla/v1/Registration.js';
 export type { BundleState__Output } from './gen/flotilla/v1/BundleState.js';

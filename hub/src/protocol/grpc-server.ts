@@ -1,25 +1,28 @@
-import * as grpc from '@grpc/grpc-js';
 import {
   agentMessageDeserializer,
   isFlotillaError,
   loadFlotillaProto,
   type AgentMessage__Output,
-  type AgentServiceHandlers,
   type BundleChunk,
+  type FetchBundleRequest__Output,
   type HubMessage,
-  type RegistrationHandlers,
+  type RegisterRequest__Output,
+  type RegisterResponse,
+  type RenewClientCertificateRequest__Output,
+  type RenewClientCertificateResponse,
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
 import { AgentProtocol, type Announcement, type BundleAccessError } from './agent-protocol.js';
 import { authenticate, register, type AgentAuthError, type Registered } from './registration.js';
+import { Code, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
+import { H2GrpcServer, type CallContext, type Method } from './h2/server.js';
 
 export interface GrpcServerOptions {
   store: Store;
   /** host:port; port 0 picks one. */
   address: string;
-  credentials?: grpc.ServerCredentials;
-  /** TLS from setupHubTls (wins over `credentials`): server certificate, mutual TLS, client certificates. */
+  /** TLS from setupHubTls: server certificate, mutual TLS, client certificates; absent: plaintext. */
   tls?: HubTls;
   heartbeatSeconds?: number;
   chunkBytes?: number;
@@ -38,44 +41,31 @@ export interface GrpcHub {
   stop(): Promise<void>;
 }
 
-const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'], grpc.status> = {
-  TOKEN_UNKNOWN: grpc.status.UNAUTHENTICATED,
-  TOKEN_EXPIRED: grpc.status.UNAUTHENTICATED,
-  TOKEN_USED: grpc.status.UNAUTHENTICATED,
-  TOKEN_CLUSTER_MISMATCH: grpc.status.PERMISSION_DENIED,
-  CREDENTIAL_UNKNOWN: grpc.status.UNAUTHENTICATED,
-  CREDENTIAL_REVOKED: grpc.status.UNAUTHENTICATED,
-  CREDENTIAL_MISSING: grpc.status.UNAUTHENTICATED,
-  CLIENT_CERT_MISSING: grpc.status.UNAUTHENTICATED,
-  CLIENT_CERT_MISMATCH: grpc.status.PERMISSION_DENIED,
-  BUNDLE_NOT_DESIRED: grpc.status.PERMISSION_DENIED,
+const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'], number> = {
+  TOKEN_UNKNOWN: Code.UNAUTHENTICATED,
+  TOKEN_EXPIRED: Code.UNAUTHENTICATED,
+  TOKEN_USED: Code.UNAUTHENTICATED,
+  TOKEN_CLUSTER_MISMATCH: Code.PERMISSION_DENIED,
+  CREDENTIAL_UNKNOWN: Code.UNAUTHENTICATED,
+  CREDENTIAL_REVOKED: Code.UNAUTHENTICATED,
+  CREDENTIAL_MISSING: Code.UNAUTHENTICATED,
+  CLIENT_CERT_MISSING: Code.UNAUTHENTICATED,
+  CLIENT_CERT_MISMATCH: Code.PERMISSION_DENIED,
+  BUNDLE_NOT_DESIRED: Code.PERMISSION_DENIED,
 };
 
 /** Maps our errors to a gRPC status at this edge; the message is kept, with the code in front. */
-function toStatus(err: unknown): Partial<grpc.ServiceError> {
+function toStatus(err: unknown): GrpcStatus {
   if (isFlotillaError(err)) {
-    const code = STATUS_OF[err.code as keyof typeof STATUS_OF] ?? grpc.status.FAILED_PRECONDITION;
+    const code = STATUS_OF[err.code as keyof typeof STATUS_OF] ?? Code.FAILED_PRECONDITION;
     return { code, details: `${err.code}: ${err.message}` };
   }
-  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+  return { code: Code.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
 
-function bearer(md: grpc.Metadata): string | undefined {
-  const v = md.get('authorization')[0];
-  return typeof v === 'string' && v.startsWith('Bearer ') ? v.slice(7) : undefined;
-}
-
-/** Writes respecting flow control: waits for 'drain' when the stream's buffer is full. */
-async function writeAll<T>(call: { write(m: T): boolean; once(e: 'drain', f: () => void): unknown }, msg: T) {
-  if (!call.write(msg)) await new Promise<void>((r) => call.once('drain', r));
-}
-
-/** Ends a streaming call with a status (grpc-js sends an 'error' event as the call's status). */
-function fail(
-  call: { emit(e: 'error', err: Partial<grpc.ServiceError>): boolean },
-  status: Partial<grpc.ServiceError>,
-): void {
-  call.emit('error', status);
+function bearer(call: CallContext): string | undefined {
+  const v = call.header('authorization');
+  return v?.startsWith('Bearer ') ? v.slice(7) : undefined;
 }
 
 interface Stream {
@@ -86,7 +76,6 @@ interface Stream {
 
 export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   const { store } = o;
-  const proto = loadFlotillaProto().flotilla.v1;
   const streams = new Set<Stream>();
   const chunk = o.chunkBytes ?? 1024 * 1024;
 
@@ -111,128 +100,120 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     }
   };
 
-  const agent: AgentServiceHandlers = {
-    Connect(call) {
-      let cluster;
-      try {
-        cluster = authenticate(store, bearer(call.metadata));
-        o.tls?.checkPeer(call, cluster.name);
-      } catch (err) {
-        fail(call, toStatus(err));
-        return;
-      }
-      const s: Stream = { cluster: cluster.name, send: (m) => writeAll(call, m) };
+  const proto = loadFlotillaProto().flotilla.v1;
+  const agentService = proto.AgentService.service;
+  const registrationService = proto.Registration.service;
+  // The service definitions' own (de)serializers; status and heartbeats decoded straight into their
+  // output objects (see agentMessageDeserializer).
+  const codec = <Req, Res>(d: {
+    requestDeserialize: (b: Buffer) => unknown;
+    responseSerialize: (m: never) => Buffer;
+  }) => ({
+    decode: d.requestDeserialize as (b: Buffer) => Req,
+    encode: d.responseSerialize as unknown as (m: Res) => Buffer,
+  });
+
+  const connect: Method<AgentMessage__Output, HubMessage> = {
+    kind: 'bidi',
+    ...codec<AgentMessage__Output, HubMessage>(agentService.Connect),
+    decode: agentMessageDeserializer(agentService.Connect.requestDeserialize as (b: Buffer) => AgentMessage__Output),
+    handle(call, out) {
+      const cluster = authenticate(store, bearer(call));
+      o.tls?.checkPeer(call, cluster.name);
+      const s: Stream = { cluster: cluster.name, send: (m) => out.write(m) };
       streams.add(s);
       let queue = Promise.resolve();
       let queued = 0;
-      call.on('data', (m: AgentMessage__Output) => {
-        // In order: a status must not overtake the hello before it. Reports arriving with nothing
-        // queued go straight to folding, without a promise chain per message.
-        if (queued === 0 && !m.hello) {
-          protocol.foldQuietly(s.cluster, m);
-          return;
-        }
-        queued++;
-        queue = queue
-          .then(() => onAgentMessage(s, m))
-          .catch(() => undefined)
-          .finally(() => queued--);
-      });
-      const end = () => {
-        streams.delete(s);
+      return {
+        message(m) {
+          // In order: a status must not overtake the hello before it. Reports arriving with nothing
+          // queued go straight to folding, without a promise chain per message.
+          if (queued === 0 && !m.hello) {
+            protocol.foldQuietly(s.cluster, m);
+            return;
+          }
+          queued++;
+          queue = queue
+            .then(() => onAgentMessage(s, m))
+            .catch(() => undefined)
+            .finally(() => queued--);
+        },
+        end: () => out.end(),
+        close: () => streams.delete(s),
       };
-      call.on('end', () => {
-        end();
-        call.end();
-      });
-      call.on('error', end);
-      call.on('cancelled', end);
     },
-    async FetchBundle(call) {
-      try {
-        const cluster = authenticate(store, bearer(call.metadata));
-        o.tls?.checkPeer(call, cluster.name);
-        const digest = call.request.digest;
-        const bytes = protocol.bundleBytes(cluster.name, digest);
-        const total = bytes.length;
-        for (let off = Number(call.request.offset); off < total || (off === 0 && total === 0); off += chunk) {
-          const data = bytes.subarray(off, Math.min(total, off + chunk));
-          const last = off + chunk >= total;
-          const msg: BundleChunk = { digest, offset: off, data, totalSize: total, last };
-          await writeAll(call, msg);
-          if (last) break;
-        }
-        call.end();
-      } catch (err) {
-        fail(call, toStatus(err));
+  };
+
+  const fetchBundle: Method<FetchBundleRequest__Output, BundleChunk> = {
+    kind: 'serverStream',
+    ...codec<FetchBundleRequest__Output, BundleChunk>(agentService.FetchBundle),
+    async handle(req, call, out) {
+      const cluster = authenticate(store, bearer(call));
+      o.tls?.checkPeer(call, cluster.name);
+      const digest = req.digest;
+      const bytes = protocol.bundleBytes(cluster.name, digest);
+      const total = bytes.length;
+      for (let off = Number(req.offset); off < total || (off === 0 && total === 0); off += chunk) {
+        if (call.cancelled) return;
+        const data = bytes.subarray(off, Math.min(total, off + chunk));
+        const last = off + chunk >= total;
+        await out.write({ digest, offset: off, data, totalSize: total, last });
+        if (last) break;
       }
     },
   };
 
-  const registration: RegistrationHandlers = {
-    Register(call, cb) {
-      try {
-        const r = call.request;
-        // Checked before the token is spent: a bad request must not cost the agent its token.
-        const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
-        const registered = register(store, r);
-        const { cluster, credential } = registered;
-        o.onRegistered?.(registered);
-        cb(null, {
-          clusterId: cluster.name,
-          credential,
-          labels: { ...cluster.labels },
-          heartbeatSeconds: protocol.heartbeatSeconds,
-          clientCertificatePem: issue ? issue(cluster.name) : '',
-          caCertificatePem: o.tls?.caCertificatePem ?? '',
-        });
-      } catch (err) {
-        cb(toStatus(err));
-      }
-    },
-    RenewClientCertificate(call, cb) {
-      try {
-        const cluster = authenticate(store, bearer(call.metadata));
-        o.tls?.checkPeer(call, cluster.name);
-        const issue = o.tls?.clientCertificateSigner?.(call.request.clientCsrPem);
-        if (!issue) {
-          cb({
-            code: grpc.status.FAILED_PRECONDITION,
-            details: 'this hub issues no client certificates (TLS is off, or its client CA is the operator’s)',
-          });
-          return;
-        }
-        cb(null, { clientCertificatePem: issue(cluster.name) });
-      } catch (err) {
-        cb(toStatus(err));
-      }
+  const registerMethod: Method<RegisterRequest__Output, RegisterResponse> = {
+    kind: 'unary',
+    ...codec<RegisterRequest__Output, RegisterResponse>(registrationService.Register),
+    handle(r) {
+      // Checked before the token is spent: a bad request must not cost the agent its token.
+      const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
+      const registered = register(store, r);
+      const { cluster, credential } = registered;
+      o.onRegistered?.(registered);
+      return {
+        clusterId: cluster.name,
+        credential,
+        labels: { ...cluster.labels },
+        heartbeatSeconds: protocol.heartbeatSeconds,
+        clientCertificatePem: issue ? issue(cluster.name) : '',
+        caCertificatePem: o.tls?.caCertificatePem ?? '',
+      };
     },
   };
 
-  const server = new grpc.Server({
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.max_receive_message_length': 4 * 1024 * 1024,
-    // No channelz service is served: without it grpc-js keeps no per-connection registry entry and
-    // stamps no time on every message received.
-    'grpc.enable_channelz': 0,
-  });
-  const service = proto.AgentService.service;
-  const { Connect } = service;
-  // Status and heartbeats decoded straight into their output objects (see agentMessageDeserializer).
-  server.addService(
-    { ...service, Connect: { ...Connect, requestDeserialize: agentMessageDeserializer(Connect.requestDeserialize) } },
-    agent,
-  );
-  server.addService(proto.Registration.service, registration);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      o.address,
-      o.tls?.credentials ?? o.credentials ?? grpc.ServerCredentials.createInsecure(),
-      (err, p) => (err ? reject(err) : resolve(p)),
+  const renew: Method<RenewClientCertificateRequest__Output, RenewClientCertificateResponse> = {
+    kind: 'unary',
+    ...codec<RenewClientCertificateRequest__Output, RenewClientCertificateResponse>(
+      registrationService.RenewClientCertificate,
     ),
-  );
+    handle(req, call) {
+      const cluster = authenticate(store, bearer(call));
+      o.tls?.checkPeer(call, cluster.name);
+      const issue = o.tls?.clientCertificateSigner?.(req.clientCsrPem);
+      if (!issue) {
+        throw new GrpcStatusError(
+          Code.FAILED_PRECONDITION,
+          'this hub issues no client certificates (TLS is off, or its client CA is the operator’s)',
+        );
+      }
+      return { clientCertificatePem: issue(cluster.name) };
+    },
+  };
+
+  const server = new H2GrpcServer({
+    ...(o.tls ? { tls: o.tls.source } : {}),
+    toStatus,
+    maxReceiveBytes: 4 * 1024 * 1024,
+    keepaliveMs: 30_000,
+    keepaliveTimeoutMs: 10_000,
+  });
+  server.add(agentService.Connect.path, connect);
+  server.add(agentService.FetchBundle.path, fetchBundle);
+  server.add(registrationService.Register.path, registerMethod);
+  server.add(registrationService.RenewClientCertificate.path, renew);
+  const port = await server.listen(o.address);
 
   return {
     port,
@@ -246,13 +227,6 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       }
     },
     connectedClusters: () => [...new Set([...streams].map((s) => s.cluster))].sort(),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000).unref();
-      }),
+    stop: () => server.stop(2000),
   };
 }

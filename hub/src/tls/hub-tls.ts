@@ -4,9 +4,9 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { FlotillaError, pki } from '@flotilla/proto';
 import { AgentAuthError } from '../protocol/registration.js';
+import type { TlsSource } from '../protocol/h2/server.js';
 import { CertificateProvider } from './provider.js';
 import { readPem, writePrivate, writePublic } from './files.js';
 
@@ -33,7 +33,8 @@ const RENEW_BEFORE_MS = 120 * 86_400_000;
 
 /** What startGrpcServer needs from TLS; absent means plaintext. */
 export interface HubTls {
-  credentials: grpc.ServerCredentials;
+  /** Server certificate and client CA, for the gRPC server; changes when the certificate is renewed. */
+  source: TlsSource;
   requireClientCertificate: boolean;
   /**
    * The CA (PEM) agents trust for the server certificate, handed to them at registration: the hub's
@@ -152,7 +153,7 @@ export function setupHubTls(dataDir: string, cfg: TlsConfig, now = new Date()): 
   return {
     // Client certificates are asked for but not demanded in the handshake: registration must work
     // without one (the token authenticates it); the agent streams demand one in checkPeer.
-    credentials: grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false),
+    source: provider,
     requireClientCertificate,
     ...(serverCa ? { caCertificatePem: serverCa, caPin: pki.publicKeyPin(serverCa) } : {}),
     ...(cfg.clientCaFile

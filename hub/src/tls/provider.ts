@@ -1,48 +1,34 @@
-import type { experimental } from '@grpc/grpc-js';
-
-type CaListener = experimental.CaCertificateUpdateListener;
-type IdentityListener = experimental.IdentityCertificateUpdateListener;
+import type { TlsSource } from '../protocol/h2/server.js';
 
 /**
- * Feeds grpc-js the server's certificate and the client CA from memory, so that a renewed server
- * certificate takes effect for new connections without restarting the server.
+ * The server's certificate and the client CA, held in memory: a renewed server certificate takes
+ * effect for new connections without restarting the server.
  */
-export class CertificateProvider implements experimental.CertificateProvider {
-  private ca: { caCertificate: Buffer } | null = null;
-  private identity: { certificate: Buffer; privateKey: Buffer } | null = null;
-  private readonly caListeners = new Set<CaListener>();
-  private readonly identityListeners = new Set<IdentityListener>();
+export class CertificateProvider implements TlsSource {
+  private identity: { cert: string; key: string } | undefined;
+  private ca: string | undefined;
+  private readonly listeners = new Set<() => void>();
 
   setIdentity(certificatePem: string, privateKeyPem: string): void {
-    this.identity = { certificate: Buffer.from(certificatePem), privateKey: Buffer.from(privateKeyPem) };
-    for (const l of this.identityListeners) l(this.identity);
+    this.identity = { cert: certificatePem, key: privateKeyPem };
+    for (const l of this.listeners) l();
   }
 
   setCa(caPem: string): void {
-    this.ca = { caCertificate: Buffer.from(caPem) };
-    for (const l of this.caListeners) l(this.ca);
+    this.ca = caPem;
+    for (const l of this.listeners) l();
   }
 
   certificate(): string {
-    return this.identity?.certificate.toString() ?? '';
+    return this.identity?.cert ?? '';
   }
 
-  addCaCertificateListener(listener: CaListener): void {
-    this.caListeners.add(listener);
-    // Later, not now: grpc-js registers the server's watcher only after adding this listener.
-    queueMicrotask(() => listener(this.ca));
+  options(): { key: string; cert: string; ca?: string } {
+    if (!this.identity) throw new Error('no server certificate loaded');
+    return { ...this.identity, ...(this.ca ? { ca: this.ca } : {}) };
   }
 
-  removeCaCertificateListener(listener: CaListener): void {
-    this.caListeners.delete(listener);
-  }
-
-  addIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.add(listener);
-    queueMicrotask(() => listener(this.identity));
-  }
-
-  removeIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.delete(listener);
+  onChange(listener: () => void): void {
+    this.listeners.add(listener);
   }
 }

@@ -215,13 +215,23 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
 
   it('malformed gRPC messages are refused per call; the hub keeps serving the agents', async () => {
     const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x0a, 0x99]);
-    const refused = { code: grpc.status.INTERNAL, details: 'Error deserializing request' };
-    expect(await rawUnary('/flotilla.v1.Registration/Register', garbage)).toMatchObject(refused);
+    // The status names the method and what is wrong with the bytes.
+    const refused = (method: string) => ({
+      code: grpc.status.INTERNAL,
+      details: expect.stringMatching(new RegExp(`^could not decode the request for ${method}: .*wire type`)),
+    });
+    const register = '/flotilla.v1.Registration/Register';
+    expect(await rawUnary(register, garbage)).toMatchObject(refused(register));
     const md = bearerMd(credential.c1!);
-    expect(await rawUnary('/flotilla.v1.AgentService/FetchBundle', garbage, md)).toMatchObject(refused);
-    expect(await rawStream('/flotilla.v1.AgentService/Connect', [garbage], md)).toMatchObject(refused);
+    const fetch = '/flotilla.v1.AgentService/FetchBundle';
+    expect(await rawUnary(fetch, garbage, md)).toMatchObject(refused(fetch));
+    const connect = '/flotilla.v1.AgentService/Connect';
+    expect(await rawStream(connect, [garbage], md)).toMatchObject(refused(connect));
     const unknown = await rawUnary('/flotilla.v1.AgentService/Nope', garbage);
-    expect(unknown).toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    expect(unknown).toMatchObject({
+      code: grpc.status.UNIMPLEMENTED,
+      details: 'method /flotilla.v1.AgentService/Nope is not served by this hub',
+    });
     expect(alive()).toBe(true);
     expect(streams.c1?.ended).toBeUndefined();
     expect(streams.c2?.ended).toBeUndefined();
@@ -231,7 +241,7 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     const big = Buffer.alloc(5 * 1024 * 1024, 0x41);
     const refused = {
       code: grpc.status.RESOURCE_EXHAUSTED,
-      details: 'Received message larger than max (5242880 vs 4194304)',
+      details: 'received a message of 5242880 bytes, larger than the limit of 4194304',
     };
     expect(await rawUnary('/flotilla.v1.Registration/Register', big)).toMatchObject(refused);
     expect(await rawStream('/flotilla.v1.AgentService/Connect', [big], bearerMd(credential.c1!))).toMatchObject(
