@@ -124,7 +124,9 @@ export class H2GrpcServer {
     }
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host: host || undefined, port }, () => {
+      // A fleet dials back at once after a hub restart: Node's default backlog (511) overflowed with
+      // 10,000 agents (refused dials, retried with backoff). The kernel caps it at somaxconn.
+      this.server.listen({ host: host || undefined, port, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve((this.server.address() as AddressInfo).port);
       });
