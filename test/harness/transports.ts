@@ -31,6 +31,8 @@ export interface TransportFixture {
   notify(cluster?: string): Promise<void>;
   /** A real agent session for this transport; call `run()` to connect. */
   agent(spec: AgentSpec): AgentSession;
+  /** What the hub's API does after revoking or removing a cluster: its agent is cut off and refused. */
+  disconnect(cluster: string): void;
   /** Restarts what carries the messages: the hub's gRPC listener on its port, or the NATS server with its store. */
   restartTransport(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +60,9 @@ export function grpcFixture(): TransportFixture & { readonly port: number } {
     notify(cluster) {
       hub?.notify(cluster);
       return Promise.resolve();
+    },
+    disconnect(cluster) {
+      hub?.disconnect(cluster);
     },
     agent: (s) =>
       new HubConnection(
@@ -92,11 +97,7 @@ export interface NatsFixtureOptions {
   dir: string;
 }
 
-export function natsFixture(fo: NatsFixtureOptions): TransportFixture & {
-  readonly nats: NatsServer;
-  /** What the hub's API does after revoking or removing a cluster: its agent is refused from then on. */
-  disconnect(cluster: string): void;
-} {
+export function natsFixture(fo: NatsFixtureOptions): TransportFixture & { readonly nats: NatsServer } {
   let nats: NatsServer | undefined;
   let hub: protocol.NatsHub | undefined;
   let agentExtra: { registerCredsFile?: string } = {};

@@ -342,4 +342,26 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
       .toMatch(/CREDENTIAL_(REVOKED|UNKNOWN): |NATS_USER_REFUSED: /);
     expect(count(beta, 'connected')).toBe(0);
   });
+
+  // Over NATS without per-cluster users (auth none) there is no session of the cluster's own to cut:
+  // the hub refuses its messages instead (test/integration/reliability/nats-faults.test.ts).
+  if (fx.label !== 'nats (auth none)') {
+    it(`${fx.label}: a cluster revoked while its agent is connected is cut off, and refused when it dials again`, async () => {
+      const alpha = agents.get('alpha')!;
+      const before = count(alpha, 'disconnected');
+      expect(count(alpha, 'connected')).toBeGreaterThan(0);
+      // What the hub's API does: the store first, then the transport.
+      store.clusters.revoke('alpha');
+      fx.disconnect('alpha');
+      await expect
+        .poll(() => alpha.events.filter((e) => e.name === 'disconnected').length, { timeout: 15_000 })
+        .toBeGreaterThan(before);
+      const connectedAfter = count(alpha, 'connected');
+      // Its reconnections are refused (the agent retries with backoff): no new session.
+      await expect
+        .poll(() => alpha.events.filter((e) => e.name === 'disconnected').at(-1)?.detail?.error, { timeout: 15_000 })
+        .toMatch(/CREDENTIAL_REVOKED: |NATS_USER_REFUSED: |Authorization Violation|permissions violation/i);
+      expect(count(alpha, 'connected')).toBe(connectedAfter);
+    });
+  }
 });

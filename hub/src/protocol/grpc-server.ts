@@ -38,6 +38,8 @@ export interface GrpcHub {
   /** The desired state changed (after a reconcile): streams whose set moved get it now. */
   notify(cluster?: string): void;
   connectedClusters(): string[];
+  /** The cluster was revoked or removed (the HTTP API calls this): its open streams end now. */
+  disconnect(cluster: string): void;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ interface Stream {
   cluster: string;
   lastSent?: string;
   send(m: HubMessage): Promise<void>;
+  fail(status: GrpcStatus): void;
 }
 
 export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
@@ -120,7 +123,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     handle(call, out) {
       const cluster = authenticate(store, bearer(call));
       o.tls?.checkPeer(call, cluster.name);
-      const s: Stream = { cluster: cluster.name, send: (m) => out.write(m) };
+      const s: Stream = { cluster: cluster.name, send: (m) => out.write(m), fail: (st) => out.fail(st) };
       streams.add(s);
       let queue = Promise.resolve();
       let queued = 0;
@@ -227,6 +230,17 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       }
     },
     connectedClusters: () => [...new Set([...streams].map((s) => s.cluster))].sort(),
+    disconnect(cluster) {
+      // Authenticated once, when the stream opened: a credential revoked since must not keep it.
+      for (const s of [...streams]) {
+        if (s.cluster !== cluster) continue;
+        streams.delete(s);
+        s.fail({
+          code: Code.UNAUTHENTICATED,
+          details: `CREDENTIAL_REVOKED: cluster ${cluster} was revoked or removed on the hub; register it again to reconnect`,
+        });
+      }
+    },
     stop: () => server.stop(2000),
   };
 }
