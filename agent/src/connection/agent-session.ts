@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AgentMessage, BundleRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
 import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
@@ -8,6 +7,7 @@ import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
 import { toWireStatus, type BundleReport } from '../deployer/report.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
 import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
+import { AppliedStateFile } from './applied-state.js';
 import { decodeBundle } from './bundle-bytes.js';
 import { StatusBatcher } from './status-batcher.js';
 
@@ -74,6 +74,15 @@ export abstract class AgentSession {
     protected readonly session: AgentSessionOptions,
     private readonly sink: BundleSink,
   ) {
+    this.stateFile =
+      session.stateFile === undefined
+        ? undefined
+        : new AppliedStateFile(session.stateFile, (err: unknown) =>
+            this.event('stateSaveFailed', {
+              file: session.stateFile,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          );
     this.loadState();
   }
 
@@ -95,52 +104,22 @@ export abstract class AgentSession {
   /** Ends the connection `serve` holds, so that it resolves. */
   protected abstract close(): void;
 
+  private readonly stateFile: AppliedStateFile | undefined;
+
   private loadState(): void {
-    const file = this.session.stateFile;
-    if (!file || !existsSync(file)) return;
-    try {
-      const st = JSON.parse(readFileSync(file, 'utf8')) as { generation: string; refs: BundleRef__Output[] };
-      this.appliedGeneration = st.generation;
-      for (const r of st.refs) this.refs.set(r.bundleId, r);
-    } catch {
-      // A torn or foreign file: start from nothing; the hub then sends the full desired state.
-    }
+    const st = this.stateFile?.load();
+    if (!st) return;
+    this.appliedGeneration = st.generation;
+    for (const r of st.refs) this.refs.set(r.bundleId, r);
   }
 
-  private saving: Promise<void> | undefined;
-  private saveAgain = false;
-  private madeStateDir = false;
-
   /**
-   * Writes the applied state in the background, the newest winning: a synchronous write and rename
-   * per applied desired state held up the event loop (hub messages, reports) for a millisecond or
-   * more on slow disks. Losing the file costs only a full desired state on the next start.
+   * Writes the applied state in the background, the newest winning: a synchronous write per applied
+   * desired state held up the event loop (hub messages, reports) for a millisecond or more on slow
+   * disks. Losing the file costs only a full desired state on the next start.
    */
   private saveState(): void {
-    const file = this.session.stateFile;
-    if (!file) return;
-    if (this.saving) {
-      this.saveAgain = true;
-      return;
-    }
-    this.saving = (async () => {
-      do {
-        this.saveAgain = false;
-        const body = JSON.stringify({ generation: this.appliedGeneration, refs: [...this.refs.values()] });
-        if (!this.madeStateDir) {
-          await mkdir(dirname(file), { recursive: true });
-          this.madeStateDir = true;
-        }
-        await writeFile(`${file}.tmp`, body);
-        await rename(`${file}.tmp`, file);
-      } while (this.saveAgain);
-    })()
-      .catch((err: unknown) => {
-        this.event('stateSaveFailed', { file, error: err instanceof Error ? err.message : String(err) });
-      })
-      .finally(() => {
-        this.saving = undefined;
-      });
+    this.stateFile?.save({ generation: this.appliedGeneration, refs: [...this.refs.values()] });
   }
 
   protected event(name: string, detail?: Record<string, unknown>) {
@@ -372,6 +351,6 @@ export abstract class AgentSession {
     this.close();
     this.wake?.();
     await this.work;
-    await this.saving;
+    await this.stateFile?.close();
   }
 }
