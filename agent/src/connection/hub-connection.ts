@@ -126,11 +126,13 @@ export class HubConnection extends AgentSession {
 
   private fetch(client: AgentClient, credential: string, digest: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
+      // Each chunk's bytes are a view of the message grpc-js received for it, not shared: kept as they
+      // are, and a bundle in one message (most are) is not copied at all.
       const chunks: Buffer[] = [];
       const call = client.FetchBundle({ digest, offset: 0 }, this.metadata(credential));
-      call.on('data', (c: BundleChunk__Output) => chunks.push(Buffer.from(c.data)));
+      call.on('data', (c: BundleChunk__Output) => chunks.push(c.data));
       call.on('error', reject);
-      call.on('end', () => resolve(Buffer.concat(chunks)));
+      call.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     });
   }
 }

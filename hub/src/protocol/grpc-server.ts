@@ -15,7 +15,7 @@ import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
 import { AgentProtocol, type Announcement, type BundleAccessError } from './agent-protocol.js';
 import { authenticate, register, type AgentAuthError, type Registered } from './registration.js';
-import { Code, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
+import { Code, frame, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
 import { H2GrpcServer, type CallContext, type Method } from './h2/server.js';
 
 export interface GrpcServerOptions {
@@ -147,6 +147,15 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     },
   };
 
+  const encodeChunk = agentService.FetchBundle.responseSerialize as unknown as (m: BundleChunk) => Buffer;
+  /**
+   * A single-message answer per bundle, framed, for as long as the hub keeps that bundle's bytes
+   * (`bundleBytes` hands out the same buffer while it is cached). When a commit reaches 1,000
+   * clusters, each fetch was an encoding and two copies of the bundle, and the young-generation
+   * collections to sweep them.
+   */
+  const wholeBundles = new WeakMap<Buffer, Buffer>();
+
   const fetchBundle: Method<FetchBundleRequest__Output, BundleChunk> = {
     kind: 'serverStream',
     ...codec<FetchBundleRequest__Output, BundleChunk>(agentService.FetchBundle),
@@ -156,7 +165,17 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       const digest = req.digest;
       const bytes = protocol.bundleBytes(cluster.name, digest);
       const total = bytes.length;
-      for (let off = Number(req.offset); off < total || (off === 0 && total === 0); off += chunk) {
+      if (Number(req.offset) === 0 && total <= chunk) {
+        // The whole bundle in one message, the same for every cluster that fetches it: encoded once.
+        let framed = wholeBundles.get(bytes);
+        if (!framed) {
+          framed = frame(encodeChunk({ digest, offset: 0, data: bytes, totalSize: total, last: true }));
+          wholeBundles.set(bytes, framed);
+        }
+        await out.writeFramed(framed);
+        return;
+      }
+      for (let off = Number(req.offset); off < total; off += chunk) {
         if (call.cancelled) return;
         const data = bytes.subarray(off, Math.min(total, off + chunk));
         const last = off + chunk >= total;

@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { pki } from '@flotilla/proto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Code } from './frames.js';
+import { Code, frame } from './frames.js';
 import { H2GrpcServer, type BidiWriter, type CallContext, type Method, type TlsSource } from './server.js';
 
 // A test service of string messages, called with grpc-js (the agents' client) over loopback.
@@ -24,6 +24,7 @@ const Client = grpc.makeGenericClientConstructor(
     Echo: def('/t.T/Echo', false, false),
     Slow: def('/t.T/Slow', false, false),
     Count: def('/t.T/Count', false, true),
+    Shared: def('/t.T/Shared', false, true),
     Chat: def('/t.T/Chat', true, true),
   },
   'T',
@@ -38,6 +39,9 @@ afterEach(async () => {
 });
 
 class Refused extends Error {}
+
+const SHARED = `shared:${'s'.repeat(70_000)}`;
+const SHARED_FRAME = frame(Buffer.from(SHARED));
 
 /** A server with the test methods; `seen` collects what handlers observe. */
 async function serve(o: { tls?: TlsSource; keepaliveMs?: number; keepaliveTimeoutMs?: number } = {}) {
@@ -71,6 +75,16 @@ async function serve(o: { tls?: TlsSource; keepaliveMs?: number; keepaliveTimeou
       for (let i = 0; i < Number(req) && !call.cancelled; i++) await out.write(`${i}:${'x'.repeat(1000)}`);
     },
   };
+  // One framed answer sent on every call, as the hub sends a bundle fetched by many clusters.
+  const shared: Method<string, string> = {
+    kind: 'serverStream',
+    ...text,
+    async handle(req, _call, out) {
+      await out.writeFramed(SHARED_FRAME);
+      await out.write(`for ${req}`);
+      await out.writeFramed(SHARED_FRAME);
+    },
+  };
   const chat: Method<string, string> = {
     kind: 'bidi',
     ...text,
@@ -87,6 +101,7 @@ async function serve(o: { tls?: TlsSource; keepaliveMs?: number; keepaliveTimeou
   s.add('/t.T/Echo', echo);
   s.add('/t.T/Slow', slow);
   s.add('/t.T/Count', count);
+  s.add('/t.T/Shared', shared);
   s.add('/t.T/Chat', chat);
   servers.push(s);
   const port = await s.listen('127.0.0.1:0');
@@ -167,6 +182,22 @@ describe('H2GrpcServer with the grpc-js client', () => {
     const status = await new Promise<grpc.StatusObject>((r) => call.on('status', r));
     expect(status.code).toBe(grpc.status.OK);
     expect(got).toEqual(Array.from({ length: 5000 }, (_, i) => String(i)));
+  });
+
+  it('sends one framed buffer on many calls, unchanged, between messages encoded per call', async () => {
+    const { port } = await serve();
+    const before = Buffer.from(SHARED_FRAME);
+    const read = (c: Any, who: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const call = c.Shared!(who) as grpc.ClientReadableStream<string>;
+        const got: string[] = [];
+        call.on('data', (m: string) => got.push(m));
+        call.on('error', reject);
+        call.on('end', () => resolve(got));
+      });
+    const got = await Promise.all(['a', 'b', 'c'].map((who) => read(client(port), who)));
+    expect(got).toEqual(['a', 'b', 'c'].map((who) => [SHARED, `for ${who}`, SHARED]));
+    expect(SHARED_FRAME.equals(before)).toBe(true);
   });
 
   it('bidi: messages both ways, half-close ends with OK, a refused call gets its status, close is reported once', async () => {

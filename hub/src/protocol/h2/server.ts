@@ -28,6 +28,11 @@ export interface CallContext {
 export interface Writer<T> {
   /** Sends a message; resolves when the stream can take more (HTTP/2 flow control), or is gone. */
   write(message: T): Promise<void>;
+  /**
+   * Sends a message already encoded and framed (`frame()`), as `write` does: for one answer sent
+   * to many callers, encoded once. The buffer is not changed and may be sent on other calls too.
+   */
+  writeFramed(framed: Buffer): Promise<void>;
 }
 
 export interface BidiWriter<T> extends Writer<T> {
@@ -341,6 +346,7 @@ class Call implements CallContext {
   writer<T>(encode: (m: T) => Uint8Array): BidiWriter<T> {
     return {
       write: (m) => this.write(frame(encode(m))),
+      writeFramed: (framed) => this.write(framed),
       end: () => this.finish({ code: Code.OK, details: '' }),
       fail: (s) => this.finish(s),
     };
