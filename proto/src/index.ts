@@ -37,3 +37,4 @@ export { agentMessageDeserializer, FAST_DECODED_FIELDS } from './fast-decode.js'
 export * from './nats.js';
 /** X.509 with node:crypto alone: the hub's CA, server and client certificates, signing requests. */
 export * as pki from './pki/index.js';
+export * from './nkey.js';

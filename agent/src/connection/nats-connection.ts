@@ -6,7 +6,6 @@ import { createCurve, createUser } from '@nats-io/nkeys';
 import {
   connect,
   createInbox,
-  credsAuthenticator,
   headers,
   type Msg,
   type MsgHdrs,
@@ -21,6 +20,9 @@ import {
   desiredSubject,
   natsCodecs,
   natsCreds,
+  natsJwtAuthenticator,
+  nkeySigner,
+  parseNatsCreds,
   reportSubject,
   type AgentMessage,
   type Hello,
@@ -83,7 +85,9 @@ export class NatsHubConnection extends AgentSession {
   }
 
   private auth(file: string | undefined): Partial<NodeConnectionOptions> {
-    return file && existsSync(file) ? { authenticator: credsAuthenticator(readFileSync(file)) } : {};
+    if (!file || !existsSync(file)) return {};
+    const { jwt, seed } = parseNatsCreds(readFileSync(file, 'utf8'), file);
+    return { authenticator: natsJwtAuthenticator(jwt, seed) };
   }
 
   protected async register(token: string, retryKey: string): Promise<string> {
@@ -100,10 +104,12 @@ export class NatsHubConnection extends AgentSession {
       );
     });
     try {
-      const user = createUser();
+      // The agent's own NATS user key (its seed never leaves the agent); its public key through
+      // node:crypto, not nkeys' JavaScript Ed25519 (see nkeySigner).
+      const seed = new TextDecoder().decode(createUser().getSeed());
       const xkey = createCurve();
       const hdrs = headers();
-      hdrs.set(NATS.userKeyHeader, user.getPublicKey());
+      hdrs.set(NATS.userKeyHeader, nkeySigner(seed).publicKey);
       hdrs.set(NATS.xkeyHeader, xkey.getPublicKey());
       const req = this.codecs.registerRequest.encode({
         token,
@@ -119,7 +125,7 @@ export class NatsHubConnection extends AgentSession {
       if (!opened) throw new Error(`registering cluster ${this.o.clusterName}: the hub's reply could not be opened`);
       const res = this.codecs.registerResponse.decode(opened);
       const jwt = m.headers?.get(NATS.userJwtHeader);
-      if (jwt) this.writeCreds(jwt, new TextDecoder().decode(user.getSeed()));
+      if (jwt) this.writeCreds(jwt, seed);
       return res.credential;
     } finally {
       await nc.close();
