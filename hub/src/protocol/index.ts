@@ -3,6 +3,7 @@ export { AgentProtocol, BundleAccessError, BundleMissingError, type AgentProtoco
 export { desiredFor, bundleId, parseBundleId, type DesiredSet } from './desired.js';
 export { startGrpcServer, type GrpcHub, type GrpcServerOptions } from './grpc-server.js';
 export { startNatsServer, type NatsHub, type NatsServerOptions, type NatsAgentAuthority } from './nats-server.js';
+export { BundleObjects, openJetStream } from './nats-bundles.js';
 export {
   AgentAuthError,
   authenticate,
