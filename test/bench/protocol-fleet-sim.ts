@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
+  AppliedStateFile,
   HubConnection,
   NatsHubConnection,
   type AgentSession,
@@ -161,12 +162,8 @@ function start(c: Extract<SimCommand, { type: 'start' }>) {
 const held = new Map<string, string[]>();
 function heldBundles(stateFile: string): string[] {
   if (!held.has(stateFile)) {
-    try {
-      const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { refs?: { bundleId: string }[] };
-      held.set(stateFile, (st.refs ?? []).map((r) => r.bundleId).sort());
-    } catch {
-      held.set(stateFile, []);
-    }
+    const st = new AppliedStateFile(stateFile, () => undefined).load();
+    held.set(stateFile, (st?.refs ?? []).map((r) => r.bundleId).sort());
   }
   return held.get(stateFile)!;
 }
