@@ -55,7 +55,12 @@ export { ObjectWatcher, type ObjectEvent, type WatcherHooks } from './enforcer/w
 export { KeyedQueue } from './enforcer/queue.js';
 export { HubConnection, type HubConnectionOptions } from './connection/hub-connection.js';
 export { AgentSession, type AgentSessionOptions, type BundleSink, type HubLink } from './connection/agent-session.js';
-export { AppliedStateFile, decodeAppliedState, encodeAppliedState, type AppliedState } from './connection/applied-state.js';
+export {
+  AppliedStateFile,
+  decodeAppliedState,
+  encodeAppliedState,
+  type AppliedState,
+} from './connection/applied-state.js';
 export { NatsHubConnection, HubRefusedError, type NatsConnectionOptions } from './connection/nats-connection.js';
 export { decodeBundle, BundleIntegrityError } from './connection/bundle-bytes.js';
 export {
