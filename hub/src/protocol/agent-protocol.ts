@@ -13,6 +13,7 @@ import { foldStatus } from '../status/fold.js';
 import { summarizeObjects } from '../status/objects.js';
 import type { Store } from '../store/index.js';
 import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
+import { BytesLru } from './bytes-lru.js';
 
 /** An agent asked for a bundle that is not desired on its own cluster (it may know the digest). */
 export class BundleAccessError extends FlotillaError {
@@ -293,33 +294,20 @@ export class AgentProtocol {
    * sends one bundle to many clusters: without it each fetch re-read and gunzipped it from SQLite
    * (measured: 0.7 ms of hub CPU per agent). Content-addressed, so never stale.
    */
-  private readonly bytesCache = new Map<string, Buffer>();
-  private bytesCached = 0;
+  private readonly bytesCache = new BytesLru<Buffer>(BYTES_CACHED, BYTES_CACHED / 4);
 
   /** The bytes of a bundle the caller may fetch. */
   bundleBytes(cluster: string, digest: string): Buffer {
     this.authorizeFetch(cluster, digest);
     const hit = this.bytesCache.get(digest);
-    if (hit) {
-      this.bytesCache.delete(digest);
-      this.bytesCache.set(digest, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const bytes = this.o.store.bundles.content(digest);
-    if (bytes && bytes.length <= BYTES_CACHED / 4) {
-      this.bytesCache.set(digest, bytes);
-      this.bytesCached += bytes.length;
-      for (const [d, b] of this.bytesCache) {
-        if (this.bytesCached <= BYTES_CACHED) break;
-        this.bytesCache.delete(d);
-        this.bytesCached -= b.length;
-      }
-    }
     if (!bytes) {
       throw new BundleMissingError(
         `bundle ${digest} is desired on cluster ${cluster} but missing from the hub's bundle store; the next reconcile renders it again`,
       );
     }
+    this.bytesCache.set(digest, bytes);
     return bytes;
   }
 }

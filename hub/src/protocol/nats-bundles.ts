@@ -10,6 +10,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NATS, natsCodecs } from '@flotilla/proto';
+import { BytesLru } from './bytes-lru.js';
 
 /** Above this many bytes published and not yet flushed, wait for the server to take them (flow control). */
 const FLUSH_EVERY_BYTES = 4 * 1024 * 1024;
@@ -30,8 +31,7 @@ export class BundleObjects {
    * request, the chunks, and the object's SHA-256 checked in JavaScript) was the largest part of the
    * hub's CPU in a converge round over NATS, measured at 1,000 agents.
    */
-  private readonly replies = new Map<string, Uint8Array>();
-  private repliesBytes = 0;
+  private readonly replies = new BytesLru<Uint8Array>(REPLIES_KEPT_BYTES, REPLIES_KEPT_BYTES / 16);
 
   constructor(
     private readonly objects: ObjectStore,
@@ -50,8 +50,6 @@ export class BundleObjects {
   async send(reply: string, digest: string, offset: number): Promise<void> {
     const kept = offset === 0 ? this.replies.get(digest) : undefined;
     if (kept) {
-      this.replies.delete(digest);
-      this.replies.set(digest, kept);
       this.nc.publish(reply, kept);
       return;
     }
@@ -67,7 +65,7 @@ export class BundleObjects {
       const data = Buffer.concat(pending);
       const message = this.codecs.chunk.encode({ digest, offset: at, data, totalSize: total, last });
       this.nc.publish(reply, message);
-      if (last && at === 0) this.keep(digest, message);
+      if (last && at === 0) this.replies.set(digest, message);
       at += size;
       unflushed += size;
       pending = [];
@@ -94,17 +92,6 @@ export class BundleObjects {
     if (failed)
       throw new Error(`bundle ${digest}: reading object store ${NATS.bundleBucket} failed: ${failed.message}`);
     await publish(true);
-  }
-
-  private keep(digest: string, message: Uint8Array): void {
-    if (message.length > REPLIES_KEPT_BYTES / 16) return;
-    this.replies.set(digest, message);
-    this.repliesBytes += message.length;
-    for (const [d, m] of this.replies) {
-      if (this.repliesBytes <= REPLIES_KEPT_BYTES) break;
-      this.replies.delete(d);
-      this.repliesBytes -= m.length;
-    }
   }
 }
 
