@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { spawnServer, type Spawned } from './process.js';
-import { waitFor } from './wait.js';
+import { launch, restart, type LaunchSpec } from './launch.js';
 import { httpCall } from './kube/http.js';
 
 export interface NatsServer {
@@ -35,8 +35,14 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-nats-'));
   const port = await freePort();
   const monitorPort = await freePort();
-  const launch = async (): Promise<Spawned> => {
-    const proc = spawnServer(
+  const spec: LaunchSpec = {
+    what: `nats-server on port ${port}`,
+    ports: [port, monitorPort],
+    readyTimeoutMs: 20_000,
+    ready: async () => (await httpCall(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200,
+  };
+  const start = () =>
+    spawnServer(
       binary,
       [
         '-a',
@@ -52,27 +58,16 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       ],
       { name: 'nats-server', logFile: join(dir, 'nats-server.log') },
     );
+  const launchFirst = async (): Promise<Spawned> => {
     try {
-      await waitFor(
-        async () => (await httpCall(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).status === 200,
-        {
-          what: `nats-server on port ${port}`,
-          timeoutMs: 20_000,
-          abort: () => {
-            const exit = proc.exited();
-            if (exit === undefined) return undefined;
-            const hint = /ENOENT|could not start/.test(exit) ? ' (install it: apt-get install nats-server)' : '';
-            return `${binary} ${exit}${hint}\n${proc.tail(10)}`;
-          },
-        },
-      );
+      return await launch(spec, start);
     } catch (err) {
-      await proc.stop(1000);
-      throw err;
+      const why = (err as Error).message;
+      const hint = /ENOENT|could not start/.test(why) ? ' (install it: apt-get install nats-server)' : '';
+      throw new Error(`${why}${hint}`, { cause: err });
     }
-    return proc;
   };
-  let proc = await launch();
+  let proc = await launchFirst();
   const server: NatsServer = {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -85,10 +80,12 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       rmSync(dir, { recursive: true, force: true });
     },
     async restart(downMs = 0, beforeStart) {
-      await proc.stop();
-      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      await beforeStart?.();
-      proc = await launch();
+      proc = await restart(proc, spec, {
+        whileDown: async () => {
+          if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+          await beforeStart?.();
+        },
+      });
     },
     [Symbol.asyncDispose]() {
       return server.stop();

@@ -1,16 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface Spawned {
   readonly name: string;
   readonly pid: number;
   readonly logFile: string;
+  /** What was started, so that the same server can be started again (a restart). */
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly options: SpawnOptions;
   /** undefined while running; the exit code or signal once it has ended. */
   exited(): string | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
   /** The last lines of its log, for error messages. */
   tail(lines?: number): string;
+  /** What this process (not an earlier one with the same log file) has written to its log. */
+  output(): string;
+  /** Sends a signal (SIGKILL: a crash) without waiting. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has ended, however it ended. */
+  ended(): Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -25,6 +35,7 @@ export interface SpawnOptions {
 /** Starts a server process with stdout and stderr appended to a log file. */
 export function spawnServer(command: string, args: string[], opts: SpawnOptions): Spawned {
   const fd = openSync(opts.logFile, 'a');
+  const logStart = fstatSync(fd).size;
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
@@ -59,8 +70,16 @@ export function spawnServer(command: string, args: string[], opts: SpawnOptions)
     name: opts.name,
     pid,
     logFile: opts.logFile,
+    command,
+    args: [...args],
+    options: { ...opts },
     exited: () => exit,
     tail,
+    output: () => readFrom(opts.logFile, logStart),
+    kill: (signal) => {
+      if (exit === undefined) child.kill(signal);
+    },
+    ended: () => done,
     async stop(graceMs = 5000) {
       if (exit !== undefined) return;
       child.kill('SIGTERM');
@@ -69,6 +88,24 @@ export function spawnServer(command: string, args: string[], opts: SpawnOptions)
       clearTimeout(timer);
     },
   };
+}
+
+function readFrom(file: string, offset: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return '';
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function tailFile(file: string, lines = 20): string {

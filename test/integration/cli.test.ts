@@ -9,9 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
-import { freePort } from '../harness/ports.js';
-import { spawnServer, type Spawned } from '../harness/process.js';
-import { waitFor } from '../harness/wait.js';
+import { hubProcess, type HubProcess } from '../harness/hub.js';
 
 const FLEET = join(REPO_ROOT, 'cli/bin/run.js');
 const HUB = join(REPO_ROOT, 'hub/dist/main.js');
@@ -28,9 +26,8 @@ const configMap = (name: string, value: string) =>
 describe('fleet CLI against a hub process', () => {
   let git: GitServer;
   let dir: string;
-  let httpPort: number;
   let grpcPort: number;
-  let hub: Spawned | undefined;
+  let hub: HubProcess | undefined;
   let hubUrl: string;
   let adminToken: string;
   const tokens: Record<'viewer' | 'operator', string> = { viewer: '', operator: '' };
@@ -75,25 +72,6 @@ describe('fleet CLI against a hub process', () => {
     return JSON.parse(r.stdout) as T;
   };
 
-  const startHub = async () => {
-    hub = spawnServer(
-      process.execPath,
-      [HUB, 'serve', '--data-dir', dir, '--http', `127.0.0.1:${httpPort}`, '--grpc', `127.0.0.1:${grpcPort}`],
-      {
-        name: 'flotilla-hub',
-        logFile: join(dir, 'hub.log'),
-        cwd: REPO_ROOT,
-        env: { ...baseEnv(), FLOTILLA_LOG_LEVEL: 'warn' },
-      },
-    );
-    const h = hub;
-    await waitFor(async () => (await fetch(`${hubUrl}/readyz`)).ok, {
-      what: 'flotilla-hub /readyz',
-      timeoutMs: 30_000,
-      abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
-    });
-  };
-
   beforeAll(async () => {
     for (const built of [FLEET, HUB, join(REPO_ROOT, 'cli/dist/commands/status.js')]) {
       if (!existsSync(built)) throw new Error(`${built} is missing: build first (npx tsc -b)`);
@@ -103,10 +81,10 @@ describe('fleet CLI against a hub process', () => {
     await git.commitFiles('config', { 'apps/web/cm.yaml': configMap('web', 'v1') });
     for (const b of ['dev', 'staging', 'prod', 'lab']) await git.createBranch('config', b, 'main');
     dir = mkdtempSync(join(tmpdir(), 'flotilla-cli-'));
-    httpPort = await freePort();
-    grpcPort = await freePort();
-    hubUrl = `http://127.0.0.1:${httpPort}`;
-    await startHub();
+    hub = await hubProcess({ dataDir: dir, entry: [HUB], env: { ...baseEnv(), FLOTILLA_LOG_LEVEL: 'warn' } });
+    ({ grpcPort } = hub);
+    hubUrl = hub.url;
+    await hub.start();
     adminToken = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
   });
 
@@ -468,8 +446,7 @@ describe('fleet CLI against a hub process', () => {
       await fleet(['rollback', 'prod'], { as: 'operator' });
       await expect.poll(() => seen().some((e) => e.kind === 'Rollback'), { timeout: 20_000 }).toBe(true);
 
-      await hub!.stop();
-      await startHub();
+      await hub!.restart();
       await expect.poll(() => err, { timeout: 10_000 }).toMatch(/reconnecting/);
       await fleet(['rollback', 'prod'], { as: 'operator' });
       await expect.poll(() => seen().filter((e) => e.kind === 'Rollback').length, { timeout: 30_000 }).toBe(2);

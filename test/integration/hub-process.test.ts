@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox, store as hubStore } from '@flotilla/hub';
-import { REPO_ROOT, locateBinaries } from '../harness/kube/binaries.js';
+import { REPO_ROOT } from '../harness/kube/binaries.js';
+import { hubProcess, type HubProcess } from '../harness/hub.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
-import { freePort } from '../harness/ports.js';
-import { spawnServer, type Spawned } from '../harness/process.js';
-import { waitFor } from '../harness/wait.js';
 
 const WEBHOOK_SECRET = 'hook-secret';
 const manyConfigMaps = (n: number, tag: string) =>
@@ -24,34 +22,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
   let dir: string;
   let port: number;
   let grpcPort: number;
-  let hub: Spawned | undefined;
-  const bins = locateBinaries();
-
-  const startHub = async () => {
-    hub = spawnServer(
-      process.execPath,
-      ['--conditions=@flotilla/source', '--import', 'tsx', join(REPO_ROOT, 'hub/src/main.ts')],
-      {
-        name: 'flotilla-hub',
-        logFile: join(dir, 'hub.log'),
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          FLOTILLA_DATA_DIR: dir,
-          FLOTILLA_HTTP_ADDR: `127.0.0.1:${port}`,
-          FLOTILLA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
-          FLOTILLA_HELM: bins.helm,
-          FLOTILLA_KUSTOMIZE: bins.kustomize,
-        },
-      },
-    );
-    const h = hub;
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
-      what: 'flotilla-hub /readyz',
-      timeoutMs: 30_000,
-      abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
-    });
-  };
+  let hub: HubProcess | undefined;
 
   /** Reads the hub's store from this process (WAL allows a reader beside the writer). */
   const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
@@ -81,8 +52,9 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     await git.createRepo('config');
     await git.commitFiles('config', manyConfigMaps(3, 'v1'));
     dir = mkdtempSync(join(tmpdir(), 'flotilla-hub-proc-'));
-    port = await freePort();
-    grpcPort = await freePort();
+    hub = await hubProcess({ dataDir: dir });
+    port = hub.httpPort;
+    grpcPort = hub.grpcPort;
     const secrets = SecretBox.loadOrCreate(join(dir, 'hub.key'));
     withStore((s) => {
       // Polling an hour apart: only webhooks make this hub fetch during the test.
@@ -97,7 +69,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
       for (const name of ['c1', 'c2', 'c3']) s.clusters.create({ name, labels: { fleet: 'demo' } });
       s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['main'] });
     });
-    await startHub();
+    await hub.start();
   });
 
   afterAll(async () => {
@@ -177,10 +149,9 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
       const commit = await git.commitFiles('config', manyConfigMaps(200, `k${round}`));
       await webhook({ ref: 'refs/heads/main' });
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
-      process.kill(hub!.pid, 'SIGKILL');
-      await waitFor(async () => hub!.exited() !== undefined, { what: 'hub gone', timeoutMs: 5000 });
+      await hub!.kill('SIGKILL');
       expect(withStore((s) => s.integrityCheck())).toBe('ok');
-      await startHub();
+      await hub!.start();
       // On start every repo is fetched once, so the commit the webhook announced is not lost.
       await expect.poll(revisions, { timeout: 30_000, interval: 100 }).toEqual([commit, commit, commit]);
       const events = withStore((s) => s.events.list({ kind: 'CommitSeen' }).filter((e) => e.payload.commit === commit));

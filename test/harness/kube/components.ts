@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../ports.js';
+import { launch, LaunchError, type LaunchSpec } from '../launch.js';
+import { freePorts } from '../ports.js';
 import { spawnServer, type Spawned } from '../process.js';
-import { waitFor } from '../wait.js';
 import type { KubeBinaries } from './binaries.js';
 import { httpCall } from './http.js';
 import type { Pki } from './pki.js';
@@ -12,33 +12,27 @@ import type { Pki } from './pki.js';
 export interface Started {
   proc: Spawned;
   port: number;
+  /** How to start it again on the same ports (a restart). */
+  spec: LaunchSpec;
 }
 
-/** Starts a server on a free port; retries with another port when the first one was taken meanwhile. */
-async function onFreePort(
-  what: string,
-  start: (port: number) => Spawned,
-  ready: (port: number) => Promise<boolean>,
-  timeoutMs: number,
-): Promise<Started> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const proc = start(port);
+/**
+ * Starts a server on free ports; when its first ports turn out to be taken, on other ones (a first
+ * start, unlike a restart, may move).
+ */
+async function onFreePorts(
+  count: number,
+  spec: (ports: number[]) => Omit<LaunchSpec, 'ports'>,
+  start: (ports: number[]) => Spawned,
+): Promise<Started & { ports: number[] }> {
+  for (let choice = 1; ; choice++) {
+    const ports = await freePorts(count);
+    const s: LaunchSpec = { ...spec(ports), ports, attempts: 2 };
     try {
-      await waitFor(() => ready(port), {
-        what,
-        timeoutMs,
-        intervalMs: 200,
-        abort: () => {
-          const exit = proc.exited();
-          return exit && `${proc.name} ${exit}; last log lines (${proc.logFile}):\n${proc.tail(15)}`;
-        },
-      });
-      return { proc, port };
+      const proc = await launch(s, () => start(ports));
+      return { proc, port: ports[0] ?? 0, ports, spec: { ...s, attempts: undefined } };
     } catch (err) {
-      await proc.stop(1000);
-      const clash = /address already in use/i.test(proc.tail(30));
-      if (!clash || attempt >= 3) throw err;
+      if (!(err instanceof LaunchError && err.portTaken) || choice >= 3) throw err;
     }
   }
 }
@@ -50,12 +44,18 @@ export async function startEtcd(
 ): Promise<Started & { url: string }> {
   const dataDir = join(dir, 'etcd-data');
   mkdirSync(dataDir, { recursive: true });
-  let peerPort = 0;
-  const started = await onFreePort(
-    'etcd',
-    (port) => {
-      peerPort = port + 1 < 65535 ? port + 1 : port - 1;
-      return spawnServer(
+  const started = await onFreePorts(
+    2,
+    ([port]) => ({
+      what: 'etcd',
+      readyTimeoutMs: 60_000,
+      ready: async () => {
+        const r = await httpCall(`http://127.0.0.1:${port}/health`, { timeoutMs: 1000 });
+        return r.status === 200 && r.body.includes('"true"');
+      },
+    }),
+    ([port, peerPort]) =>
+      spawnServer(
         bins.etcd,
         [
           '--name=flotilla',
@@ -70,13 +70,7 @@ export async function startEtcd(
           '--quota-backend-bytes=8589934592',
         ],
         { name: 'etcd', logFile: join(dir, 'etcd.log'), detached },
-      );
-    },
-    async (port) => {
-      const r = await httpCall(`http://127.0.0.1:${port}/health`, { timeoutMs: 1000 });
-      return r.status === 200 && r.body.includes('"true"');
-    },
-    60_000,
+      ),
   );
   return { ...started, url: `http://127.0.0.1:${started.port}` };
 }
@@ -102,9 +96,21 @@ export interface ApiserverOptions {
 }
 
 export async function startApiserver(bins: KubeBinaries, o: ApiserverOptions): Promise<Started> {
-  return onFreePort(
-    `kube-apiserver of cluster ${o.name}`,
-    (port) =>
+  return onFreePorts(
+    1,
+    ([port]) => ({
+      what: `kube-apiserver of cluster ${o.name}`,
+      readyTimeoutMs: 120_000,
+      ready: async () => {
+        const r = await httpCall(`https://127.0.0.1:${port}/readyz`, {
+          caFile: o.pki.caCert,
+          token: o.adminToken,
+          timeoutMs: 2000,
+        });
+        return r.status === 200;
+      },
+    }),
+    ([port]) =>
       spawnServer(
         bins['kube-apiserver'],
         [
@@ -131,15 +137,6 @@ export async function startApiserver(bins: KubeBinaries, o: ApiserverOptions): P
         ],
         { name: `kube-apiserver[${o.name}]`, logFile: join(o.dir, 'kube-apiserver.log'), detached: o.detached },
       ),
-    async (port) => {
-      const r = await httpCall(`https://127.0.0.1:${port}/readyz`, {
-        caFile: o.pki.caCert,
-        token: o.adminToken,
-        timeoutMs: 2000,
-      });
-      return r.status === 200;
-    },
-    120_000,
   );
 }
 

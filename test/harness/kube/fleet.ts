@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { restart, type LaunchSpec, type RestartOptions } from '../launch.js';
 import { killPid, pidAlive, pidCommand, pidRss, type Spawned } from '../process.js';
 import { waitFor } from '../wait.js';
 import { locateBinaries, type KubeBinaries } from './binaries.js';
@@ -60,6 +61,12 @@ export interface StartFleetOptions {
 export interface KubeFleet {
   clusters: KubeClusterInfo[];
   record: FleetRecord;
+  /**
+   * Stops one of the fleet's servers ('etcd', 'kube-apiserver[<cluster>]'), waits until its process
+   * has exited and starts it again on the same ports; fails with the server's own error when it
+   * cannot come back.
+   */
+  restart(processName: string, o?: RestartOptions): Promise<Spawned>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +92,7 @@ export async function startFleet(o: StartFleetOptions): Promise<KubeFleet> {
   mkdirSync(dir, { recursive: true });
   const pki = ensurePki(join(dir, 'pki'));
   const procs: Spawned[] = [];
+  const specs = new Map<string, LaunchSpec>();
   const record: FleetRecord = {
     version: 1,
     dir,
@@ -93,10 +101,26 @@ export async function startFleet(o: StartFleetOptions): Promise<KubeFleet> {
     clusters: [],
     processes: [],
   };
-  const remember = (p: Spawned, command: string) => {
+  const remember = (p: Spawned, command: string, spec?: LaunchSpec) => {
     procs.push(p);
+    if (spec) specs.set(p.name, spec);
     record.processes.push({ name: p.name, pid: p.pid, command, logFile: p.logFile });
     if (detached) saveRecord(record);
+  };
+  const restartOne = async (name: string, ro?: RestartOptions) => {
+    const i = procs.findIndex((p) => p.name === name);
+    const old = procs[i];
+    const spec = specs.get(name);
+    if (old === undefined || spec === undefined) {
+      const known = [...specs.keys()].join(', ');
+      throw new FleetError(`no restartable server named "${name}" in this fleet (there are: ${known})`);
+    }
+    const next = await restart(old, spec, ro);
+    procs[i] = next;
+    const rec = record.processes.find((p) => p.name === name);
+    if (rec) rec.pid = next.pid;
+    if (detached) saveRecord(record);
+    return next;
   };
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop();
@@ -105,7 +129,7 @@ export async function startFleet(o: StartFleetOptions): Promise<KubeFleet> {
   try {
     rmSync(join(dir, 'etcd-data'), { recursive: true, force: true });
     const etcd = await startEtcd(bins, dir, detached);
-    remember(etcd.proc, bins.etcd);
+    remember(etcd.proc, bins.etcd, etcd.spec);
     progress(`etcd ready on ${etcd.url}`);
     const clusters = await Promise.all(
       o.clusters.map((name) =>
@@ -119,7 +143,7 @@ export async function startFleet(o: StartFleetOptions): Promise<KubeFleet> {
     );
     record.clusters = clusters;
     if (detached) saveRecord(record);
-    return { clusters, record, stop };
+    return { clusters, record, restart: restartOne, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -138,7 +162,7 @@ interface ClusterOptions {
 async function startCluster(
   bins: KubeBinaries,
   o: ClusterOptions,
-  remember: (p: Spawned, command: string) => void,
+  remember: (p: Spawned, command: string, spec?: LaunchSpec) => void,
 ): Promise<KubeClusterInfo> {
   rmSync(o.dir, { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
@@ -147,7 +171,7 @@ async function startCluster(
   writeFileSync(tokensFile, `${adminToken},flotilla-admin,flotilla-admin,"system:masters"\n`, { mode: 0o600 });
   const serviceAccount = writeServiceAccountKeys(o.dir);
   const api = await startApiserver(bins, { ...o, tokensFile, adminToken, serviceAccount });
-  remember(api.proc, bins['kube-apiserver']);
+  remember(api.proc, bins['kube-apiserver'], api.spec);
   const server = `https://127.0.0.1:${api.port}`;
   const kubeconfig = resolve(o.dir, '..', `${o.name}.kubeconfig`);
   writeKubeconfig(kubeconfig, o.name, server, o.pki.caCert, adminToken);

@@ -6,12 +6,11 @@ import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
-import { freePort } from '../../harness/ports.js';
+import { NODE_TS, hubProcess, type HubProcess } from '../../harness/hub.js';
 import { spawnServer, type Spawned } from '../../harness/process.js';
 import { waitFor } from '../../harness/wait.js';
 
 const clusters = inject('kubeClusters');
-const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
 const NS = `flotilla-install-${Math.random().toString(16).slice(2, 8)}`;
 
 /**
@@ -23,7 +22,7 @@ const NS = `flotilla-install-${Math.random().toString(16).slice(2, 8)}`;
 describe('fleet agent install --context', () => {
   const cluster = clusterByName(clusters, 'alpha');
   let dir: string;
-  let hub: Spawned;
+  let hub: HubProcess;
   let agent: Spawned | undefined;
   let httpPort: number;
   let grpcPort: number;
@@ -43,28 +42,9 @@ describe('fleet agent install --context', () => {
     if (!existsSync(join(REPO_ROOT, 'cli/dist/commands')))
       throw new Error('the CLI is not built: run `npx tsc -b` first');
     dir = mkdtempSync(join(tmpdir(), 'flotilla-install-'));
-    httpPort = await freePort();
-    grpcPort = await freePort();
-    hub = spawnServer(
-      process.execPath,
-      [
-        ...NODE_TS,
-        join(REPO_ROOT, 'hub/src/main.ts'),
-        'serve',
-        '--data-dir',
-        join(dir, 'hub'),
-        '--http',
-        `127.0.0.1:${httpPort}`,
-        '--grpc',
-        `127.0.0.1:${grpcPort}`,
-      ],
-      { name: 'flotilla-hub', logFile: join(dir, 'hub.log'), cwd: REPO_ROOT },
-    );
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
-      what: 'hub ready',
-      timeoutMs: 30_000,
-      abort: () => (hub.exited() ? `${hub.exited()}\n${hub.tail()}` : undefined),
-    });
+    hub = await hubProcess({ dataDir: join(dir, 'hub'), logFile: join(dir, 'hub.log') });
+    ({ httpPort, grpcPort } = hub);
+    await hub.start();
     await waitFor(() => existsSync(join(dir, 'hub', 'admin.token')), { what: 'admin token', timeoutMs: 10_000 });
     env = {
       ...process.env,

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../harness/ports.js';
 import { appFiles, e2eWorld, type E2eWorld } from './e2e-support.js';
 
 const clusters = inject('kubeClusters');
@@ -11,18 +10,16 @@ const converge = { timeout: 60_000, interval: 500 };
 
 describe('end to end over gRPC: hub process, two agents on two clusters, Git over HTTP', () => {
   let w: E2eWorld;
-  let grpcPort: number;
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'));
   /** How each agent trusts the hub's own CA: alpha pins its hash (`ca hash`), beta is given the file. */
   const trust: Record<string, string[]> = {};
-  const agentArgs = (name: string) => ['--hub', `127.0.0.1:${grpcPort}`, ...(trust[name] ?? [])];
+  const agentArgs = (name: string) => ['--hub', `127.0.0.1:${w.grpcPort}`, ...(trust[name] ?? [])];
   const bothColors = () => Promise.all([w.color('alpha'), w.color('beta')]);
 
   beforeAll(async () => {
     w = await e2eWorld(dir, clusters, ns);
-    grpcPort = await freePort();
     // TLS with the hub's own CA (the default), and mutual TLS: agents get client certificates at registration.
-    await w.startHub(['--mtls', '--grpc', `127.0.0.1:${grpcPort}`]);
+    await w.startHub(['--mtls']);
     trust.alpha = ['--hub-ca-hash', w.hubCli('ca', 'hash').trim()];
     trust.beta = ['--hub-ca', join(w.hubDir, 'tls', 'ca.crt')];
     for (const name of ['alpha', 'beta']) {
@@ -72,7 +69,7 @@ describe('end to end over gRPC: hub process, two agents on two clusters, Git ove
   });
 
   it('the hub restarts; agents reconnect and converge on the next commit', async () => {
-    await w.startHub(['--mtls', '--grpc', `127.0.0.1:${grpcPort}`]);
+    await w.startHub(['--mtls']);
     await w.git.commitFiles('config', appFiles(ns, 'yellow'), { branch: 'dev' });
     await expect.poll(bothColors, converge).toEqual(['yellow', 'yellow']);
   });

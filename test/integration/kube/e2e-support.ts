@@ -3,22 +3,19 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { store as hubStore } from '@flotilla/hub';
-import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';
+import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess } from '../../harness/hub.js';
+import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
 import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
-import { freePort } from '../../harness/ports.js';
 import { spawnServer, type Spawned } from '../../harness/process.js';
-import { waitFor } from '../../harness/wait.js';
 
 /**
  * The shared shape of the end-to-end suites (one per transport): a Git server with a `dev` branch, a
  * hub process over a data directory seeded with repo/group/environment/target, agent processes on
  * the simulated clusters, and what the tests read back (a ConfigMap's color, the hub's deployments).
  */
-export const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
-const HUB_MAIN = join(REPO_ROOT, 'hub/src/main.ts');
-const AGENT_MAIN = join(REPO_ROOT, 'agent/src/cli/main.ts');
+export { NODE_TS };
 
 export function appFiles(ns: string, color: string): Record<string, string> {
   return {
@@ -33,6 +30,7 @@ export interface E2eWorld {
   git: GitServer;
   ns: string;
   httpPort: number;
+  grpcPort: number;
   /** Opens the hub's store for a moment (WAL: safe beside the running hub). */
   withStore<T>(fn: (s: hubStore.Store) => T): T;
   /** `flotilla-hub ...args` against the hub's data directory; its stdout. */
@@ -49,16 +47,14 @@ export interface E2eWorld {
 }
 
 export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: string): Promise<E2eWorld> {
-  const bins = locateBinaries();
   const git = await startGitServer();
   await git.createRepo('config');
   await git.commitFiles('config', { 'README.md': 'fleet config\n' });
   await git.commitFiles('config', appFiles(ns, 'blue'), { branch: 'dev' });
   const hubDir = join(dir, 'hub');
   mkdirSync(hubDir, { recursive: true });
-  const httpPort = await freePort();
+  const hub = await hubProcess({ dataDir: hubDir, logFile: join(dir, 'hub.log') });
   const agents = new Map<string, Spawned>();
-  let hub: Spawned | undefined;
   const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
     const s = hubStore.openStore(join(hubDir, 'hub.db'));
     try {
@@ -78,7 +74,8 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
     hubDir,
     git,
     ns,
-    httpPort,
+    httpPort: hub.httpPort,
+    grpcPort: hub.grpcPort,
     withStore,
     hubCli: (...args) =>
       execFileSync(process.execPath, [...NODE_TS, HUB_MAIN, ...args], {
@@ -87,28 +84,7 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
-    async startHub(args) {
-      await hub?.stop();
-      const h = spawnServer(process.execPath, [...NODE_TS, HUB_MAIN, 'serve', ...args], {
-        name: 'flotilla-hub',
-        logFile: join(dir, 'hub.log'),
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          FLOTILLA_DATA_DIR: hubDir,
-          FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
-          FLOTILLA_HELM: bins.helm,
-          FLOTILLA_KUSTOMIZE: bins.kustomize,
-        },
-      });
-      hub = h;
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
-        what: 'hub ready',
-        timeoutMs: 30_000,
-        abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
-      });
-      return h;
-    },
+    startHub: (args) => hub.start(args),
     async color(name) {
       const core = kubeClient(clusterByName(clusters, name)).makeApiClient(CoreV1Api);
       return core
@@ -136,7 +112,7 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
     agentLog: (name) => readFileSync(join(dir, `agent-${name}.log`), 'utf8'),
     async stop() {
       for (const p of agents.values()) await p.stop();
-      await hub?.stop();
+      await hub.stop();
       await git.stop();
       for (const c of clusters) {
         await kubeClient(c)

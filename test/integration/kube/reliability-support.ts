@@ -3,16 +3,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { store as hubStore } from '@flotilla/hub';
-import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';
+import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess } from '../../harness/hub.js';
+import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
 import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
-import { freePort } from '../../harness/ports.js';
 import { spawnServer, type Spawned } from '../../harness/process.js';
-import { waitFor } from '../../harness/wait.js';
-
-const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
-const HUB_MAIN = join(REPO_ROOT, 'hub/src/main.ts');
-const AGENT_MAIN = join(REPO_ROOT, 'agent/src/cli/main.ts');
 
 /**
  * A hub process on fixed ports (so it can be killed and restarted in place) and agent processes
@@ -40,11 +35,10 @@ export interface FaultWorld {
 }
 
 export async function faultWorld(dir: string, clusters: KubeClusterInfo[]): Promise<FaultWorld> {
-  const bins = locateBinaries();
   const hubDir = join(dir, 'hub');
   mkdirSync(hubDir, { recursive: true });
-  const [httpPort, grpcPort] = [await freePort(), await freePort()];
-  let hub: Spawned | undefined;
+  const hub = await hubProcess({ dataDir: hubDir, logFile: join(dir, 'hub.log'), env: { FLOTILLA_STALE_AFTER: '20' } });
+  const { httpPort, grpcPort } = hub;
   const agents = new Map<string, Spawned>();
   const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
     const s = hubStore.openStore(join(hubDir, 'hub.db'));
@@ -58,37 +52,11 @@ export async function faultWorld(dir: string, clusters: KubeClusterInfo[]): Prom
     hubDir,
     grpcPort,
     httpPort,
-    hub: () => {
-      if (!hub) throw new Error('the hub was never started');
-      return hub;
-    },
+    hub: () => hub.proc,
     async startHub() {
-      const h = spawnServer(process.execPath, [...NODE_TS, HUB_MAIN, 'serve'], {
-        name: 'flotilla-hub',
-        logFile: join(dir, 'hub.log'),
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          FLOTILLA_DATA_DIR: hubDir,
-          FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
-          FLOTILLA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
-          FLOTILLA_HELM: bins.helm,
-          FLOTILLA_KUSTOMIZE: bins.kustomize,
-          FLOTILLA_STALE_AFTER: '20',
-        },
-      });
-      hub = h;
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
-        what: 'hub ready',
-        timeoutMs: 30_000,
-        abort: () => (h.exited() ? `${h.exited()}\n${h.tail()}` : undefined),
-      });
+      await hub.start();
     },
-    async killHub() {
-      const h = world.hub();
-      process.kill(h.pid, 'SIGKILL');
-      await waitFor(() => h.exited() !== undefined, { what: 'hub gone after SIGKILL', timeoutMs: 5000 });
-    },
+    killHub: () => hub.kill('SIGKILL'),
     withStore,
     token: (cluster) =>
       execFileSync(
@@ -134,7 +102,7 @@ export async function faultWorld(dir: string, clusters: KubeClusterInfo[]): Prom
     },
     async stop() {
       for (const p of agents.values()) await p.stop();
-      await hub?.stop();
+      await hub.stop();
     },
   };
   return world;

@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadFlotillaProto } from '@flotilla/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';
+import { hubProcess, type HubProcess } from '../../harness/hub.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
-import { freePort } from '../../harness/ports.js';
-import { spawnServer, type Spawned } from '../../harness/process.js';
 import { waitFor } from '../../harness/wait.js';
 
 /**
@@ -39,7 +37,7 @@ interface AgentStream {
 describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and its secrets', () => {
   let git: GitServer;
   let dir: string;
-  let hub: Spawned;
+  let hub: HubProcess;
   let httpPort: number;
   let grpcAddr: string;
   let creds: grpc.ChannelCredentials;
@@ -117,41 +115,21 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     md.set('authorization', `Bearer ${token}`);
     return md;
   };
-  const alive = () => hub.exited() === undefined;
+  const alive = () => hub.proc.exited() === undefined;
 
   beforeAll(async () => {
     git = await startGitServer({ auth: { username: 'hub', password: GIT_PASSWORD } });
     await git.createRepo('config');
     await git.commitFiles('config', { 'apps/web/cm.yaml': cm('web', '1'), 'apps/api/cm.yaml': cm('api', '1') });
     dir = mkdtempSync(join(tmpdir(), 'flotilla-hub-wire-'));
-    httpPort = await freePort();
-    const grpcPort = await freePort();
-    grpcAddr = `127.0.0.1:${grpcPort}`;
-    const bins = locateBinaries();
-    hub = spawnServer(
-      process.execPath,
-      ['--conditions=@flotilla/source', '--import', 'tsx', join(REPO_ROOT, 'hub/src/main.ts'), 'serve'],
-      {
-        name: 'flotilla-hub',
-        logFile: join(dir, 'hub.log'),
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          FLOTILLA_DATA_DIR: dir,
-          FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
-          FLOTILLA_GRPC_ADDR: grpcAddr,
-          FLOTILLA_HELM: bins.helm,
-          FLOTILLA_KUSTOMIZE: bins.kustomize,
-          // Everything the hub can say: a secret must not show up at any level.
-          FLOTILLA_LOG_LEVEL: 'trace',
-        },
-      },
-    );
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok, {
-      what: 'hub ready',
-      timeoutMs: 30_000,
-      abort: () => (hub.exited() ? `${hub.exited()}\n${hub.tail()}` : undefined),
+    hub = await hubProcess({
+      dataDir: dir,
+      // Everything the hub can say: a secret must not show up at any level.
+      env: { FLOTILLA_LOG_LEVEL: 'trace' },
     });
+    httpPort = hub.httpPort;
+    grpcAddr = `127.0.0.1:${hub.grpcPort}`;
+    await hub.start();
     creds = grpc.credentials.createSsl(readFileSync(join(dir, 'tls', 'ca.crt')));
     admin = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
     secrets.ADMIN_TOKEN = admin;

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { locateBinaries, REPO_ROOT } from './kube/binaries.js';
+import { launch, restart, type LaunchSpec, type RestartOptions } from './launch.js';
+import { freePort } from './ports.js';
+import { spawnServer, type Spawned } from './process.js';
+
+/** Node flags that run a workspace package's TypeScript sources directly. */
+export const NODE_TS = ['--conditions=@flotilla/source', '--import', 'tsx'];
+export const HUB_MAIN = join(REPO_ROOT, 'hub/src/main.ts');
+export const AGENT_MAIN = join(REPO_ROOT, 'agent/src/cli/main.ts');
+
+export interface HubProcessOptions {
+  dataDir: string;
+  /** Default: <dataDir>/hub.log. */
+  logFile?: string;
+  /** Node flags and the entry script; default: the sources through tsx. */
+  entry?: string[];
+  /** `serve` flags (the addresses and the data directory are set here). */
+  args?: string[];
+  /** Added to the environment (FLOTILLA_HELM and FLOTILLA_KUSTOMIZE point at the built tools). */
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+/** One hub process on fixed loopback ports: started, crashed, restarted, stopped. */
+export interface HubProcess {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** http://127.0.0.1:<httpPort> */
+  readonly url: string;
+  /** The running process (the latest one after a restart); throws before the first start. */
+  readonly proc: Spawned;
+  /** Starts the hub and waits for /readyz; a running hub is stopped first. `args` replace the options' args. */
+  start(args?: string[]): Promise<Spawned>;
+  /** Sends a signal (SIGKILL by default: a crash) and waits until the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it, waits until it has exited and its ports are free, and starts it again with the same flags. */
+  restart(o?: RestartOptions): Promise<Spawned>;
+  stop(): Promise<void>;
+}
+
+export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const url = `http://127.0.0.1:${httpPort}`;
+  const bins = locateBinaries();
+  const env = {
+    ...process.env,
+    FLOTILLA_DATA_DIR: o.dataDir,
+    FLOTILLA_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+    FLOTILLA_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+    FLOTILLA_HELM: bins.helm,
+    FLOTILLA_KUSTOMIZE: bins.kustomize,
+    ...o.env,
+  };
+  const spec: LaunchSpec = {
+    what: `flotilla-hub on port ${httpPort} (gRPC ${grpcPort})`,
+    ports: [httpPort, grpcPort],
+    readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
+    ready: async () =>
+      (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.ok === true,
+  };
+  let current: Spawned | undefined;
+  const spawnHub = (args: string[]) =>
+    spawnServer(process.execPath, [...(o.entry ?? [...NODE_TS, HUB_MAIN]), 'serve', ...args], {
+      name: 'flotilla-hub',
+      logFile: o.logFile ?? join(o.dataDir, 'hub.log'),
+      cwd: REPO_ROOT,
+      env,
+    });
+  const hub: HubProcess = {
+    httpPort,
+    grpcPort,
+    url,
+    get proc() {
+      if (!current) throw new Error('the hub was never started');
+      return current;
+    },
+    async start(args = o.args ?? []) {
+      await current?.stop();
+      current = await launch(spec, () => spawnHub(args));
+      return current;
+    },
+    async kill(signal = 'SIGKILL') {
+      const p = hub.proc;
+      p.kill(signal);
+      await p.ended();
+    },
+    async restart(ro) {
+      current = await restart(hub.proc, spec, ro);
+      return current;
+    },
+    async stop() {
+      await current?.stop();
+    },
+  };
+  return hub;
+}
