@@ -16,6 +16,8 @@ command -v openssl >/dev/null || apt_missing+=(openssl)
 command -v git >/dev/null || apt_missing+=(git)
 [ -x /usr/lib/git-core/git-http-backend ] || apt_missing+=(git)
 command -v /usr/bin/time >/dev/null || apt_missing+=(time)
+# The hub renders Helm charts and kustomizations in a bubblewrap sandbox (hub/src/tools/sandbox.ts).
+command -v bwrap >/dev/null || apt_missing+=(bubblewrap)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then die "missing system packages: ${apt_missing[*]}; install them: sudo apt-get install ${apt_missing[*]}"; fi
   log "installing ${apt_missing[*]} from Debian"

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
+import { SANDBOX_MODES, type SandboxMode } from './tools/sandbox.js';
 import type { TlsConfig } from './tls/hub-tls.js';
 
 export class ConfigError extends FlotillaError {
@@ -24,6 +25,8 @@ export interface HubConfig {
   tls: TlsConfig;
   helm: string;
   kustomize: string;
+  /** Where helm and kustomize run: bwrap (contained, the default) or none (uncontained: trusted repositories only). */
+  renderSandbox: SandboxMode;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How agents reach the hub: gRPC (default) or NATS JetStream. */
   transport: 'grpc' | 'nats';
@@ -43,6 +46,7 @@ export function defaultConfig(): HubConfig {
     tls: { mode: 'auto', sans: [], mtls: false },
     helm: 'helm',
     kustomize: 'kustomize',
+    renderSandbox: 'bwrap',
     logLevel: 'info',
     transport: 'grpc',
     nats: { url: 'nats://127.0.0.1:4222', auth: 'jwt' },
@@ -73,6 +77,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       'plaintext-secrets': { type: 'string' },
       helm: { type: 'string' },
       kustomize: { type: 'string' },
+      'render-sandbox': { type: 'string' },
       'log-level': { type: 'string' },
       transport: { type: 'string' },
       'nats-url': { type: 'string' },
@@ -120,9 +125,19 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     tls: parseTlsConfig(env, values, (m) => new ConfigError(m)),
     helm: pick(values.helm, 'FLOTILLA_HELM') ?? d.helm,
     kustomize: pick(values.kustomize, 'FLOTILLA_KUSTOMIZE') ?? d.kustomize,
+    renderSandbox: parseSandbox(pick(values['render-sandbox'], 'FLOTILLA_RENDER_SANDBOX') ?? d.renderSandbox),
     logLevel: level as HubConfig['logLevel'],
     ...parseTransport(values, env, d),
   };
+}
+
+function parseSandbox(value: string): SandboxMode {
+  if (!(SANDBOX_MODES as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `--render-sandbox / FLOTILLA_RENDER_SANDBOX: "${value}" is not one of ${SANDBOX_MODES.join(', ')}`,
+    );
+  }
+  return value as SandboxMode;
 }
 
 function parseTransport(

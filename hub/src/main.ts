@@ -15,6 +15,7 @@ import { Engine } from './reconcile/engine.js';
 import { SecretBox } from './secrets.js';
 import { agentTrustHint, caCommand } from './tls/ca-command.js';
 import { setupHubTls } from './tls/hub-tls.js';
+import { openSandbox } from './tools/sandbox.js';
 import { openStore } from './store/index.js';
 
 const HUB_VERSION = '0.1.0';
@@ -133,13 +134,22 @@ async function main(): Promise<void> {
           onRegistered,
           onKubernetesVersionChanged,
         });
+  const sandbox = await openSandbox(config.renderSandbox);
+  if (sandbox.mode === 'none') {
+    log.warn(
+      {
+        risk: "helm and kustomize run with the hub's own rights: a commit can read its files; trusted repositories only",
+      },
+      'renderSandboxOff',
+    );
+  }
   const staleAfterMs = config.staleAfterSeconds * 1000;
   const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });
   const engine = new Engine({
     store,
     dataDir: config.dataDir,
     secrets,
-    tools: { helm: config.helm, kustomize: config.kustomize },
+    tools: { helm: config.helm, kustomize: config.kustomize, sandbox },
     plaintextSecrets: config.plaintextSecrets,
     onSync: (r) =>
       r.ok

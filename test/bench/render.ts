@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { render as r } from '@flotilla/hub';
+import { render as r, tools as hubTools } from '@flotilla/hub';
 import { locateBinaries } from '../harness/kube/binaries.js';
 
 const bins = locateBinaries();
@@ -71,7 +71,12 @@ async function time(label: string, fn: () => Promise<{ objects: readonly unknown
 }
 
 const cluster = { name: 'bench', labels: {}, groups: [] };
-const tools = { helm: bins.helm, kustomize: bins.kustomize, helmHome: join(root, '.helm') };
+const tools = {
+  helm: bins.helm,
+  kustomize: bins.kustomize,
+  sandbox: hubTools.bwrapSandbox(),
+  chartCache: join(root, '.charts'),
+};
 const plan = (path: string) => r.planRender({ root, path, target: 'bench', cluster, tools });
 
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}); node ${process.version}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Engine, SecretBox, api, protocol, status, store as hubStore } from '@flotilla/hub';
+import { Engine, SecretBox, api, protocol, status, store as hubStore, tools as hubTools } from '@flotilla/hub';
 import type { ClusterSummary, DeploymentView, FleetEvent, Promotion, Rollback, StatusView } from '@flotilla/proto/api';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { waitFor } from '../harness/wait.js';
@@ -76,7 +76,13 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
     dir = mkdtempSync(join(tmpdir(), 'flotilla-api-'));
     store = hubStore.openStore(join(dir, 'hub.db'));
     const secrets = SecretBox.loadOrCreate(join(dir, 'hub.key'));
-    engine = new Engine({ store, dataDir: dir, secrets, tools: { helm: 'helm', kustomize: 'kustomize' }, jitter: 0 });
+    engine = new Engine({
+      store,
+      dataDir: dir,
+      secrets,
+      tools: { helm: 'helm', kustomize: 'kustomize', sandbox: hubTools.bwrapSandbox() },
+      jitter: 0,
+    });
     engine.start();
     const metrics = new api.HubMetrics({ store, staleAfterMs: 45_000, processMetrics: false });
     app = await api.buildServer({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateBinaries, startGitServer, type GitServer } from '@flotilla/test';
 import { SecretBox } from '../secrets.js';
+import { bwrapSandbox } from '../tools/sandbox.js';
 import { openStore, type Store } from '../store/index.js';
 import { Engine } from './engine.js';
 
@@ -74,7 +75,7 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
       store,
       dataDir: dir,
       secrets,
-      tools: { helm: bins.helm, kustomize: bins.kustomize },
+      tools: { helm: bins.helm, kustomize: bins.kustomize, sandbox: bwrapSandbox() },
       onError: (err) => errors.push(err),
       onSync: (r) => syncs.push(r),
     });

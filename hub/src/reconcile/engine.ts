@@ -13,7 +13,7 @@ export interface EngineOptions {
   store: Store;
   dataDir: string;
   secrets: SecretBox;
-  tools: Omit<RenderTools, 'helmHome'>;
+  tools: Omit<RenderTools, 'chartCache'>;
   /** Secrets with values in Git: warn (default), refuse or allow. */
   plaintextSecrets?: PlaintextSecretPolicy;
   /** Spread of poll intervals (default 0.2). */
@@ -42,7 +42,7 @@ export class Engine {
       store: o.store,
       sources: this.sources,
       cache: new RenderCache(),
-      tools: { ...o.tools, helmHome: join(o.dataDir, 'helm') },
+      tools: { ...o.tools, chartCache: join(o.dataDir, 'charts') },
       ...(o.plaintextSecrets ? { plaintextSecrets: o.plaintextSecrets } : {}),
     });
     // Not a timer-driven loop: a Poller with an effectively infinite interval gives us coalescing.

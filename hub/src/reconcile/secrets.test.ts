@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '@flotilla/test';
 import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { SecretBox } from '../secrets.js';
+import { bwrapSandbox } from '../tools/sandbox.js';
 import { openStore, type Store } from '../store/index.js';
 import { Engine } from './engine.js';
 
@@ -40,7 +41,7 @@ describe('plaintext Secrets committed to Git (real Git over HTTP, SQLite)', () =
       store: s,
       dataDir: dir,
       secrets: SecretBox.loadOrCreate(join(dir, 'hub.key')),
-      tools: { helm: 'helm', kustomize: 'kustomize' },
+      tools: { helm: 'helm', kustomize: 'kustomize', sandbox: bwrapSandbox() },
       plaintextSecrets: policy,
     });
     engine = e;

@@ -13,6 +13,7 @@ export const RENDER_ERROR_CODES = {
   overlay: 'RENDER_OVERLAY',
   fleetYamlInvalid: 'FLEET_YAML_INVALID',
   fleetYamlUnsupported: 'FLEET_YAML_UNSUPPORTED',
+  remoteRefused: 'RENDER_REMOTE_REFUSED',
 } as const;
 
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[keyof typeof RENDER_ERROR_CODES];
@@ -74,4 +75,9 @@ export class FleetYamlInvalidError extends FlotillaError {
 /** A documented `fleet.yaml` field that Flotilla refuses rather than silently ignores. */
 export class FleetYamlUnsupportedError extends FlotillaError {
   readonly code = RENDER_ERROR_CODES.fleetYamlUnsupported;
+}
+
+/** A render that would fetch from the network where the repository is not allowed to. */
+export class RemoteRefusedError extends FlotillaError {
+  readonly code = RENDER_ERROR_CODES.remoteRefused;
 }

@@ -46,6 +46,11 @@ export function checkRelativePath(relPath: string): string[] {
   return segments;
 }
 
+/** Joins repository-relative parts with `/`, leaving out empty and `.` parts. */
+export function posixJoin(...parts: string[]): string {
+  return parts.filter((p) => p && p !== '.').join('/');
+}
+
 function isInside(root: string, real: string): boolean {
   const rel = relative(root, real);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
@@ -57,7 +62,7 @@ function isMissing(error: unknown): boolean {
 }
 
 /** The real path of `path`, which must stay inside the root; undefined for a dangling symlink. */
-async function realInside(root: string, path: string, display: string): Promise<string | undefined> {
+export async function realInside(root: string, path: string, display: string): Promise<string | undefined> {
   let real: string;
   try {
     real = await realpath(path);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateBinaries } from '@flotilla/test';
 import { RenderCache } from './cache.js';
 import { planRender, mergeValues, type RenderCluster, type RenderTools } from './target.js';
+import { bwrapSandbox } from '../tools/sandbox.js';
 
 const FILES: Record<string, string> = {
   'apps/plain/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: "1"}\n',
@@ -59,7 +60,7 @@ describe('planRender: a target for a cluster', () => {
       await writeFile(join(root, p), text);
     }
     const bins = locateBinaries();
-    tools = { helm: bins.helm, kustomize: bins.kustomize, helmHome: join(root, '.helm') };
+    tools = { helm: bins.helm, kustomize: bins.kustomize, sandbox: bwrapSandbox(), chartCache: join(root, '.charts') };
   });
 
   afterAll(() => rm(root, { recursive: true, force: true }));

@@ -3,22 +3,26 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize, type CanonicalBundle } from '../bundle/index.js';
-import { helmTemplate } from '../tools/helm.js';
 import { kustomizeBuild } from '../tools/kustomize.js';
+import type { Sandbox } from '../tools/sandbox.js';
 import { matchCustomization, type ClusterFacts } from './customize.js';
 import { PathNotFoundError } from './errors.js';
 import type { ComparePatch, FleetYaml, TargetCustomization } from './fleet-types.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { checkRelativePath, loadManifests } from './load.js';
+import { checkRelativePath, loadManifests, posixJoin } from './load.js';
 import { parseManifests } from './manifests.js';
+import { helmPlan } from './helm-plan.js';
+export { mergeValues } from './helm-plan.js';
 import { applyYamlOverlays } from './overlays.js';
-import { substituteClusterValues } from './substitute.js';
+import { refuseKustomizeReach } from './reach.js';
 
 export interface RenderTools {
   helm: string;
   kustomize: string;
-  /** Helm's cache and config, under the hub's data directory. */
-  helmHome: string;
+  /** Where helm and kustomize run: contained by default (tools/sandbox.ts). */
+  sandbox: Sandbox;
+  /** Remote charts fetched by the hub, by digest, under its data directory. */
+  chartCache: string;
 }
 
 export interface RenderCluster extends ClusterFacts {
@@ -35,6 +39,8 @@ export interface RenderInput {
   target: string;
   cluster: RenderCluster;
   tools: RenderTools;
+  /** Hosts (and, explicitly, private addresses) this repository's renders may fetch charts from. */
+  allowedHosts?: readonly string[];
 }
 
 export interface IgnoreRuleSpec {
@@ -64,18 +70,6 @@ export interface RenderPlan {
   /** Same key ⇒ same output: the render cache's key. */
   cacheKey: string;
   run: () => Promise<CanonicalBundle>;
-}
-
-/** deep merge for Helm values: maps merge, anything else from `over` replaces. */
-export function mergeValues(base: unknown, over: unknown): unknown {
-  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
-  return out;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function ignoreRules(patches: readonly ComparePatch[] | undefined): IgnoreRuleSpec[] {
@@ -146,10 +140,6 @@ async function readFacts(root: string, path: string): Promise<PathFacts> {
   };
 }
 
-function posixJoin(...parts: string[]): string {
-  return parts.filter((p) => p && p !== '.').join('/');
-}
-
 function detectKind(facts: PathFacts, c: TargetCustomization | undefined): RenderKind {
   const fleet = facts.fleet;
   if (fleet.helm?.chart || c?.helm?.chart || facts.chart) return 'helm';
@@ -177,16 +167,19 @@ export async function planRender(input: RenderInput): Promise<RenderPlan> {
   const kind = detectKind(facts, c);
   const options = deployOptions(fleet, c);
   const base = { kind, skip: c?.doNotDeploy === true, options, ...(c?.name ? { customization: c.name } : {}) };
-  if (kind === 'helm') return { ...base, ...helmPlan(input, path, fleet, c, options) };
+  if (kind === 'helm') return { ...base, ...helmPlan(input, path, fleet, c, options, key) };
   if (kind === 'kustomize') {
     const dir = posixJoin(path, checkRelativePath(c?.kustomize?.dir ?? fleet.kustomize?.dir ?? '.').join('/'));
     return {
       ...base,
       cacheKey: key(['kustomize', input.root, dir]),
       run: async () => {
+        await refuseKustomizeReach(input.root, dir);
         const out = await kustomizeBuild({
           kustomize: input.tools.kustomize,
+          sandbox: input.tools.sandbox,
           dir: join(input.root, dir),
+          readable: [input.root],
           what: `kustomize ${dir}`,
         });
         return canonicalize(parseManifests(out, `kustomize build ${dir}`));
@@ -204,56 +197,6 @@ export async function planRender(input: RenderInput): Promise<RenderPlan> {
         loaded.push({ dir, objects: await loadManifests(input.root, dir) });
       }
       return canonicalize(applyYamlOverlays(await loadManifests(input.root, path), loaded, path));
-    },
-  };
-}
-
-function helmPlan(
-  input: RenderInput,
-  path: string,
-  fleet: FleetYaml,
-  c: TargetCustomization | undefined,
-  options: DeployOptions,
-): Pick<RenderPlan, 'cacheKey' | 'run'> {
-  const helm = { ...fleet.helm, ...c?.helm };
-  const values = substituteClusterValues(mergeValues(fleet.helm?.values ?? {}, c?.helm?.values ?? {}), input.cluster);
-  const chartPath = posixJoin(path, checkRelativePath(helm.chart ?? '.').join('/'));
-  const chart = helm.repo ? (helm.chart ?? '') : join(input.root, chartPath);
-  const valuesFiles = [...(fleet.helm?.valuesFiles ?? []), ...(c?.helm?.valuesFiles ?? [])].map((f) =>
-    join(input.root, path, checkRelativePath(f).join('/')),
-  );
-  const namespace = options.namespace ?? options.defaultNamespace ?? 'default';
-  const releaseName = helm.releaseName ?? input.target;
-  const kubeVersion = input.cluster.kubernetesVersion;
-  return {
-    cacheKey: key([
-      'helm',
-      input.root,
-      path,
-      chart,
-      helm.repo,
-      helm.version,
-      releaseName,
-      namespace,
-      values,
-      valuesFiles,
-      kubeVersion,
-    ]),
-    run: async () => {
-      const out = await helmTemplate({
-        helm: input.tools.helm,
-        chart,
-        ...(helm.repo ? { repo: helm.repo } : {}),
-        ...(helm.version ? { version: helm.version } : {}),
-        releaseName,
-        namespace,
-        values: values as Record<string, unknown>,
-        valuesFiles,
-        ...(kubeVersion ? { kubeVersion } : {}),
-        helmHome: input.tools.helmHome,
-        what: `helm chart ${helm.repo ? `${helm.repo} ${helm.chart}` : chartPath}`,
-      });
-      return canonicalize(parseManifests(out, `helm template ${chartPath}`));
     },
   };
 }

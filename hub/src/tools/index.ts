@@ -1,3 +1,5 @@
 export * from './run.js';
 export * from './helm.js';
 export * from './kustomize.js';
+export * from './sandbox.js';
+export * from './args.js';

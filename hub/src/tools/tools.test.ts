@@ -7,6 +7,9 @@ import { locateBinaries, type KubeBinaries } from '@flotilla/test';
 import { helmTemplate } from './helm.js';
 import { kustomizeBuild } from './kustomize.js';
 import { ToolError } from './run.js';
+import { bwrapSandbox } from './sandbox.js';
+
+const sandbox = bwrapSandbox();
 
 const write = (root: string, files: Record<string, string>) => {
   for (const [p, c] of Object.entries(files)) {
@@ -58,7 +61,8 @@ describe('rendering tools (real helm and kustomize binaries)', () => {
       namespace: 'shop',
       values: { color: 'green' },
       kubeVersion: 'v1.31.4',
-      helmHome: join(root, 'helm-home'),
+      sandbox,
+      readable: [root],
       what: 'helm chart apps/web',
     });
     const [cm] = docs(out);
@@ -70,7 +74,7 @@ describe('rendering tools (real helm and kustomize binaries)', () => {
   });
 
   it('names the chart when helm fails, and caps the output', async () => {
-    const base = { helm: bins.helm, releaseName: 'x', namespace: 'x', helmHome: join(root, 'helm-home') };
+    const base = { helm: bins.helm, sandbox, readable: [root], releaseName: 'x', namespace: 'x' };
     await expect(helmTemplate({ ...base, chart: join(root, 'nope'), what: 'helm chart apps/nope' })).rejects.toThrow(
       /^helm chart apps\/nope: .*(not found|no such file)/is,
     );
@@ -81,20 +85,44 @@ describe('rendering tools (real helm and kustomize binaries)', () => {
 
   it('kustomize build renders, and refuses broken and escaping kustomizations', async () => {
     const [cm] = docs(
-      await kustomizeBuild({ kustomize: bins.kustomize, dir: join(root, 'kust'), what: 'kustomize kust' }),
+      await kustomizeBuild({
+        kustomize: bins.kustomize,
+        sandbox,
+        readable: [root],
+        dir: join(root, 'kust'),
+        what: 'kustomize kust',
+      }),
     );
     expect(cm?.metadata?.name).toBe('prod-app');
     await expect(
-      kustomizeBuild({ kustomize: bins.kustomize, dir: join(root, 'broken'), what: 'kustomize broken' }),
+      kustomizeBuild({
+        kustomize: bins.kustomize,
+        sandbox,
+        readable: [root],
+        dir: join(root, 'broken'),
+        what: 'kustomize broken',
+      }),
     ).rejects.toThrow(ToolError);
     await expect(
-      kustomizeBuild({ kustomize: bins.kustomize, dir: join(root, 'escape'), what: 'kustomize escape' }),
+      kustomizeBuild({
+        kustomize: bins.kustomize,
+        sandbox,
+        readable: [root],
+        dir: join(root, 'escape'),
+        what: 'kustomize escape',
+      }),
     ).rejects.toThrow(/kustomize escape: .*(security|outside|restrict)/is);
   });
 
   it('says when a tool is missing', async () => {
     await expect(
-      kustomizeBuild({ kustomize: '/nonexistent/kustomize', dir: root, what: 'kustomize x' }),
+      kustomizeBuild({
+        kustomize: '/nonexistent/kustomize',
+        sandbox,
+        readable: [root],
+        dir: root,
+        what: 'kustomize x',
+      }),
     ).rejects.toThrow(/not installed/);
   });
 });

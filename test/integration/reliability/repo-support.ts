@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Engine, SecretBox, store as hubStore } from '@flotilla/hub';
+import { Engine, SecretBox, store as hubStore, tools as hubTools } from '@flotilla/hub';
 import { locateBinaries } from '../../harness/kube/binaries.js';
 import type { GitServer } from '../../harness/git-server.js';
 
@@ -81,7 +81,7 @@ export function hubEngine(dir: string): { store: hubStore.Store; engine: Engine 
     store,
     dataDir: dir,
     secrets: SecretBox.loadOrCreate(join(dir, 'hub.key')),
-    tools: { helm: bins.helm, kustomize: bins.kustomize },
+    tools: { helm: bins.helm, kustomize: bins.kustomize, sandbox: hubTools.bwrapSandbox() },
   });
   return { store, engine };
 }
