@@ -139,8 +139,8 @@ export async function fetchChart(
   const entry = pickEntry(entries, c, what);
   const first = Array.isArray(entry.urls) ? entry.urls[0] : undefined;
   if (typeof first !== 'string') throw new ChartFetchError(`${what}: the index names no URL for ${c.chart}`);
-  const digest = typeof entry.digest === 'string' ? entry.digest.toLowerCase() : undefined;
-  if (digest !== undefined && !/^[0-9a-f]{64}$/.test(digest)) {
+  const digest = entry.digest === undefined ? undefined : String(entry.digest).toLowerCase();
+  if (digest !== undefined && (typeof entry.digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))) {
     throw new ChartFetchError(`${what}: the index gives an invalid digest for ${c.chart}`);
   }
   const cached = digest ? join(cacheDir, `${digest}.tgz`) : undefined;

@@ -2,8 +2,12 @@
  * The shape of fleet.yaml as data, walked by parseFleetYaml. Keep it in step with fleet-types.ts:
  * every field here has a property there, with the matching type.
  */
+import type { ArgRuleName } from '../tools/args.js';
+
 export type Spec =
-  | { readonly type: 'string' | 'repoPath' | 'boolean' | 'integer' | 'map' | 'stringMap' | 'any' }
+  | { readonly type: 'string' | 'repoPath' | 'httpUrl' | 'boolean' | 'integer' | 'map' | 'stringMap' | 'any' }
+  /** A string that reaches a tool's command line: it must follow the rule (tools/args.ts). */
+  | { readonly type: 'arg'; readonly rule: ArgRuleName }
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'list'; readonly of: Spec }
   | { readonly type: 'object'; readonly fields: Readonly<Record<string, Spec>> }
@@ -13,6 +17,9 @@ const string: Spec = { type: 'string' };
 /** A string naming a path inside the repository, relative to the target: no `..`, not absolute. */
 const repoPath: Spec = { type: 'repoPath' };
 const boolean: Spec = { type: 'boolean' };
+/** An http(s) URL without credentials in it. */
+const httpUrl: Spec = { type: 'httpUrl' };
+const arg = (rule: ArgRuleName): Spec => ({ type: 'arg', rule });
 const integer: Spec = { type: 'integer' };
 /** A map whose contents are free-form (Helm values, rolloutStrategy). */
 const map: Spec = { type: 'map' };
@@ -34,9 +41,9 @@ const labelSelector = object({
 
 const helm = object({
   chart: repoPath,
-  repo: string,
-  releaseName: string,
-  version: string,
+  repo: httpUrl,
+  releaseName: arg('releaseName'),
+  version: arg('chartVersion'),
   timeoutSeconds: integer,
   values: map,
   valuesFiles: list(repoPath),
@@ -68,8 +75,8 @@ const comparePatch = object({
 
 /** Fleet's BundleDeploymentOptions. */
 const deploymentOptions: Record<string, Spec> = {
-  namespace: string,
-  defaultNamespace: string,
+  namespace: arg('namespace'),
+  defaultNamespace: arg('namespace'),
   helm,
   kustomize: object({ dir: repoPath }),
   yaml: object({ overlays: list(repoPath) }),

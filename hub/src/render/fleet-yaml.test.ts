@@ -161,6 +161,28 @@ describe('parseFleetYaml', () => {
       'targetCustomizations:\n- name: a\n  yaml: {overlays: [..]}\n',
       'fleet.yaml:3:21: targetCustomizations[0].yaml.overlays[0] ".." must be a path inside the repository',
     ],
+    [
+      'a release name that is a helm flag',
+      'helm:\n  releaseName: "--post-renderer=/bin/sh"\n',
+      'fleet.yaml:2:16: helm.releaseName "--post-renderer=/bin/sh" must be a DNS-1123 name',
+    ],
+    ['a release name longer than Helm allows', `helm:\n  releaseName: ${'a'.repeat(54)}\n`, 'helm.releaseName "aaaa'],
+    [
+      'a namespace that is not a DNS label',
+      'targetCustomizations:\n- name: a\n  namespace: "--output-dir=/tmp"\n',
+      'fleet.yaml:3:14: targetCustomizations[0].namespace "--output-dir=/tmp" must be a DNS-1123 label',
+    ],
+    ['a version that is a flag', 'helm:\n  version: "--devel"\n', 'helm.version "--devel" must be a chart version'],
+    [
+      'a chart repository that is a file',
+      'helm:\n  repo: file:///etc\n',
+      'fleet.yaml:2:9: helm.repo "file:///etc" must be an http(s) URL',
+    ],
+    [
+      'a chart repository URL with a password',
+      'helm:\n  repo: https://bot:hunter2@charts.example.com\n',
+      'fleet.yaml:2:9: helm.repo must not carry credentials in the URL',
+    ],
   ])('refuses %s, naming the field path and the line', (_name, text, message) => {
     const run = () => parseFleetYaml(text);
     expect(run).toThrow(FleetYamlInvalidError);

@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import { FleetYamlInvalidError, FleetYamlUnsupportedError } from './errors.js';
+import { ARG_RULES, argProblem, type ArgRuleName } from '../tools/args.js';
 import { FLEET_YAML_SPEC, type Spec } from './fleet-schema.js';
 import type { FleetYaml } from './fleet-types.js';
 import { parseDocuments, positionOf } from './yaml.js';
@@ -76,6 +77,38 @@ function readRepoPath(context: Context, node: Node, path: string): string {
   return value;
 }
 
+function readArg(context: Context, node: Node, path: string, rule: ArgRuleName): string {
+  const value = scalarOf(context, node, path, 'a string', (v) => typeof v === 'string') as string;
+  const problem = argProblem(value, ARG_RULES[rule]);
+  if (problem !== undefined) invalid(context, node, `${path} ${JSON.stringify(value)} ${problem}`);
+  return value;
+}
+
+function readHttpUrl(context: Context, node: Node, path: string): string {
+  const value = scalarOf(context, node, path, 'a string', (v) => typeof v === 'string') as string;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    invalid(
+      context,
+      node,
+      `${path} ${JSON.stringify(value)} must be an http(s) URL (OCI and file URLs are not supported)`,
+    );
+  }
+  if (url.username || url.password) {
+    invalid(
+      context,
+      node,
+      `${path} must not carry credentials in the URL; Flotilla fetches public chart repositories only`,
+    );
+  }
+  return value;
+}
+
 function read(context: Context, raw: unknown, spec: Spec, path: string): unknown {
   const node = (isAlias(raw) ? raw.resolve(context.document) : raw) as Node | null | undefined;
   if (--context.budget < 0) invalid(context, node, `${context.file} expands to more than ${MAX_NODES} values`);
@@ -85,6 +118,10 @@ function read(context: Context, raw: unknown, spec: Spec, path: string): unknown
       return scalarOf(context, node, path, 'a string', (v) => typeof v === 'string');
     case 'repoPath':
       return readRepoPath(context, node, path);
+    case 'arg':
+      return readArg(context, node, path, spec.rule);
+    case 'httpUrl':
+      return readHttpUrl(context, node, path);
     case 'boolean':
       return scalarOf(context, node, path, 'true or false', (v) => typeof v === 'boolean');
     case 'integer':
