@@ -3,9 +3,7 @@
 // client certificate the hub issues at registration for a key that never leaves the agent.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { dirname } from 'node:path';
-import * as tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { FlotillaError, pki } from '@flotilla/proto';
 
@@ -57,7 +55,7 @@ export interface AgentTlsConfig {
   clock?: () => Date;
 }
 
-const PIN = /^sha256:[0-9a-f]{64}$/;
+const PIN = pki.PIN_FORMAT;
 
 function writeFile(path: string, text: string, mode: number) {
   mkdirSync(dirname(path), { recursive: true });
@@ -128,52 +126,26 @@ export class AgentTls implements ChannelSecurity {
    * Reads the hub's certificate chain without trusting it, and keeps the CA whose key matches the
    * pin, provided it signed the hub's certificate. The name check happens on the real connection.
    */
-  private discoverPinnedCa(pin: string): Promise<string> {
+  private async discoverPinnedCa(pin: string): Promise<string> {
     const port = Number(/:(\d+)$/.exec(this.c.address)?.[1] ?? 443);
-    return new Promise((resolve, reject) => {
-      const socket = tls.connect({
+    const chain = await pki
+      .peerChain({
         host: this.host,
         port,
-        // SNI carries names only (RFC 6066); an address dialled by IP sends none.
-        ...(this.c.serverName || !isIP(this.host) ? { servername: this.c.serverName ?? this.host } : {}),
-        rejectUnauthorized: false,
-        ALPNProtocols: ['h2'],
+        ...(this.c.serverName ? { serverName: this.c.serverName } : {}),
+        alpn: ['h2'],
+      })
+      .catch((err: unknown) => {
+        throw this.explain(err);
       });
-      socket.setTimeout(10_000, () => socket.destroy(new Error('timed out after 10 s')));
-      socket.once('error', (err) => reject(this.explain(err)));
-      socket.once('secureConnect', () => {
-        const chain: X509Certificate[] = [];
-        for (
-          let c = socket.getPeerX509Certificate();
-          c && !chain.some((x) => x.fingerprint256 === c?.fingerprint256);
-          c = c.issuerCertificate
-        ) {
-          chain.push(c);
-        }
-        socket.destroy();
-        const [leaf] = chain;
-        const ca = chain.find((c) => pki.publicKeyPin(c.toString()) === pin);
-        if (!leaf || !ca) {
-          const seen = chain.map((c) => `${c.subject.replace(/\n/g, ',')} (${pki.publicKeyPin(c.toString())})`);
-          reject(
-            new HubTlsError(
-              'HUB_CA_PIN',
-              `the hub at ${this.c.address} presented no CA matching --hub-ca-hash ${pin} ` +
-                `(its chain: ${seen.join('; ') || 'empty'}); check the hash with flotilla-hub ca hash`,
-            ),
-          );
-        } else if (ca !== leaf && !(leaf.checkIssued(ca) && leaf.verify(ca.publicKey))) {
-          reject(
-            new HubTlsError(
-              'HUB_CA_PIN',
-              `the hub at ${this.c.address} sent the pinned CA but its certificate is not signed by it`,
-            ),
-          );
-        } else {
-          resolve(ca.toString());
-        }
-      });
-    });
+    const found = pki.pinnedCaOf(chain, pin);
+    if ('why' in found) {
+      throw new HubTlsError(
+        'HUB_CA_PIN',
+        `the hub at ${this.c.address}: ${found.why.replace(pin, `--hub-ca-hash ${pin}`)}; check the hash with flotilla-hub ca hash`,
+      );
+    }
+    return found.ca.toString();
   }
 
   csr(): string | undefined {

@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { createCertificate, generateKeyPair, privateKeyPem } from './x509.js';
 
 export { createCsr, parseCsr } from './csr.js';
+export { peerChain, pinnedCaOf, PIN_FORMAT, type PeerAddress } from './pin.js';
 export {
   CertificateError,
   createCertificate,
