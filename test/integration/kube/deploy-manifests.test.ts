@@ -32,7 +32,9 @@ async function dryRun(objects: KubeObject[]): Promise<KubeObject[]> {
       out.push((await client.apply(o)).object);
       continue;
     }
-    out.push((await client.apply(o, { dryRun: true })).object);
+    // Forced: other suites on this cluster (agent-install) really apply the same cluster-scoped RBAC
+    // with another field manager, and a dry run validates the manifest, it does not contend for fields.
+    out.push((await client.apply(o, { dryRun: true, force: true })).object);
   }
   return out;
 }
