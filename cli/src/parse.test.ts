@@ -16,6 +16,13 @@ describe('parseLabels', () => {
     expect(() => parseLabels([bad])).toThrow(UsageError);
     expect(() => parseLabels([bad])).toThrow(bad);
   });
+
+  it("holds keys and values to the hub's rule: lengths, characters, escaped in the message", () => {
+    expect(() => parseLabels([`${'k'.repeat(64)}=v`])).toThrow(/its name has 64 characters, more than 63/);
+    expect(() => parseLabels([`tier=${'v'.repeat(64)}`])).toThrow(/value "v{64}" is not a valid label value/);
+    expect(() => parseLabels(['tier=\u001b[31mgold'])).toThrow('value "\\u001b[31mgold" is not a valid label value');
+    expect(parseLabels(['empty='])).toEqual({ empty: '' });
+  });
 });
 
 describe('parseLabelPatch', () => {

@@ -1,19 +1,39 @@
-import type { Labels, LabelsPatch } from '@flotilla/proto/api';
+import {
+  LABEL_KEY_RULE,
+  LABEL_VALUE_RULE,
+  labelKeyProblem,
+  labelValueProblem,
+  shown,
+  type Labels,
+  type LabelsPatch,
+} from '@flotilla/proto/api';
 import { UsageError } from './errors.js';
 
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** The hub's label rule (proto names.ts), checked here too so that a typo fails before any request. */
+function checkKey(key: string, given: string): string {
+  const problem = labelKeyProblem(key);
+  if (problem) {
+    throw new UsageError(`${given}: key ${shown(key)} is not a valid label key (${problem})`, { hint: LABEL_KEY_RULE });
+  }
+  return key;
+}
 
 /** `key=value` pairs (repeated flags or comma-separated) into labels; names the bad one. */
 export function parseLabels(values: readonly string[], what = '--label'): Labels {
   const out: Labels = {};
   for (const pair of values.flatMap((v) => v.split(','))) {
     const eq = pair.indexOf('=');
-    const key = pair.slice(0, eq).trim();
-    if (eq < 0 || !LABEL_KEY.test(key)) {
-      throw new UsageError(`${what} "${pair}" is not key=value`, { hint: `e.g. ${what} env=prod` });
+    const given = `${what} ${shown(pair)}`;
+    if (eq < 0) throw new UsageError(`${given} is not key=value`, { hint: `e.g. ${what} env=prod` });
+    const key = checkKey(pair.slice(0, eq).trim(), given);
+    const value = pair.slice(eq + 1).trim();
+    const problem = labelValueProblem(value);
+    if (problem) {
+      throw new UsageError(`${given}: value ${shown(value)} is not a valid label value (${problem})`, {
+        hint: LABEL_VALUE_RULE,
+      });
     }
-    out[key] = pair.slice(eq + 1).trim();
+    out[key] = value;
   }
   return out;
 }
@@ -24,9 +44,7 @@ export function parseLabelPatch(edits: readonly string[]): LabelsPatch {
   const remove: string[] = [];
   for (const edit of edits) {
     if (edit.endsWith('-') && !edit.includes('=')) {
-      const key = edit.slice(0, -1);
-      if (!LABEL_KEY.test(key)) throw new UsageError(`"${edit}": "${key}" is not a label key`);
-      remove.push(key);
+      remove.push(checkKey(edit.slice(0, -1), `label ${shown(edit)}`));
     } else {
       Object.assign(set, parseLabels([edit], 'label'));
     }

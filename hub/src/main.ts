@@ -43,11 +43,13 @@ function tokensCreate(argv: string[], dataDir: string): void {
   mkdirSync(dataDir, { recursive: true });
   const store = openStore(join(dataDir, 'hub.db'));
   try {
+    // The same checks as the API's (cluster name, label keys and values), naming these flags.
     const { token, expiresAt } = mintRegistrationToken(store, {
       cluster,
       labels,
       ttlSeconds: ttl,
       createdBy: 'flotilla-hub',
+      fields: { cluster: '--cluster', labels: '--label' },
     });
     process.stdout.write(`${token}\n`);
     process.stderr.write(`registration token for cluster ${cluster}, valid once until ${expiresAt}\n`);

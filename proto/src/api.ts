@@ -11,6 +11,9 @@
  */
 import { BUNDLE_STATES, type BundleStateName } from './states.js';
 
+/** Cluster names and labels: the rule the hub enforces, for the CLI to check before it asks. */
+export * from './names.js';
+
 export const API_PREFIX = '/api/v1';
 
 /** Roles, from least to most: each one may do all that the roles before it may. */

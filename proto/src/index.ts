@@ -32,6 +32,7 @@ export type { ProtoGrpcType } from './gen/agent.js';
 export * from './messages.js';
 export * from './states.js';
 export * from './errors.js';
+export * from './names.js';
 export { agentMessageDeserializer, FAST_DECODED_FIELDS } from './fast-decode.js';
 /** The same protocol over NATS JetStream: subjects, headers and protobuf codecs. */
 export * from './nats.js';

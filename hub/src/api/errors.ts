@@ -54,7 +54,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   SOURCE_NOT_FOUND: 502,
 };
 
-const DETAIL_FIELDS = ['files', 'notReady'] as const;
+const DETAIL_FIELDS = ['files', 'notReady', 'field'] as const;
 
 /** One error shape for every failure: `{ code, message, hint?, details? }`. */
 export function installErrorHandler(app: FastifyInstance): void {

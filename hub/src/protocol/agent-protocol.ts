@@ -14,6 +14,7 @@ import { summarizeObjects } from '../status/objects.js';
 import type { Store } from '../store/index.js';
 import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
 import { BytesLru } from './bytes-lru.js';
+import { reportedFacts } from './registration.js';
 
 /** An agent asked for a bundle that is not desired on its own cluster (it may know the digest). */
 export class BundleAccessError extends FlotillaError {
@@ -131,11 +132,9 @@ export class AgentProtocol {
   /** Records the sighting and answers with the welcome and the desired state (or "unchanged"). */
   hello(cluster: string, h: Hello__Output): { welcome: Welcome; desired: DesiredState } {
     const before = this.o.store.clusters.get(cluster)?.kubernetesVersion;
-    this.o.store.clusters.recordSeen(cluster, {
-      ...(h.agentVersion ? { agentVersion: h.agentVersion } : {}),
-      ...(h.kubernetesVersion ? { kubernetesVersion: h.kubernetesVersion } : {}),
-    });
-    if (h.kubernetesVersion && h.kubernetesVersion !== before) this.o.onKubernetesVersionChanged?.(cluster);
+    const facts = reportedFacts(h, 'drop');
+    this.o.store.clusters.recordSeen(cluster, facts);
+    if (facts.kubernetesVersion && facts.kubernetesVersion !== before) this.o.onKubernetesVersionChanged?.(cluster);
     return { welcome: this.welcome(cluster), desired: this.desired(cluster, h.appliedGeneration).message };
   }
 

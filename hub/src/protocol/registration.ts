@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { FlotillaError } from '@flotilla/proto';
-import type { Cluster, Store } from '../store/index.js';
+import { checkClusterName, checkLabels, checkReportedFact, FlotillaError, shown } from '@flotilla/proto';
+import type { Cluster, ClusterSighting, Store } from '../store/index.js';
 
 /** Why a registration or an agent's credential was refused. Codes map to gRPC statuses at the edge. */
 export class AgentAuthError extends FlotillaError {
@@ -37,10 +37,18 @@ export interface MintOptions {
   ttlSeconds?: number;
   createdBy?: string;
   now?: Date;
+  /** What the caller calls the name and labels, for errors (default `name`, `labels`; the CLI's flags). */
+  fields?: { cluster: string; labels: string };
 }
 
-/** A one-time registration token bound to a cluster name and labels; only its hash is stored. */
+/**
+ * A one-time registration token bound to a cluster name and labels; only its hash is stored. A new
+ * cluster's name and every label are checked (proto names.ts, InvalidNameError); a cluster the hub
+ * already holds keeps its name as it was accepted then.
+ */
 export function mintRegistrationToken(store: Store, o: MintOptions): { token: string; expiresAt: string } {
+  if (!store.clusters.get(o.cluster)) checkClusterName(o.cluster, o.fields?.cluster ?? 'name');
+  checkLabels(o.labels ?? {}, o.fields?.labels ?? 'labels');
   const token = newSecret(TOKEN_PREFIX);
   const now = o.now ?? new Date();
   const expiresAt = new Date(now.getTime() + (o.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000).toISOString();
@@ -57,6 +65,10 @@ export function mintRegistrationToken(store: Store, o: MintOptions): { token: st
 export interface RegisterInput {
   token: string;
   clusterName: string;
+  /**
+   * Labels the agent sent: never read. A cluster's labels come from the hub's API and its
+   * registration token; an agent reports facts (versions), it does not choose where it belongs.
+   */
   labels?: Record<string, string>;
   kubernetesVersion?: string;
   agentVersion?: string;
@@ -89,7 +101,9 @@ const sameLabels = (a: Record<string, string>, b: Record<string, string>) => {
  * Trades a registration token for a per-cluster credential (shown once, stored hashed). A token is
  * good once, before it expires, for the cluster it names; a retry presenting the key of the
  * registration that spent it is answered again (its earlier credential stops working). Registering an
- * existing cluster again rotates its credential (the old one stops working) and lifts a revocation.
+ * existing cluster again rotates its credential (the old one stops working: the transport ends its
+ * streams) and lifts a revocation. The cluster's labels are the token's (over those it has); the
+ * labels in the request are ignored.
  */
 export function register(store: Store, r: RegisterInput, now = new Date()): Registered {
   const hash = hashSecret(r.token);
@@ -114,25 +128,24 @@ export function register(store: Store, r: RegisterInput, now = new Date()): Regi
     if (r.clusterName && r.clusterName !== t.clusterName) {
       throw new AgentAuthError(
         'TOKEN_CLUSTER_MISMATCH',
-        `registration token is for cluster ${t.clusterName}, not ${r.clusterName}`,
+        `registration token is for cluster ${t.clusterName}, not ${shown(r.clusterName)}`,
       );
     }
+    // Checked before the token is spent. A token minted before names were checked cannot create a
+    // cluster the rule refuses.
+    const sighting = reportedFacts(r);
+    const existing = store.clusters.get(t.clusterName);
+    if (!existing) checkClusterName(t.clusterName, 'registration token cluster');
+    checkLabels(t.labels, 'registration token labels');
     if (!retried) store.registrationTokens.markUsed(hash, keyHash);
     const credential = newSecret(CREDENTIAL_PREFIX);
-    const labels = { ...(r.labels ?? {}), ...t.labels };
-    const existing = store.clusters.get(t.clusterName);
     if (existing) {
       store.clusters.setCredential(t.clusterName, hashSecret(credential));
-      if (Object.keys(t.labels).length > 0 && !sameLabels(existing.labels, labels)) {
-        store.clusters.setLabels(t.clusterName, labels);
-      }
+      const labels = { ...existing.labels, ...t.labels };
+      if (!sameLabels(existing.labels, labels)) store.clusters.setLabels(t.clusterName, labels);
     } else {
-      store.clusters.create({ name: t.clusterName, labels, credentialHash: hashSecret(credential) });
+      store.clusters.create({ name: t.clusterName, labels: t.labels, credentialHash: hashSecret(credential) });
     }
-    const sighting = {
-      ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
-      ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}),
-    };
     const cluster = store.clusters.recordSeen(t.clusterName, sighting);
     const placementChanged =
       !existing ||
@@ -146,6 +159,28 @@ export function register(store: Store, r: RegisterInput, now = new Date()): Regi
     });
     return { cluster, credential, retried, placementChanged };
   });
+}
+
+/**
+ * What an agent says about itself, kept apart from the labels the hub gave it: the versions, each
+ * held to a version's characters (they are shown in tables and reach `helm --kube-version`). A bad
+ * one is refused (InvalidNameError), or with `drop` left out: a hello keeps the value stored before.
+ */
+export function reportedFacts(
+  r: { kubernetesVersion?: string; agentVersion?: string },
+  bad: 'refuse' | 'drop' = 'refuse',
+): ClusterSighting {
+  const out: ClusterSighting = {};
+  for (const field of ['kubernetesVersion', 'agentVersion'] as const) {
+    const value = r[field];
+    if (!value) continue;
+    try {
+      out[field] = checkReportedFact(value, field);
+    } catch (err) {
+      if (bad === 'refuse') throw err;
+    }
+  }
+  return out;
 }
 
 /** The cluster a credential belongs to; refuses unknown and revoked credentials. */

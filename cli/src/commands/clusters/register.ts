@@ -5,7 +5,9 @@ import { parseDuration, parseLabels } from '../../parse.js';
 
 export default class ClustersRegister extends FleetCommand<typeof ClustersRegister> {
   static override summary = 'Register a cluster: mint a one-time registration token for its agent.';
-  static override description = `The token is shown once; the hub keeps only its hash. The agent trades it for a per-cluster credential when it first connects. Registering an existing cluster again mints a new token (to reinstall its agent). Needs the operator role.
+  static override description = `The token is shown once; the hub keeps only its hash. The agent trades it for a per-cluster credential when it first connects. A new cluster needs the operator role. Registering an existing or revoked cluster again mints a new token whose credential replaces its agent's (to reinstall it) and lifts a revocation: that needs the admin role.
+
+Names are DNS-1123 labels (at most 63 lowercase letters, digits and '-'); labels follow Kubernetes' syntax. A cluster's labels come from here and \`fleet clusters label\`, never from its agent.
 
 To install the agent in one step instead, use \`fleet agent install\`.`;
   static override examples = [

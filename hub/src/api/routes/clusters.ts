@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkLabels, CLUSTER_NAME_RULE, LABEL_KEY_RULE, LABEL_VALUE_RULE, roleAllows } from '@flotilla/proto/api';
 import type {
   ClusterDetail,
   ClusterRegisterRequest,
@@ -13,10 +14,34 @@ import { parseSelector } from '../../target/selector.js';
 import { actorOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { clusterSummary, deploymentView, environmentClusters, groupClusters } from '../views.js';
-import { DEFAULT_STALE_AFTER_MS, found, labelsSchema, nameParams, nameSchema, type ApiDeps } from './shared.js';
+import type { Cluster } from '../../store/index.js';
+import { DEFAULT_STALE_AFTER_MS, found, nameParams, nameSchema, type ApiDeps } from './shared.js';
 
 const CLUSTER_HINT = 'see `fleet clusters list`';
 const GROUP_HINT = 'see `fleet groups list`';
+
+/** Checked in the handler (proto names.ts), so that an error names the field and the bad value. */
+const labelsBody = {
+  type: 'object',
+  description: `${LABEL_KEY_RULE}; ${LABEL_VALUE_RULE}`,
+  additionalProperties: { type: 'string' },
+} as const;
+
+/**
+ * A token for a cluster the hub holds replaces its agent's credential (and lifts a revocation): that
+ * is taking over its identity, so an admin's to do. Operators register new clusters.
+ */
+function mayReregister(req: FastifyRequest, existing: Cluster): void {
+  const p = req.principal;
+  if (p && roleAllows(p.role, 'admin')) return;
+  const why = existing.revokedAt
+    ? `cluster ${existing.name} was revoked at ${existing.revokedAt}, and only an admin may register it again`
+    : `cluster ${existing.name} already exists, and only an admin may mint a token for it (a new credential replaces its agent's)`;
+  throw ApiError.forbidden(
+    `${p ? `token "${p.name}" has role ${p.role}` : 'this request carries no token'}; ${why}`,
+    `ask an admin to run \`fleet clusters register ${existing.name}\`; to register a new cluster, pick a name \`fleet clusters list\` does not show`,
+  );
+}
 
 /** Clusters (registration, labels, revocation, removal) and groups of clusters. */
 export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -77,15 +102,16 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         summary: 'Register a cluster: mint its one-time registration token',
         description:
           'Creates the cluster (when new) with its labels and returns a one-time, expiring token the agent ' +
-          'trades for its credential. For an existing cluster the token re-registers it (a new credential).',
+          'trades for its credential (operator). For an existing or revoked cluster the token re-registers it: ' +
+          "a new credential that replaces its agent's and lifts a revocation (admin only).",
         tags: ['clusters'],
         body: {
           type: 'object',
           required: ['name'],
           additionalProperties: false,
           properties: {
-            name: nameSchema,
-            labels: labelsSchema,
+            name: { type: 'string', description: CLUSTER_NAME_RULE },
+            labels: labelsBody,
             ttlSeconds: { type: 'integer', minimum: 60, maximum: 7 * 24 * 3600 },
           },
         },
@@ -93,17 +119,19 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
     async (req, reply) => {
       const { name, labels = {}, ttlSeconds } = req.body;
-      const created = store.transaction(() => {
+      const { created, token, expiresAt } = store.transaction(() => {
         const existing = store.clusters.get(name);
+        if (existing) mayReregister(req, existing);
+        // Checks the name (of a new cluster) and the labels before anything is written.
+        const minted = mintRegistrationToken(store, {
+          cluster: name,
+          labels,
+          ...(ttlSeconds ? { ttlSeconds } : {}),
+          createdBy: actorOf(req),
+        });
         if (!existing) store.clusters.create({ name, labels });
         else if (Object.keys(labels).length > 0) store.clusters.setLabels(name, { ...existing.labels, ...labels });
-        return !existing;
-      });
-      const { token, expiresAt } = mintRegistrationToken(store, {
-        cluster: name,
-        labels,
-        ...(ttlSeconds ? { ttlSeconds } : {}),
-        createdBy: actorOf(req),
+        return { created: !existing, ...minted };
       });
       if (created) deps.engine?.requestReconcile();
       const info = deps.hubInfo?.();
@@ -127,13 +155,14 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { set: labelsSchema, remove: { type: 'array', items: { type: 'string' } } },
+          properties: { set: labelsBody, remove: { type: 'array', items: { type: 'string' } } },
         },
       },
     },
     async (req) => {
       const c = found(store.clusters.get(req.params.name), `cluster "${req.params.name}"`, CLUSTER_HINT);
-      const labels = { ...c.labels, ...(req.body.set ?? {}) };
+      // Only what is set is checked: a stored label from before the rule can still be removed.
+      const labels = { ...c.labels, ...checkLabels(req.body.set ?? {}, 'set') };
       for (const k of req.body.remove ?? []) delete labels[k];
       store.clusters.setLabels(c.name, labels);
       deps.engine?.requestReconcile();

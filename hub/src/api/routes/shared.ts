@@ -33,11 +33,6 @@ export const DEFAULT_STALE_AFTER_MS = 45_000;
 /** Names of clusters, groups, repos, environments, targets: DNS-label-like. */
 export const NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$';
 export const nameSchema = { type: 'string', pattern: NAME_PATTERN, maxLength: 63 } as const;
-export const labelsSchema = {
-  type: 'object',
-  additionalProperties: { type: 'string', maxLength: 63 },
-  propertyNames: { pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$' },
-} as const;
 export const nameParams = {
   type: 'object',
   required: ['name'],

@@ -7,7 +7,8 @@ export interface RegisterRequest {
   'agentVersion'?: (string);
   'kubernetesVersion'?: (string);
   /**
-   * Labels the agent reports about itself; the token's labels take precedence.
+   * Ignored by the hub: a cluster's labels come from the hub's API and its registration token, never
+   * from its agent (an agent reports facts about itself, it does not choose where it belongs).
    */
   'labels'?: ({[key: string]: string});
   /**
@@ -29,7 +30,8 @@ export interface RegisterRequest__Output {
   'agentVersion': (string);
   'kubernetesVersion': (string);
   /**
-   * Labels the agent reports about itself; the token's labels take precedence.
+   * Ignored by the hub: a cluster's labels come from the hub's API and its registration token, never
+   * from its agent (an agent reports facts about itself, it does not choose where it belongs).
    */
   'labels': ({[key: string]: string});
   /**
