@@ -346,6 +346,45 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
   // Over NATS without per-cluster users (auth none) there is no session of the cluster's own to cut:
   // the hub refuses its messages instead (test/integration/reliability/nats-faults.test.ts).
   if (fx.label !== 'nats (auth none)') {
+    it(`${fx.label}: a cluster registered again cuts off the session of the credential it replaced`, async () => {
+      const { token } = protocol.mintRegistrationToken(store, { cluster: 'gamma', labels: { env: 'dev' } });
+      const old = startAgent('gamma', { token });
+      await expect.poll(() => count(old, 'connected'), { timeout: 15_000 }).toBeGreaterThan(0);
+      const before = count(old, 'disconnected');
+      // A reinstalled agent (its own state directory) registers the same cluster: the credential rotates.
+      const events: Agent['events'] = [];
+      const fresh = fx.agent({
+        cluster: 'gamma',
+        dir: join(dir, 'agent-gamma-reinstalled'),
+        sink: new MemoryCluster(),
+        token: protocol.mintRegistrationToken(store, { cluster: 'gamma' }).token,
+        onEvent: (name, detail) => events.push({ name, ...(detail ? { detail } : {}) }),
+      });
+      await fresh.credential();
+      const registeredAt = performance.now();
+      await expect.poll(() => count(old, 'disconnected'), { timeout: 15_000, interval: 20 }).toBeGreaterThan(before);
+      // Measured, not asserted. The hub ends a gRPC stream before it answers the registration; over
+      // NATS the server closes the old user's connection within milliseconds (security/04), and the
+      // agent says so once its client's reconnect is refused.
+      console.log(
+        `${fx.label}: old agent saw its session end ${Math.round(performance.now() - registeredAt)} ms after the registration`,
+      );
+      expect(old.events.filter((e) => e.name === 'disconnected').at(-1)?.detail?.error).toMatch(
+        /CREDENTIAL_ROTATED: cluster gamma registered again|NATS_USER_REFUSED: .*revoked or replaced/,
+      );
+      const running = fresh.run();
+      await expect.poll(() => events.filter((e) => e.name === 'connected').length, { timeout: 15_000 }).toBe(1);
+      // The old credential is refused when it dials again; the new session stays.
+      const connectedAfter = count(old, 'connected');
+      await expect
+        .poll(() => old.events.filter((e) => e.name === 'disconnected').at(-1)?.detail?.error, { timeout: 15_000 })
+        .toMatch(/CREDENTIAL_UNKNOWN: |NATS_USER_REFUSED: |Authorization Violation/i);
+      expect(count(old, 'connected')).toBe(connectedAfter);
+      await stopAgent('gamma');
+      await fresh.stop();
+      await running;
+    });
+
     it(`${fx.label}: a cluster revoked while its agent is connected is cut off, and refused when it dials again`, async () => {
       const alpha = agents.get('alpha')!;
       const before = count(alpha, 'disconnected');

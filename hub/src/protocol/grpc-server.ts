@@ -14,9 +14,9 @@ import {
 import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
 import { AgentProtocol, type Announcement, type BundleAccessError } from './agent-protocol.js';
-import { authenticate, register, type AgentAuthError, type Registered } from './registration.js';
+import { authenticate, hashSecret, register, type AgentAuthError, type Registered } from './registration.js';
 import { Code, frame, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
-import { H2GrpcServer, type CallContext, type Method } from './h2/server.js';
+import { H2GrpcServer, type CallContext, type Method, type Writer } from './h2/server.js';
 
 export interface GrpcServerOptions {
   store: Store;
@@ -38,12 +38,12 @@ export interface GrpcHub {
   /** The desired state changed (after a reconcile): streams whose set moved get it now. */
   notify(cluster?: string): void;
   connectedClusters(): string[];
-  /** The cluster was revoked or removed (the HTTP API calls this): its open streams end now. */
+  /** The cluster was revoked or removed (the HTTP API calls this): its open streams and fetches end now. */
   disconnect(cluster: string): void;
   stop(): Promise<void>;
 }
 
-const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'], number> = {
+const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'] | 'INVALID', number> = {
   TOKEN_UNKNOWN: Code.UNAUTHENTICATED,
   TOKEN_EXPIRED: Code.UNAUTHENTICATED,
   TOKEN_USED: Code.UNAUTHENTICATED,
@@ -54,6 +54,7 @@ const STATUS_OF: Record<AgentAuthError['code'] | BundleAccessError['code'], numb
   CLIENT_CERT_MISSING: Code.UNAUTHENTICATED,
   CLIENT_CERT_MISMATCH: Code.PERMISSION_DENIED,
   BUNDLE_NOT_DESIRED: Code.PERMISSION_DENIED,
+  INVALID: Code.INVALID_ARGUMENT,
 };
 
 /** Maps our errors to a gRPC status at this edge; the message is kept, with the code in front. */
@@ -70,16 +71,38 @@ function bearer(call: CallContext): string | undefined {
   return v?.startsWith('Bearer ') ? v.slice(7) : undefined;
 }
 
-interface Stream {
+/** An open call authenticated once, when it opened: a Connect stream or a bundle fetch in progress. */
+interface Authenticated {
   cluster: string;
+  /** sha256 of the credential it was opened with. */
+  credentialHash: string;
+  /** Ends it with this status (a fetch stops before its next chunk). */
+  fail(status: GrpcStatus): void;
+}
+
+interface Stream extends Authenticated {
   lastSent?: string;
   send(m: HubMessage): Promise<void>;
-  fail(status: GrpcStatus): void;
 }
 
 export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   const { store } = o;
   const streams = new Set<Stream>();
+  const fetches = new Set<Authenticated>();
+  /**
+   * Ends the cluster's open calls, but for those opened with `keep`: a revoked or removed cluster
+   * loses all of them, a registration those of the credential it replaced. Each was authenticated
+   * once, when it opened, so without this it would outlive its credential.
+   */
+  const endCalls = (cluster: string, status: GrpcStatus, keep?: string) => {
+    for (const set of [streams, fetches] as Set<Authenticated>[]) {
+      for (const c of [...set]) {
+        if (c.cluster !== cluster || c.credentialHash === keep) continue;
+        set.delete(c);
+        c.fail(status);
+      }
+    }
+  };
   const chunk = o.chunkBytes ?? 1024 * 1024;
 
   const protocol = new AgentProtocol(o);
@@ -121,9 +144,15 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     ...codec<AgentMessage__Output, HubMessage>(agentService.Connect),
     decode: agentMessageDeserializer(agentService.Connect.requestDeserialize as (b: Buffer) => AgentMessage__Output),
     handle(call, out) {
-      const cluster = authenticate(store, bearer(call));
+      const credential = bearer(call);
+      const cluster = authenticate(store, credential);
       o.tls?.checkPeer(call, cluster.name);
-      const s: Stream = { cluster: cluster.name, send: (m) => out.write(m), fail: (st) => out.fail(st) };
+      const s: Stream = {
+        cluster: cluster.name,
+        credentialHash: hashSecret(credential!),
+        send: (m) => out.write(m),
+        fail: (st) => out.fail(st),
+      };
       streams.add(s);
       let queue = Promise.resolve();
       let queued = 0;
@@ -156,31 +185,56 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
    */
   const wholeBundles = new WeakMap<Buffer, Buffer>();
 
+  /** The bundle's bytes from `offset`; `ended` says when the call's credential stopped counting. */
+  const sendBundle = async (
+    cluster: string,
+    req: FetchBundleRequest__Output,
+    call: CallContext,
+    out: Writer<BundleChunk>,
+    ended: () => GrpcStatus | undefined,
+  ) => {
+    const digest = req.digest;
+    const bytes = protocol.bundleBytes(cluster, digest);
+    const total = bytes.length;
+    if (Number(req.offset) === 0 && total <= chunk) {
+      // The whole bundle in one message, the same for every cluster that fetches it: encoded once.
+      let framed = wholeBundles.get(bytes);
+      if (!framed) {
+        framed = frame(encodeChunk({ digest, offset: 0, data: bytes, totalSize: total, last: true }));
+        wholeBundles.set(bytes, framed);
+      }
+      await out.writeFramed(framed);
+      return;
+    }
+    for (let off = Number(req.offset); off < total; off += chunk) {
+      if (call.cancelled) return;
+      const status = ended();
+      if (status) throw new GrpcStatusError(status.code, status.details);
+      const data = bytes.subarray(off, Math.min(total, off + chunk));
+      const last = off + chunk >= total;
+      await out.write({ digest, offset: off, data, totalSize: total, last });
+      if (last) break;
+    }
+  };
+
   const fetchBundle: Method<FetchBundleRequest__Output, BundleChunk> = {
     kind: 'serverStream',
     ...codec<FetchBundleRequest__Output, BundleChunk>(agentService.FetchBundle),
     async handle(req, call, out) {
-      const cluster = authenticate(store, bearer(call));
+      const credential = bearer(call);
+      const cluster = authenticate(store, credential);
       o.tls?.checkPeer(call, cluster.name);
-      const digest = req.digest;
-      const bytes = protocol.bundleBytes(cluster.name, digest);
-      const total = bytes.length;
-      if (Number(req.offset) === 0 && total <= chunk) {
-        // The whole bundle in one message, the same for every cluster that fetches it: encoded once.
-        let framed = wholeBundles.get(bytes);
-        if (!framed) {
-          framed = frame(encodeChunk({ digest, offset: 0, data: bytes, totalSize: total, last: true }));
-          wholeBundles.set(bytes, framed);
-        }
-        await out.writeFramed(framed);
-        return;
-      }
-      for (let off = Number(req.offset); off < total; off += chunk) {
-        if (call.cancelled) return;
-        const data = bytes.subarray(off, Math.min(total, off + chunk));
-        const last = off + chunk >= total;
-        await out.write({ digest, offset: off, data, totalSize: total, last });
-        if (last) break;
+      let ended: GrpcStatus | undefined;
+      const f: Authenticated = {
+        cluster: cluster.name,
+        credentialHash: hashSecret(credential!),
+        fail: (st) => (ended = st),
+      };
+      fetches.add(f);
+      try {
+        await sendBundle(cluster.name, req, call, out, () => ended);
+      } finally {
+        fetches.delete(f);
       }
     },
   };
@@ -193,6 +247,15 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
       const issue = r.clientCsrPem ? o.tls?.clientCertificateSigner?.(r.clientCsrPem) : undefined;
       const registered = register(store, r);
       const { cluster, credential } = registered;
+      // Before the answer: by the time the agent holds its new credential, the old one holds nothing.
+      endCalls(
+        cluster.name,
+        {
+          code: Code.UNAUTHENTICATED,
+          details: `CREDENTIAL_ROTATED: cluster ${cluster.name} registered again and holds a new credential; this stream was opened with the one it replaced`,
+        },
+        hashSecret(credential),
+      );
       o.onRegistered?.(registered);
       return {
         clusterId: cluster.name,
@@ -250,15 +313,10 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     },
     connectedClusters: () => [...new Set([...streams].map((s) => s.cluster))].sort(),
     disconnect(cluster) {
-      // Authenticated once, when the stream opened: a credential revoked since must not keep it.
-      for (const s of [...streams]) {
-        if (s.cluster !== cluster) continue;
-        streams.delete(s);
-        s.fail({
-          code: Code.UNAUTHENTICATED,
-          details: `CREDENTIAL_REVOKED: cluster ${cluster} was revoked or removed on the hub; register it again to reconnect`,
-        });
-      }
+      endCalls(cluster, {
+        code: Code.UNAUTHENTICATED,
+        details: `CREDENTIAL_REVOKED: cluster ${cluster} was revoked or removed on the hub; register it again to reconnect`,
+      });
     },
     stop: () => server.stop(2000),
   };

@@ -218,6 +218,10 @@ export class NatsAuthority implements NatsAgentAuthority {
     });
   }
 
+  userKeyKnown(userPublicKey: string): boolean {
+    return this.users.known(userPublicKey);
+  }
+
   revokeClusters(clusters: readonly string[]): boolean {
     return this.users.revokeClusters(clusters);
   }

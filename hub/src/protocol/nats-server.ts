@@ -9,6 +9,7 @@ import {
   isFlotillaError,
   natsCodecs,
   parseAgentSubject,
+  shown,
   type HubMessage,
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
@@ -22,6 +23,11 @@ import { AgentAuthError, register, type Registered } from './registration.js';
 export interface NatsAgentAuthority {
   /** A user JWT confined to the cluster's subjects; the cluster's older users are voided. */
   mintAgentJwt(cluster: string, userPublicKey: string): string;
+  /**
+   * Whether this user key was signed for before. A registration must bring a new one: voiding is per
+   * key, so a JWT issued earlier for a reused key would keep its session when the new one is issued.
+   */
+  userKeyKnown(userPublicKey: string): boolean;
   /** Voids every NATS user of these clusters; true when anything changed. */
   revokeClusters(clusters: readonly string[]): boolean;
   /** Clusters that hold NATS users. */
@@ -150,14 +156,20 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       if (!agentXkey) {
         throw new AgentAuthError(
           'CREDENTIAL_MISSING',
-          `registration of ${r.clusterName}: no ${NATS.xkeyHeader} header to seal the credential to; upgrade the agent`,
+          `registration of ${shown(r.clusterName)}: no ${NATS.xkeyHeader} header to seal the credential to; upgrade the agent`,
         );
       }
       // Checked before the token is spent: a bad key must not cost the agent its token.
       if (o.authority && !/^U[A-Z2-7]{55}$/.test(userKey)) {
         throw new AgentAuthError(
           'CREDENTIAL_MISSING',
-          `registration of ${r.clusterName}: ${NATS.userKeyHeader} "${userKey}" is not an nkey user public key; this NATS server needs a per-cluster user`,
+          `registration of ${shown(r.clusterName)}: ${NATS.userKeyHeader} ${shown(userKey)} is not an nkey user public key; this NATS server needs a per-cluster user`,
+        );
+      }
+      if (o.authority?.userKeyKnown(userKey)) {
+        throw new AgentAuthError(
+          'CREDENTIAL_MISSING',
+          `registration of ${shown(r.clusterName)}: NATS user key ${userKey} was issued before; generate a new key for each registration`,
         );
       }
       const registered = register(store, r);

@@ -27,6 +27,15 @@ describe('NatsUserRegistry', () => {
     expect(r.issuedClusters()).toEqual([]);
   });
 
+  it('knows every key it signed for, held or revoked: a registration must bring a new one', () => {
+    const r = new NatsUserRegistry();
+    r.issue('alpha', 'UA1', T0);
+    r.issue('alpha', 'UA2', T0);
+    expect([r.known('UA1'), r.known('UA2'), r.known('UB1')]).toEqual([true, true, false]);
+    r.revokeClusters(['alpha'], T0);
+    expect(r.known('UA2')).toBe(true);
+  });
+
   it('keeps its state in a file for the next hub process, and names a torn file', () => {
     const file = join(t.dir, 'users.json');
     const r = new NatsUserRegistry(file);

@@ -48,6 +48,11 @@ export class NatsUserRegistry {
     return changed;
   }
 
+  /** Whether the key was ever signed for (held now, or revoked): a registration must bring a new one. */
+  known(userKey: string): boolean {
+    return userKey in this.r.revoked || Object.values(this.r.users).some((keys) => keys.includes(userKey));
+  }
+
   issuedClusters(): string[] {
     return Object.keys(this.r.users).sort();
   }
