@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
+import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
 import { SANDBOX_MODES, type SandboxMode } from './tools/sandbox.js';
@@ -10,7 +11,7 @@ export class ConfigError extends FlotillaError {
   readonly code = 'CONFIG';
 }
 
-export interface HubConfig {
+export interface HubConfig extends AccessConfig {
   dataDir: string;
   http: { host: string; port: number };
   /** The agents' gRPC endpoint. */
@@ -39,6 +40,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function defaultConfig(): HubConfig {
   return {
     dataDir: resolve('.flotilla/hub'),
+    ...defaultAccessConfig(resolve('.flotilla/hub')),
     http: { host: '127.0.0.1', port: 8080 },
     grpc: { host: '127.0.0.1', port: 9443 },
     staleAfterSeconds: 45,
@@ -89,6 +91,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       'tls-client-ca': { type: 'string' },
       mtls: { type: 'boolean' },
       insecure: { type: 'boolean' },
+      ...ACCESS_OPTIONS,
     },
   });
   const d = defaultConfig();
@@ -115,8 +118,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       `--plaintext-secrets / FLOTILLA_PLAINTEXT_SECRETS: "${secretsPolicy}" is not one of ${PLAINTEXT_SECRET_POLICIES.join(', ')}`,
     );
   }
+  const resolvedDataDir = dataDir ? resolve(dataDir) : d.dataDir;
   return {
-    dataDir: dataDir ? resolve(dataDir) : d.dataDir,
+    dataDir: resolvedDataDir,
+    ...parseAccessConfig(values, env, resolvedDataDir, (m) => new ConfigError(m)),
     plaintextSecrets: secretsPolicy as PlaintextSecretPolicy,
     http: http ? parseAddr(http, '--http / FLOTILLA_HTTP_ADDR') : d.http,
     grpc: grpc ? parseAddr(grpc, '--grpc / FLOTILLA_GRPC_ADDR') : d.grpc,

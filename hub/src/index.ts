@@ -5,7 +5,7 @@ export * as source from './source/index.js';
 export * as store from './store/index.js';
 export * as target from './target/index.js';
 export * as tools from './tools/index.js';
-export { SecretBox, resolveRepoAuth } from './secrets.js';
+export { SecretBox } from './secrets.js';
 export { parseConfig, type HubConfig } from './config.js';
 export { HUB_NODE_FLAGS } from './node-flags.js';
 export { Engine } from './reconcile/index.js';

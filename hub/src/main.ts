@@ -19,7 +19,17 @@ import { openSandbox } from './tools/sandbox.js';
 import { openStore } from './store/index.js';
 
 const HUB_VERSION = '0.1.0';
-const REDACT = ['*.password', '*.token', '*.secret', '*.credential', 'req.headers.authorization'];
+// rawPacket: the bytes of a request Node could not parse (a header overflow's hold its bearer token).
+const REDACT = [
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.credential',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'err.rawPacket',
+  '*.rawPacket',
+];
 
 /** `flotilla-hub tokens create --cluster NAME [--label k=v]... [--ttl SECONDS]`: prints a registration token. */
 function tokensCreate(argv: string[], dataDir: string): void {
@@ -153,6 +163,7 @@ async function main(): Promise<void> {
     secrets,
     tools: { helm: config.helm, kustomize: config.kustomize, sandbox },
     plaintextSecrets: config.plaintextSecrets,
+    repoCredentials: config.repoCredentials,
     onSync: (r) =>
       r.ok
         ? r.changed.length > 0 && log.info({ repo: r.repo, changed: r.changed }, 'commitSeen')
@@ -186,6 +197,9 @@ async function main(): Promise<void> {
     }),
     version: HUB_VERSION,
     logger: log.child({ component: 'http' }),
+    metricsAuth: config.metricsAuth,
+    authFailureLimit: config.authFailureLimit,
+    repoEnvPrefix: config.repoCredentials.envPrefix,
   });
   const bootstrap = bootstrapAdminToken(store, config.dataDir);
   if (bootstrap)
@@ -200,6 +214,7 @@ async function main(): Promise<void> {
       url: `http://${config.http.host}:${config.http.port}`,
       ...(config.transport === 'nats' ? { nats: config.nats.url } : { grpc: `${config.grpc.host}:${grpcHub.port}` }),
       dataDir: config.dataDir,
+      repoSecretsDir: config.repoCredentials.secretsDir,
     },
     'listening',
   );

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveRepoAuth, SecretBox, SecretError } from './secrets.js';
+import { SecretBox, SecretError } from './secrets.js';
 
 describe('SecretBox', () => {
   let dir: string;
@@ -28,18 +28,5 @@ describe('SecretBox', () => {
     writeFileSync(join(dir, 'bad.key'), 'short');
     expect(() => SecretBox.loadOrCreate(join(dir, 'bad.key'))).toThrow(SecretError);
     expect(readFileSync(join(dir, 'hub.key'), 'utf8').trim()).toHaveLength(44);
-  });
-
-  it('resolves sealed, environment and file credentials', () => {
-    const box = SecretBox.loadOrCreate(join(dir, 'hub.key'));
-    writeFileSync(join(dir, 'token'), 'tok-from-file\n');
-    expect(resolveRepoAuth('r', { username: 'u', password: box.seal('p') }, box)).toEqual({
-      username: 'u',
-      password: 'p',
-    });
-    expect(resolveRepoAuth('r', { tokenEnv: 'GIT_TOKEN' }, box, { GIT_TOKEN: 't' })).toEqual({ token: 't' });
-    expect(resolveRepoAuth('r', { tokenFile: join(dir, 'token') }, box)).toEqual({ token: 'tok-from-file' });
-    expect(() => resolveRepoAuth('r', { tokenEnv: 'NOPE' }, box, {})).toThrow(/repo r: environment variable NOPE/);
-    expect(resolveRepoAuth('r', undefined, box)).toBeUndefined();
   });
 });

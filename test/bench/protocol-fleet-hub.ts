@@ -4,7 +4,7 @@
  * token, plus what the benchmark reads of it: /proc CPU and RSS, and its store (WAL reader).
  */
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,12 +153,15 @@ export async function startHubProcess(o: HubStartOptions): Promise<HubProcess> {
     ...(o.tls ? { caFile: join(o.dir, 'tls', 'ca.crt') } : {}),
     api,
     async webhook(repo) {
-      const raw = JSON.stringify({ ref: 'refs/heads/main' });
+      // A generic delivery: signed timestamp, and a unique body so rounds within a second all fetch.
+      const raw = JSON.stringify({ ref: 'refs/heads/main', delivery: randomUUID() });
+      const ts = String(Math.floor(Date.now() / 1000));
       const res = await fetch(`${http}/api/v1/webhooks/${repo}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-flotilla-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`,
+          'x-flotilla-timestamp': ts,
+          'x-flotilla-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${raw}`).digest('hex')}`,
         },
         body: raw,
       });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +35,17 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
   };
   const revisions = () => withStore((s) => s.deployments.list().map((d) => d.revision));
 
+  // A generic delivery: the timestamp is signed with the body; a unique id keeps two sent within a
+  // second from being one delivery.
   const webhook = (body: object) => {
-    const raw = JSON.stringify(body);
+    const raw = JSON.stringify({ ...body, delivery: randomUUID() });
+    const ts = String(Math.floor(Date.now() / 1000));
     return fetch(`http://127.0.0.1:${port}/api/v1/webhooks/config`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-flotilla-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex')}`,
+        'x-flotilla-timestamp': ts,
+        'x-flotilla-signature': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${raw}`).digest('hex')}`,
       },
       body: raw,
     });

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_ROLES, roleAllows, type ApiRole, type WhoAmI } from '@flotilla/proto/api';
 import { hashSecret } from '../protocol/registration.js';
 import type { ApiToken, Store } from '../store/index.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { ApiError } from './errors.js';
 
 export const API_TOKEN_PREFIX = 'flapi_';
@@ -70,6 +71,17 @@ export function bootstrapAdminToken(store: Store, dataDir: string): string | und
   return path;
 }
 
+/** A bearer token that was presented and refused: what a guess looks like (a missing one is not). */
+class BearerRefused extends ApiError {
+  constructor(
+    readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired',
+    message: string,
+    hint?: string,
+  ) {
+    super(401, { code: 'UNAUTHENTICATED', message, ...(hint ? { hint } : {}) });
+  }
+}
+
 /** Resolves the bearer token of a request: 401 when absent, unknown, expired or revoked. */
 export function authenticateRequest(store: Store, req: FastifyRequest, now = new Date()): ApiToken {
   const header = req.headers.authorization;
@@ -80,30 +92,61 @@ export function authenticateRequest(store: Store, req: FastifyRequest, now = new
     );
   }
   const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m?.[1]) throw ApiError.unauthenticated('the Authorization header is not "Bearer <token>"');
+  if (!m?.[1]) throw new BearerRefused('malformed', 'the Authorization header is not "Bearer <token>"');
   const token = store.apiTokens.getByHash(hashSecret(m[1]));
   if (!token)
-    throw ApiError.unauthenticated(
+    throw new BearerRefused(
+      'unknown',
       'the bearer token is not known to this hub',
       'check the token, or ask an admin for a new one',
     );
   if (token.revokedAt)
-    throw ApiError.unauthenticated(
+    throw new BearerRefused(
+      'revoked',
       `token "${token.name}" was revoked at ${token.revokedAt}`,
       'ask an admin for a new one',
     );
   if (token.expiresAt && Date.parse(token.expiresAt) <= now.getTime()) {
-    throw ApiError.unauthenticated(`token "${token.name}" expired at ${token.expiresAt}`, 'ask an admin for a new one');
+    throw new BearerRefused(
+      'expired',
+      `token "${token.name}" expired at ${token.expiresAt}`,
+      'ask an admin for a new one',
+    );
   }
   return token;
 }
 
+/**
+ * A refused bearer token counts against its client address; past the address's limit the answer is
+ * 429 with Retry-After instead of 401. A valid token is served whatever its address did.
+ */
+function authenticateThrottled(
+  store: Store,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  throttle: AuthThrottle | undefined,
+): ApiToken {
+  try {
+    return authenticateRequest(store, req);
+  } catch (err) {
+    if (!throttle || !(err instanceof BearerRefused)) throw err;
+    const { address, retryAfterSeconds } = throttle.failed(req.ip, err.reason);
+    if (retryAfterSeconds === undefined) throw err;
+    void reply.header('retry-after', String(retryAfterSeconds));
+    throw new ApiError(429, {
+      code: 'TOO_MANY_AUTH_FAILURES',
+      message: `too many failed logins from ${address}: ${err.message}; retry after ${retryAfterSeconds} s`,
+      hint: 'check the token (`fleet login`); each failed attempt is recorded in an AuthFailed event',
+    });
+  }
+}
+
 /** Every route with `config.role` needs a bearer token whose role is at least that. */
-export function installAuth(app: FastifyInstance, store: Store): void {
-  app.addHook('onRequest', async (req) => {
+export function installAuth(app: FastifyInstance, store: Store, throttle?: AuthThrottle): void {
+  app.addHook('onRequest', async (req, reply) => {
     const need = req.routeOptions.config.role;
     if (!need) return;
-    const token = authenticateRequest(store, req);
+    const token = authenticateThrottled(store, req, reply, throttle);
     if (!roleAllows(token.role, need)) {
       throw ApiError.forbidden(
         `token "${token.name}" has role ${token.role}; ${req.method} ${req.routeOptions.url ?? req.url} needs ${need}`,

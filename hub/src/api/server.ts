@@ -1,19 +1,49 @@
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { API_PREFIX } from '@flotilla/proto/api';
+import type { AuthFailureLimit, MetricsAuth } from '../config-access.js';
 import { installAuth } from './auth.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { installErrorHandler } from './errors.js';
 import { openApiCollector } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { clusterRoutes } from './routes/clusters.js';
-import { configRoutes } from './routes/config.js';
+import { configRoutes, type RepoPolicyDeps } from './routes/config.js';
 import { gitopsRoutes } from './routes/gitops.js';
 import { observeRoutes } from './routes/observe.js';
 import type { ApiDeps } from './routes/shared.js';
 import { webhookRoutes } from './webhooks.js';
 
-export interface ServerDeps extends ApiDeps {
+export interface ServerDeps extends ApiDeps, RepoPolicyDeps {
   logger?: FastifyBaseLogger;
   version?: string;
+  /** /metrics open to anyone who reaches the port (none, the default), or with a viewer token (token). */
+  metricsAuth?: MetricsAuth;
+  /** Failed bearer tokens allowed per client address (default 20 per minute). */
+  authFailureLimit?: AuthFailureLimit;
+}
+
+/**
+ * Fastify's own handler logs the error, whose `rawPacket` holds the bytes received: a header
+ * overflow's holds the request's headers, bearer token included. Only the code is logged here.
+ */
+function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, reason] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'Request Timeout']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'Request Header Fields Too Large']
+        : [400, 'BAD_REQUEST', 'Bad Request'];
+  this.log.debug({ code: err.code, status, remoteAddress: socket.remoteAddress }, 'clientError');
+  const body = JSON.stringify({ code, message: `the request could not be read: ${reason.toLowerCase()}` });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export type { ApiDeps } from './routes/shared.js';
@@ -29,9 +59,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Unknown fields are refused, not silently dropped; query strings are coerced to their types.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 1024 * 1024,
+    clientErrorHandler,
   });
   installErrorHandler(app);
-  installAuth(app, deps.store);
+  const limit = deps.authFailureLimit ?? { burst: 20, periodSeconds: 60 };
+  const throttle = new AuthThrottle({
+    ...limit,
+    report: (r) => {
+      app.log.warn(r, 'authFailed');
+      try {
+        deps.store.events.append({ kind: 'AuthFailed', payload: { ...r } });
+      } catch (err) {
+        app.log.error({ err }, 'authFailedNotRecorded');
+      }
+    },
+  });
+  throttle.start();
+  app.addHook('onClose', async () => throttle.stop());
+  installAuth(app, deps.store, throttle);
   const openapi = openApiCollector(app, deps.version ?? '0.1.0');
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -45,7 +90,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', async () => openapi());
   if (deps.metrics) {
     const metrics = deps.metrics;
-    app.get('/metrics', async (_req, reply) =>
+    const role = deps.metricsAuth === 'token' ? ('viewer' as const) : undefined;
+    app.get('/metrics', { config: role ? { role } : {} }, async (_req, reply) =>
       reply.header('content-type', metrics.contentType).send(await metrics.text()),
     );
   }

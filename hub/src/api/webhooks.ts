@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isFlotillaError } from '@flotilla/proto';
 import type { SecretBox } from '../secrets.js';
+import { SeenDeliveries } from '../source/webhook-replay.js';
 import { verifyWebhook } from '../source/webhooks.js';
 import type { Store } from '../store/index.js';
 
@@ -11,8 +12,18 @@ export interface WebhookDeps {
   trigger: (repo: string) => boolean;
 }
 
-/** POST /api/v1/webhooks/:repo — a push webhook (GitHub, GitLab, Gitea or generic) triggers a fetch. */
+/** Deliveries are remembered an hour: GitHub's and Gitea's ids are not under their signature. */
+const REPLAY_TTL_MS = 3600_000;
+const REPLAY_MAX_KEYS = 20_000;
+
+/**
+ * POST /api/v1/webhooks/:repo — a push webhook (GitHub, GitLab, Gitea or generic) triggers a fetch.
+ * A delivery seen before (its id, or its signed content under another id) is answered 200
+ * `duplicate` without a second fetch: providers retry with the same id, and an error would make them
+ * count a failure (GitLab disables a hook that keeps failing), while the first delivery fetched already.
+ */
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  const seen = new SeenDeliveries({ ttlMs: REPLAY_TTL_MS, max: REPLAY_MAX_KEYS });
   // Signatures cover the exact bytes: keep every body raw in this scope.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 2 ** 20 }, (_req, body, done) => done(null, body));
@@ -31,6 +42,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
       const secret = deps.secrets.open(record.webhookSecretSealed, `repo ${repo} webhook secret`);
       const result = verifyWebhook(repo, req.headers, body, secret);
       if (result.kind !== 'push') return reply.code(200).send({ accepted: false, kind: result.kind });
+      if (seen.check(repo, result.replayKeys)) {
+        return reply.code(200).send({ accepted: false, kind: result.kind, duplicate: true });
+      }
       const triggered = deps.trigger(repo);
       return reply.code(202).send({ accepted: true, triggered, ...(result.branch ? { branch: result.branch } : {}) });
     } catch (err) {

@@ -3,10 +3,12 @@ import { RenderCache } from '../render/cache.js';
 import type { RenderTools } from '../render/target.js';
 import type { SecretBox } from '../secrets.js';
 import { Poller } from '../source/poller.js';
+import type { RepoCredentialPolicy } from '../source/repo-credentials.js';
 import type { Store } from '../store/index.js';
 import { Reconciler, type ReconcileSummary } from './reconciler.js';
 import { syncRepo, type RepoSyncResult } from './repo-sync.js';
 import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
+import { hubPathScrubber } from './hub-paths.js';
 import { Sources } from './sources.js';
 
 export interface EngineOptions {
@@ -16,6 +18,8 @@ export interface EngineOptions {
   tools: Omit<RenderTools, 'chartCache'>;
   /** Secrets with values in Git: warn (default), refuse or allow. */
   plaintextSecrets?: PlaintextSecretPolicy;
+  /** Where repo credentials may come from (default: <dataDir>/repo-secrets and FLOTILLA_REPO_*). */
+  repoCredentials?: RepoCredentialPolicy;
   /** Spread of poll intervals (default 0.2). */
   jitter?: number;
   /** Called after each fetch and reconcile, for logs and metrics. */
@@ -35,15 +39,18 @@ export class Engine {
   private readonly pollers = new Map<string, { interval: number; poller: Poller }>();
   private readonly reconcileLoop: Poller;
   private lastSummary: Promise<ReconcileSummary> | undefined;
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly o: EngineOptions) {
-    this.sources = new Sources(o.store, o.dataDir, o.secrets);
+    this.scrub = hubPathScrubber(o.dataDir);
+    this.sources = new Sources(o.store, o.dataDir, o.secrets, o.repoCredentials);
     this.reconciler = new Reconciler({
       store: o.store,
       sources: this.sources,
       cache: new RenderCache(),
       tools: { ...o.tools, chartCache: join(o.dataDir, 'charts') },
       ...(o.plaintextSecrets ? { plaintextSecrets: o.plaintextSecrets } : {}),
+      scrub: this.scrub,
     });
     // Not a timer-driven loop: a Poller with an effectively infinite interval gives us coalescing.
     this.reconcileLoop = new Poller({
@@ -104,7 +111,7 @@ export class Engine {
 
   /** Fetches a repo and reconciles when a followed branch moved or a branch problem appeared. */
   async fetch(repo: string): Promise<RepoSyncResult> {
-    const result = await syncRepo(this.o.store, this.sources, repo);
+    const result = await syncRepo(this.o.store, this.sources, repo, this.scrub);
     this.o.onSync?.(result);
     if (result.changed.length > 0) this.requestReconcile();
     return result;

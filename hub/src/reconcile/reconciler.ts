@@ -25,6 +25,8 @@ interface Deps {
   tools: RenderTools;
   /** Secrets with values in Git: warn (default), refuse or allow. */
   plaintextSecrets?: PlaintextSecretPolicy;
+  /** Takes the hub's own paths out of an error before it is recorded and shown. */
+  scrub?: (text: string) => string;
 }
 
 const key = (p: { cluster: string; target: string; environment: string }) =>
@@ -78,8 +80,9 @@ export class Reconciler {
       return heads.get(k);
     };
     const targetOptions = new Map(store.targets.list().map((t) => [t.name, targetOverrides(t.options)]));
+    const scrub = this.deps.scrub ?? ((t: string) => t);
     const fail = (p: Placement, head: string, err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = scrub(err instanceof Error ? err.message : String(err));
       summary.failures.push({ target: p.target, environment: p.environment, cluster: p.cluster, message });
       const pair = `${p.target}\u0000${p.environment}`;
       if (!failedPairs.has(pair)) failedPairs.set(pair, { commit: head, message });

@@ -14,7 +14,13 @@ export interface RepoSyncResult {
  * Nothing here removes what is deployed: a dead remote, bad credentials or a deleted branch leave
  * the last fetched commit in place and say so on the repo.
  */
-export async function syncRepo(store: Store, sources: Sources, repo: string): Promise<RepoSyncResult> {
+export async function syncRepo(
+  store: Store,
+  sources: Sources,
+  repo: string,
+  scrub: (text: string) => string = (t) => t,
+  signal?: AbortSignal,
+): Promise<RepoSyncResult> {
   const followed = new Set(
     store.environments
       .list()
@@ -23,9 +29,11 @@ export async function syncRepo(store: Store, sources: Sources, repo: string): Pr
   );
   let result;
   try {
-    result = await sources.get(repo).sync();
+    result = await sources.get(repo).sync(signal ? { signal } : {});
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // Stopped because the repo was removed (or the hub stops): nothing to record on it.
+    if (signal?.aborted) return { repo, ok: false, changed: [], error: 'stopped: no longer needed' };
+    const message = scrub(err instanceof Error ? err.message : String(err));
     recordErrors(store, repo, followed, () => message);
     return { repo, ok: false, changed: [], error: message };
   }

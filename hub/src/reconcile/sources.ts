@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { SecretBox } from '../secrets.js';
-import { resolveRepoAuth } from '../secrets.js';
 import { GitSource } from '../source/git-source.js';
+import {
+  DEFAULT_REPO_ENV_PREFIX,
+  REPO_SECRETS_DIR,
+  resolveRepoAuth,
+  type RepoCredentialPolicy,
+} from '../source/repo-credentials.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -16,6 +21,10 @@ export class Sources {
     private readonly store: Store,
     private readonly dataDir: string,
     private readonly secrets: SecretBox,
+    private readonly credentials: RepoCredentialPolicy = {
+      secretsDir: join(dataDir, REPO_SECRETS_DIR),
+      envPrefix: DEFAULT_REPO_ENV_PREFIX,
+    },
   ) {}
 
   get(repoName: string): GitSource {
@@ -24,7 +33,9 @@ export class Sources {
     const key = JSON.stringify([repo.url, repo.auth ?? {}]);
     const have = this.sources.get(repoName);
     if (have && have.key === key) return have.source;
-    const auth = resolveRepoAuth(repo.name, repo.auth, this.secrets);
+    // Throws, naming the repo, for credentials in the URL or auth outside the policy: that repo's
+    // fetches fail with the reason, nothing is sent.
+    const auth = resolveRepoAuth(repo, this.secrets, this.credentials);
     const source = new GitSource({
       name: repo.name,
       url: repo.url,

@@ -21,6 +21,7 @@ export const EVENT_KINDS = [
   'Rollback',
   'ClusterRegistered',
   'ClusterRevoked',
+  'AuthFailed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

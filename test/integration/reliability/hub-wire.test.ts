@@ -261,10 +261,14 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     const commit = await git.commitFiles('config', { 'apps/web/cm.yaml': cm('web', '2') });
     const fetchesBefore = git.requests.filter((r) => r.includes('upload-pack')).length;
     const body = JSON.stringify({ ref: 'refs/heads/main' });
-    const send = (signature: string) =>
+    const send = (signature: string, timestamp?: string) =>
       fetch(`http://127.0.0.1:${httpPort}/api/v1/webhooks/config`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-flotilla-signature': signature },
+        headers: {
+          'content-type': 'application/json',
+          'x-flotilla-signature': signature,
+          ...(timestamp ? { 'x-flotilla-timestamp': timestamp } : {}),
+        },
         body,
       });
     for (const sig of [
@@ -278,7 +282,8 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     }
     await new Promise((r) => setTimeout(r, 500));
     expect(git.requests.filter((r) => r.includes('upload-pack')).length).toBe(fetchesBefore);
-    const ok = await send(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const ok = await send(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex')}`, ts);
     expect(ok.status).toBe(202);
     // The agents keep being served: c1's stream gets the new bundle of web, c2's stays as it was.
     const digest = (s: AgentStream) => s.desired.filter((x) => x.bundles.length > 0).at(-1)?.bundles[0]?.digest;

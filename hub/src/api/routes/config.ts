@@ -9,6 +9,14 @@ import type {
   TargetView,
 } from '@flotilla/proto/api';
 import { safeRepoPath } from '../../source/git-source.js';
+import {
+  checkRepoAuth,
+  checkRepoUrl,
+  DEFAULT_REPO_ENV_PREFIX,
+  displayRepoUrl,
+  REPO_AUTH_KEYS,
+  SEALED_AUTH_KEYS,
+} from '../../source/repo-credentials.js';
 import { parseSelector } from '../../target/selector.js';
 import { ApiError } from '../errors.js';
 import { environmentView, repoView, targetView } from '../views.js';
@@ -17,14 +25,16 @@ import { found, nameParams, nameSchema, type ApiDeps } from './shared.js';
 const REPO_HINT = 'see `fleet repos list`';
 const ENV_HINT = 'see `fleet environments list`';
 const TARGET_HINT = 'see `fleet targets list`';
-/** Credentials the hub seals before storing; the others are references (environment variable, file). */
-const SEALED_AUTH = ['password', 'token'];
-const AUTH_KEYS = ['username', 'password', 'token', 'passwordEnv', 'tokenEnv', 'passwordFile', 'tokenFile'];
 
 const branchSchema = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s~^:?*\\[\\\\]+$' } as const;
 
+export interface RepoPolicyDeps {
+  /** Repo auth may name only environment variables with this prefix (default FLOTILLA_REPO_). */
+  repoEnvPrefix?: string;
+}
+
 /** Repos, environments and targets: what the hub deploys, from where, to which clusters. */
-export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPolicyDeps): Promise<void> {
   const { store } = deps;
   const changed = () => {
     deps.engine?.refreshRepos();
@@ -53,8 +63,10 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       schema: {
         summary: 'Add a Git repository',
         description:
-          'auth: `username` plus `password`/`token` (sealed by the hub before it is stored), or references ' +
-          '`passwordEnv`/`tokenEnv` (an environment variable of the hub) and `passwordFile`/`tokenFile`.',
+          'auth: `username` plus `password`/`token` (sealed by the hub before it is stored), or references: ' +
+          "`passwordFile`/`tokenFile` (the name of a file in the hub's repo secrets directory, --repo-secrets-dir) " +
+          'or `passwordEnv`/`tokenEnv` (a hub environment variable whose name starts with --repo-env-prefix, ' +
+          'FLOTILLA_REPO_ by default). A URL holding credentials (user:password@host) is refused.',
         tags: ['repos'],
         body: {
           type: 'object',
@@ -66,7 +78,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             auth: {
               type: 'object',
               additionalProperties: false,
-              properties: Object.fromEntries(AUTH_KEYS.map((k) => [k, { type: 'string', minLength: 1 }])),
+              properties: Object.fromEntries(REPO_AUTH_KEYS.map((k) => [k, { type: 'string', minLength: 1 }])),
             },
             pollIntervalSeconds: { type: 'integer', minimum: 5, maximum: 86400 },
             webhookSecret: { type: 'string', minLength: 16 },
@@ -79,9 +91,10 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (store.repos.get(b.name)) {
         throw ApiError.conflict(`repo "${b.name}" already exists`, `remove it first (fleet repos remove ${b.name})`);
       }
+      checkRepoSettings(b, deps.repoEnvPrefix ?? DEFAULT_REPO_ENV_PREFIX);
       const auth = b.auth
         ? Object.fromEntries(
-            Object.entries(b.auth).map(([k, v]) => [k, SEALED_AUTH.includes(k) ? deps.secrets.seal(v) : v]),
+            Object.entries(b.auth).map(([k, v]) => [k, SEALED_AUTH_KEYS.includes(k) ? deps.secrets.seal(v) : v]),
           )
         : undefined;
       const repo = store.repos.put({
@@ -312,11 +325,32 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   );
 }
 
-/** Sealed credentials never leave the hub, not even sealed. */
+/** The URL and auth of a new repo, against the hub's credential policy: 400 naming the field. */
+function checkRepoSettings(b: RepoCreateRequest, envPrefix: string): void {
+  for (const [field, check] of [
+    ['url', () => checkRepoUrl(b.url)],
+    ['auth', () => checkRepoAuth(b.auth, envPrefix)],
+  ] as const) {
+    try {
+      check();
+    } catch (err) {
+      throw ApiError.invalid(`repo "${b.name}": ${err instanceof Error ? err.message : String(err)}`, field);
+    }
+  }
+}
+
+/**
+ * Sealed credentials never leave the hub, not even sealed; nor do credentials in the URL of a repo
+ * stored before they were refused (its fetches fail, saying so).
+ */
 function redact(v: RepoView): RepoView {
-  if (!v.auth) return v;
+  const url = displayRepoUrl(v.url);
+  if (!v.auth) return { ...v, url };
   return {
     ...v,
-    auth: Object.fromEntries(Object.entries(v.auth).map(([k, x]) => [k, SEALED_AUTH.includes(k) ? '(sealed)' : x])),
+    url,
+    auth: Object.fromEntries(
+      Object.entries(v.auth).map(([k, x]) => [k, SEALED_AUTH_KEYS.includes(k) ? '(sealed)' : x]),
+    ),
   };
 }
