@@ -26,6 +26,8 @@ export interface HubConfig extends AccessConfig {
   tls: TlsConfig;
   helm: string;
   kustomize: string;
+  /** The git command that exports commits from the hub's mirrors into trees for rendering. */
+  git: string;
   /** Where helm and kustomize run: bwrap (contained, the default) or none (uncontained: trusted repositories only). */
   renderSandbox: SandboxMode;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -48,6 +50,7 @@ export function defaultConfig(): HubConfig {
     tls: { mode: 'auto', sans: [], mtls: false },
     helm: 'helm',
     kustomize: 'kustomize',
+    git: 'git',
     renderSandbox: 'bwrap',
     logLevel: 'info',
     transport: 'grpc',
@@ -79,6 +82,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       'plaintext-secrets': { type: 'string' },
       helm: { type: 'string' },
       kustomize: { type: 'string' },
+      git: { type: 'string' },
       'render-sandbox': { type: 'string' },
       'log-level': { type: 'string' },
       transport: { type: 'string' },
@@ -130,6 +134,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     tls: parseTlsConfig(env, values, (m) => new ConfigError(m)),
     helm: pick(values.helm, 'FLOTILLA_HELM') ?? d.helm,
     kustomize: pick(values.kustomize, 'FLOTILLA_KUSTOMIZE') ?? d.kustomize,
+    git: pick(values.git, 'FLOTILLA_GIT') ?? d.git,
     renderSandbox: parseSandbox(pick(values['render-sandbox'], 'FLOTILLA_RENDER_SANDBOX') ?? d.renderSandbox),
     logLevel: level as HubConfig['logLevel'],
     ...parseTransport(values, env, d),

@@ -163,6 +163,8 @@ async function main(): Promise<void> {
     secrets,
     tools: { helm: config.helm, kustomize: config.kustomize, sandbox },
     plaintextSecrets: config.plaintextSecrets,
+    git: config.git,
+    onTreesCollected: (r) => log.info(r, 'treesCollected'),
     repoCredentials: config.repoCredentials,
     onSync: (r) =>
       r.ok

@@ -18,3 +18,4 @@ export {
 } from './kube/fleet.js';
 export { kubeGlobalSetup, type KubeSetupOptions } from './kube/global-setup.js';
 export { kubeClient, clusterByName } from './kube/client.js';
+export { commitManyFiles, manyFilesContent, type ManyFilesOptions } from './big-repo.js';

@@ -10,6 +10,8 @@ import { syncRepo, type RepoSyncResult } from './repo-sync.js';
 import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { hubPathScrubber } from './hub-paths.js';
 import { Sources } from './sources.js';
+import { wantedTrees } from './tree-refs.js';
+import { ExportedTrees, type CollectResult } from './trees.js';
 
 export interface EngineOptions {
   store: Store;
@@ -26,8 +28,15 @@ export interface EngineOptions {
   onSync?: (r: RepoSyncResult) => void;
   /** After each reconcile, with how long it took. */
   onReconcile?: (s: ReconcileSummary, durationMs: number) => void;
+  /** After a collection of exported trees that deleted or stopped something. */
+  onTreesCollected?: (r: CollectResult) => void;
+  /** The git command that exports trees from the mirrors (default `git`). */
+  git?: string;
   onError?: (err: unknown) => void;
 }
+
+/** How often exported trees are collected besides after fetches and configuration changes. */
+const TREE_COLLECT_MS = 10 * 60_000;
 
 /**
  * The hub's GitOps loop: one poller per repo (webhooks trigger it at once), each fetch followed by
@@ -36,17 +45,41 @@ export interface EngineOptions {
 export class Engine {
   readonly sources: Sources;
   private readonly reconciler: Reconciler;
-  private readonly pollers = new Map<string, { interval: number; poller: Poller }>();
+  private readonly pollers = new Map<string, { interval: number; poller: Poller; stop: AbortController }>();
   private readonly reconcileLoop: Poller;
   private lastSummary: Promise<ReconcileSummary> | undefined;
+  readonly trees: ExportedTrees;
+  private readonly treeLoop: Poller;
   private readonly scrub: (text: string) => string;
 
   constructor(private readonly o: EngineOptions) {
     this.scrub = hubPathScrubber(o.dataDir);
     this.sources = new Sources(o.store, o.dataDir, o.secrets, o.repoCredentials);
+    const { store } = o;
+    this.trees = new ExportedTrees({
+      dir: join(o.dataDir, 'trees'),
+      source: (repo) => this.sources.get(repo),
+      wanted: () =>
+        wantedTrees(store.environments.list(), store.targets.list(), (r, b) => store.repos.getBranch(r, b)?.commit),
+      ...(o.git ? { git: o.git } : {}),
+    });
+    // After every fetch and configuration change, and on a schedule: unneeded trees go, unneeded
+    // exports stop. Coalesced like the reconcile loop.
+    this.treeLoop = new Poller({
+      intervalMs: TREE_COLLECT_MS,
+      jitter: 0.1,
+      run: async () => {
+        try {
+          const r = await this.trees.collect();
+          if (r.deleted.length > 0 || r.cancelled.length > 0) o.onTreesCollected?.(r);
+        } catch (err) {
+          o.onError?.(err);
+        }
+      },
+    });
     this.reconciler = new Reconciler({
       store: o.store,
-      sources: this.sources,
+      trees: this.trees,
       cache: new RenderCache(),
       tools: { ...o.tools, chartCache: join(o.dataDir, 'charts') },
       ...(o.plaintextSecrets ? { plaintextSecrets: o.plaintextSecrets } : {}),
@@ -71,12 +104,17 @@ export class Engine {
     });
   }
 
-  /** Starts (or adjusts) one poller per repo in the store; stops pollers of repos that are gone. */
+  /**
+   * Starts (or adjusts) one poller per repo in the store; stops pollers of repos that are gone, and
+   * exports nothing needs any more (called on every configuration change).
+   */
   refreshRepos(): void {
+    this.treeLoop.trigger();
     const repos = this.o.store.repos.list();
     for (const [name, p] of this.pollers) {
       const repo = repos.find((r) => r.name === name);
       if (!repo || repo.pollIntervalSeconds * 1000 !== p.interval) {
+        if (!repo) p.stop.abort(); // a fetch of a removed repo stops downloading
         void p.poller.stop();
         this.pollers.delete(name);
       }
@@ -84,19 +122,21 @@ export class Engine {
     for (const repo of repos) {
       if (this.pollers.has(repo.name)) continue;
       const interval = repo.pollIntervalSeconds * 1000;
+      const stop = new AbortController();
       const poller = new Poller({
         intervalMs: interval,
         jitter: this.o.jitter ?? 0.2,
         run: async () => {
-          await this.fetch(repo.name);
+          await this.fetch(repo.name, stop.signal);
         },
       });
-      this.pollers.set(repo.name, { interval, poller });
+      this.pollers.set(repo.name, { interval, poller, stop });
       poller.start();
     }
   }
 
   start(): void {
+    this.treeLoop.start();
     this.reconcileLoop.start();
     this.refreshRepos();
   }
@@ -110,9 +150,10 @@ export class Engine {
   }
 
   /** Fetches a repo and reconciles when a followed branch moved or a branch problem appeared. */
-  async fetch(repo: string): Promise<RepoSyncResult> {
-    const result = await syncRepo(this.o.store, this.sources, repo, this.scrub);
+  async fetch(repo: string, signal?: AbortSignal): Promise<RepoSyncResult> {
+    const result = await syncRepo(this.o.store, this.sources, repo, this.scrub, signal);
     this.o.onSync?.(result);
+    this.treeLoop.trigger();
     if (result.changed.length > 0) this.requestReconcile();
     return result;
   }
@@ -146,8 +187,11 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    this.trees.stop();
+    for (const p of this.pollers.values()) p.stop.abort();
     await Promise.all([...this.pollers.values()].map((p) => p.poller.stop()));
     this.pollers.clear();
     await this.reconcileLoop.stop();
+    await this.treeLoop.stop();
   }
 }

@@ -5,7 +5,7 @@ import type { Cluster, Deployment, JsonObject, Store } from '../store/index.js';
 import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
-import type { Sources } from './sources.js';
+import { TreeCancelledError, type ExportedTrees } from './trees.js';
 
 export interface ReconcileSummary {
   /** (cluster, target, environment) whose desired bundle or options changed. */
@@ -14,13 +14,16 @@ export interface ReconcileSummary {
   removed: number;
   /** Placements waiting for their branch's first fetch. */
   pending: number;
+  /** Placements whose tree export stopped: their commit is no longer needed (removed, or superseded). */
+  cancelled: number;
   failures: { target: string; environment: string; cluster: string; message: string }[];
   problems: Problem[];
 }
 
 interface Deps {
   store: Store;
-  sources: Sources;
+  /** Exported trees, held while a render reads one. */
+  trees: ExportedTrees;
   cache: RenderCache;
   tools: RenderTools;
   /** Secrets with values in Git: warn (default), refuse or allow. */
@@ -68,7 +71,15 @@ export class Reconciler {
       store.environments.list(),
       store.targets.list(),
     );
-    const summary: ReconcileSummary = { changed: 0, unchanged: 0, removed: 0, pending: 0, failures: [], problems };
+    const summary: ReconcileSummary = {
+      changed: 0,
+      unchanged: 0,
+      removed: 0,
+      pending: 0,
+      cancelled: 0,
+      failures: [],
+      problems,
+    };
     const keep = new Set<string>();
     const failedPairs = new Map<string, { commit: string; message: string }>();
     const renderedPairs = new Map<string, string>();
@@ -105,7 +116,9 @@ export class Reconciler {
         rendered.push(r);
       } catch (err) {
         keep.add(key(p));
-        fail(p, head, err);
+        // Not a failure of the target: the next reconcile renders what is needed now.
+        if (err instanceof TreeCancelledError) summary.cancelled++;
+        else fail(p, head, err);
       }
     }
 
@@ -148,8 +161,22 @@ export class Reconciler {
     cluster: Cluster | undefined,
     overrides: JsonObject,
   ): Promise<Rendered | 'skip'> {
-    const { sources, cache, tools } = this.deps;
-    const root = await sources.tree(p.repo, head);
+    const tree = await this.deps.trees.acquire(p.repo, head);
+    try {
+      return await this.renderFrom(tree.root, p, head, cluster, overrides);
+    } finally {
+      tree.release();
+    }
+  }
+
+  private async renderFrom(
+    root: string,
+    p: Placement,
+    head: string,
+    cluster: Cluster | undefined,
+    overrides: JsonObject,
+  ): Promise<Rendered | 'skip'> {
+    const { cache, tools } = this.deps;
     const plan = await planRender({
       root,
       path: p.path,

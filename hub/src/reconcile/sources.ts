@@ -9,13 +9,9 @@ import {
 } from '../source/repo-credentials.js';
 import type { Store } from '../store/index.js';
 
-/**
- * One GitSource per repo, rebuilt when the repo's URL or credentials change, and one exported tree
- * per (repo, commit) on disk, shared by every target and cluster rendered from it.
- */
+/** One GitSource per repo, rebuilt when the repo's URL or credentials change (trees: trees.ts). */
 export class Sources {
   private readonly sources = new Map<string, { key: string; source: GitSource }>();
-  private readonly trees = new Map<string, Promise<string>>();
 
   constructor(
     private readonly store: Store,
@@ -44,18 +40,5 @@ export class Sources {
     });
     this.sources.set(repoName, { key, source });
     return source;
-  }
-
-  /** The whole repository tree at a commit, exported once. */
-  tree(repoName: string, commit: string): Promise<string> {
-    const k = `${repoName}@${commit}`;
-    let p = this.trees.get(k);
-    if (!p) {
-      const dest = join(this.dataDir, 'trees', encodeURIComponent(repoName), commit);
-      p = this.get(repoName).exportTree(commit, '', dest);
-      p.catch(() => this.trees.delete(k));
-      this.trees.set(k, p);
-    }
-    return p;
   }
 }

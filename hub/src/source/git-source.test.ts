@@ -92,6 +92,14 @@ describe('GitSource over real smart HTTP', () => {
     expect(readlinkSync(join(dest, 'evil.yaml'))).toBe('/etc/passwd');
   });
 
+  it('stops a fetch that is no longer needed, fetching nothing', async () => {
+    const src = source({ cacheDir: join(cache, 'stopped') });
+    const stop = new AbortController();
+    stop.abort(new Error('the repo was removed'));
+    await expect(src.sync({ signal: stop.signal })).rejects.toThrow('the repo was removed');
+    expect((await src.heads()).size).toBe(0);
+  });
+
   it('names the repo and the cause when credentials are wrong or the remote is dead', async () => {
     const wrong = source({ cacheDir: join(cache, 'wrong'), auth: { username: 'hub', password: 'nope' } });
     await expect(wrong.sync()).rejects.toBeInstanceOf(SourceAuthError);

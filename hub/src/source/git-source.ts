@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import git from 'isomorphic-git';
+import git, { type HttpClient } from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { classifyGitError, SourceNotFoundError, SourcePathError, SourcePushRejectedError } from './errors.js';
+import { classifyGitError, SourcePathError, SourcePushRejectedError } from './errors.js';
+import { exportWithGit } from './git-export.js';
 
 export interface RepoAuth {
   username?: string;
@@ -76,8 +77,10 @@ export class GitSource {
    * Lists the remote's branches (one cheap request), fetches only when one moved, and reports what
    * moved, what was force-pushed and what was deleted. An unchanged poll transfers no objects.
    */
-  sync(): Promise<SyncResult> {
+  sync(opts: { signal?: AbortSignal } = {}): Promise<SyncResult> {
+    const { signal } = opts;
     return this.serial(async () => {
+      signal?.throwIfAborted();
       await this.ensureMirror();
       const before = await this.heads();
       // A fetch killed half-way (kill -9) can leave a ref pointing at objects it never wrote:
@@ -87,10 +90,10 @@ export class GitSource {
         await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` }).catch(() => {});
         before.delete(branch);
       }
-      const remote = await this.remoteHeads();
+      const remote = await this.remoteHeads(signal);
       const moved = [...remote].filter(([b, oid]) => before.get(b) !== oid).map(([b]) => b);
       const gone = [...before.keys()].filter((b) => !remote.has(b));
-      if (moved.length > 0) await this.fetchWithTimeout(moved[0] ?? '');
+      if (moved.length > 0) await this.fetchWithTimeout(moved[0] ?? '', signal);
       for (const b of gone)
         await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${b}` }).catch(() => {});
       const heads = await this.heads();
@@ -107,19 +110,21 @@ export class GitSource {
     });
   }
 
-  private async remoteHeads(): Promise<Map<string, string>> {
+  private async remoteHeads(signal?: AbortSignal): Promise<Map<string, string>> {
     try {
       const refs = await this.withTimeout(
         git.listServerRefs({
-          http,
+          http: abortableHttp(signal),
           url: this.opts.url,
           prefix: 'refs/heads/',
           onAuth: this.onAuth,
           onAuthFailure: () => ({ cancel: true }),
         }),
+        signal,
       );
       return new Map(refs.map((r) => [r.ref.slice('refs/heads/'.length), r.oid]));
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       throw classifyGitError(err, this.opts.name, this.opts.url);
     }
   }
@@ -131,26 +136,31 @@ export class GitSource {
     await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.opts.url, force: true });
   }
 
-  private async withTimeout<T>(work: Promise<T>): Promise<T> {
+  /** Settles with `work`, or fails after the timeout or once `signal` aborts (work no longer needed). */
+  private async withTimeout<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      onAbort = () => reject(signal?.reason as Error);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
   /** Fetches all branches; `branch` is one that exists remotely (the remote's HEAD may dangle). */
-  private async fetchWithTimeout(branch: string): Promise<void> {
+  private async fetchWithTimeout(branch: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.withTimeout(
         git.fetch({
           fs,
-          http,
+          http: abortableHttp(signal),
           gitdir: this.gitdir,
           remote: 'origin',
           url: this.opts.url,
@@ -161,8 +171,10 @@ export class GitSource {
           onAuth: this.onAuth,
           onAuthFailure: () => ({ cancel: true }),
         }),
+        signal,
       );
     } catch (err) {
+      if (signal?.aborted) throw signal.reason;
       throw classifyGitError(err, this.opts.name, this.opts.url);
     }
   }
@@ -235,75 +247,67 @@ export class GitSource {
   }
 
   /**
-   * Writes the tree at `path` of `commit` into `dest` (once: a finished export is reused). Symlinks
-   * are written as symlinks so that the manifest loader can refuse the ones that leave the tree.
+   * Writes the tree at `path` of `commit` into `dest` (once: a finished export is reused). It is
+   * written into `dest.partial-<pid>` and renamed, so `dest` exists only complete; a hub killed
+   * half-way leaves the partial directory, which the tree store removes at start. Symlinks are written
+   * as symlinks so that the manifest loader can refuse the ones that leave the tree. Not serialized
+   * with fetches: a fetch only adds objects and moves refs, and `commit` is already in the mirror.
+   * `signal` stops the export between files and removes what it wrote.
    */
-  async exportTree(commit: string, path: string, dest: string): Promise<string> {
+  async exportTree(
+    commit: string,
+    path: string,
+    dest: string,
+    opts: { signal?: AbortSignal; git?: string } = {},
+  ): Promise<string> {
     const clean = safeRepoPath(path, this.opts.name);
-    return this.serial(async () => {
-      if (fs.existsSync(dest)) return dest;
-      const tmp = `${dest}.partial-${process.pid}`;
-      await rm(tmp, { recursive: true, force: true });
-      await mkdir(tmp, { recursive: true });
-      let tree: Awaited<ReturnType<typeof git.readTree>>;
-      try {
-        tree = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, ...(clean ? { filepath: clean } : {}) });
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        if ((err as { code?: string }).code === 'UnsafeFilepathError') {
-          throw new SourcePathError(
-            `repo ${this.opts.name}: commit ${commit.slice(0, 12)} holds an unsafe path (${(err as Error).message}); refusing to check it out`,
-            { cause: err },
-          );
-        }
-        throw new SourceNotFoundError(
-          `repo ${this.opts.name}: path "${path}" does not exist at commit ${commit.slice(0, 12)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      await this.writeTree(tree.tree, tmp);
-      await mkdir(join(dest, '..'), { recursive: true });
+    if (fs.existsSync(dest)) return dest;
+    const tmp = `${dest}.partial-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    try {
+      await exportWithGit({
+        git: opts.git ?? 'git',
+        gitdir: this.gitdir,
+        repo: this.opts.name,
+        commit,
+        path: clean,
+        dest: tmp,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      opts.signal?.throwIfAborted();
       await rename(tmp, dest);
-      return dest;
-    });
-  }
-
-  private async writeTree(
-    entries: Awaited<ReturnType<typeof git.readTree>>['tree'],
-    dir: string,
-    at = '',
-  ): Promise<void> {
-    const seen = new Set<string>();
-    for (const e of entries) {
-      // A crafted tree (git mktree accepts it) could name an entry `..`, or hold a symlink and a
-      // directory of the same name so that files land wherever the symlink points: refused.
-      const shown = at === '' ? e.path : `${at}/${e.path}`;
-      if (!isPlainEntryName(e.path) || seen.has(e.path)) {
-        throw new SourcePathError(
-          `repo ${this.opts.name}: the tree holds an invalid or duplicate entry ${JSON.stringify(shown)}; refusing to check it out`,
-        );
-      }
-      seen.add(e.path);
-      const target = join(dir, e.path);
-      if (e.type === 'tree') {
-        await mkdir(target);
-        const sub = await git.readTree({ fs, gitdir: this.gitdir, oid: e.oid });
-        await this.writeTree(sub.tree, target, shown);
-      } else if (e.type === 'blob') {
-        const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: e.oid });
-        if (e.mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), target);
-        else await writeFile(target, blob, { flag: 'wx' });
-      }
-      // 'commit' entries are submodules: not followed.
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
     }
+    return dest;
   }
 }
 
-/** One path segment that stays where it is written: not empty, `.`, `..`, nor holding a separator or NUL. */
-function isPlainEntryName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+/**
+ * isomorphic-git's HTTP client, stopped by `signal` between response chunks: isomorphic-git itself
+ * takes no AbortSignal, and a fetch of a repo that was removed meanwhile should not download on.
+ */
+function abortableHttp(signal: AbortSignal | undefined): HttpClient {
+  if (!signal) return http;
+  return {
+    async request(req) {
+      signal.throwIfAborted();
+      const res = await http.request(req);
+      const body = res.body;
+      if (!body) return res;
+      return {
+        ...res,
+        body: (async function* () {
+          for await (const chunk of body) {
+            signal.throwIfAborted();
+            yield chunk;
+          }
+        })(),
+      };
+    },
+  };
 }
 
 /** Normalizes a path inside a repository; refuses absolute paths and `..`. Returns '' for the root. */
