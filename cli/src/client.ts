@@ -19,6 +19,7 @@ import {
   type HubInfo,
   type LabelsPatch,
   type List,
+  type Page,
   type Promotion,
   type PromotionRequest,
   type RepoCreateRequest,
@@ -56,6 +57,8 @@ export interface DeploymentFilter {
 
 export interface EventFilter {
   after?: number;
+  /** Only events with a smaller id: the newest `limit` of them. */
+  before?: number;
   limit?: number;
   /** The latest `limit` events rather than the first ones after `after`. */
   newest?: boolean;
@@ -129,9 +132,12 @@ export class FleetClient {
 
   listDeployments = (f: DeploymentFilter = {}) => this.items<DeploymentView>('/deployments', { ...f });
   status = (environment?: string) => this.get<StatusView>('/status', { environment });
-  drift = (f: { cluster?: string; history?: boolean } = {}) =>
-    this.items<DriftView>('/drift', { cluster: f.cluster, history: f.history || undefined });
-  events = (f: EventFilter = {}) => this.items<FleetEvent>('/events', { ...f });
+  /** One page of drift, newest page first: the next is `{ ...f, ...page.next }`. */
+  drift = (f: { cluster?: string; history?: boolean; limit?: number; before?: number } = {}) =>
+    this.get<Page<DriftView>>('/drift', { ...f, history: f.history || undefined });
+  /** One page of the event log (see EventFilter); `events` is its items. */
+  eventPage = (f: EventFilter = {}) => this.get<Page<FleetEvent>>('/events', { ...f });
+  events = async (f: EventFilter = {}) => (await this.eventPage(f)).items;
 
   promote = (req: PromotionRequest) => this.send<Promotion>('POST', '/promotions', req);
   listPromotions = () => this.items<Promotion>('/promotions');

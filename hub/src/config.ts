@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
+import { LIMIT_OPTIONS, parseLimits, type StorageLimits } from './limits-config.js';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
 import { SANDBOX_MODES, type SandboxMode } from './tools/sandbox.js';
@@ -11,7 +12,7 @@ export class ConfigError extends FlotillaError {
   readonly code = 'CONFIG';
 }
 
-export interface HubConfig extends AccessConfig {
+export interface HubConfig extends AccessConfig, StorageLimits {
   dataDir: string;
   http: { host: string; port: number };
   /** The agents' gRPC endpoint. */
@@ -55,6 +56,7 @@ export function defaultConfig(): HubConfig {
     logLevel: 'info',
     transport: 'grpc',
     nats: { url: 'nats://127.0.0.1:4222', auth: 'jwt' },
+    ...parseLimits({}, {}, (m) => new ConfigError(m)),
   };
 }
 
@@ -96,6 +98,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       mtls: { type: 'boolean' },
       insecure: { type: 'boolean' },
       ...ACCESS_OPTIONS,
+      ...LIMIT_OPTIONS,
     },
   });
   const d = defaultConfig();
@@ -138,6 +141,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     renderSandbox: parseSandbox(pick(values['render-sandbox'], 'FLOTILLA_RENDER_SANDBOX') ?? d.renderSandbox),
     logLevel: level as HubConfig['logLevel'],
     ...parseTransport(values, env, d),
+    ...parseLimits(values, env, (m) => new ConfigError(m)),
   };
 }
 

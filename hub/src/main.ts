@@ -16,7 +16,7 @@ import { SecretBox } from './secrets.js';
 import { agentTrustHint, caCommand } from './tls/ca-command.js';
 import { setupHubTls } from './tls/hub-tls.js';
 import { openSandbox } from './tools/sandbox.js';
-import { openStore } from './store/index.js';
+import { openStore, RetentionSweeper } from './store/index.js';
 
 const HUB_VERSION = '0.1.0';
 // rawPacket: the bytes of a request Node could not parse (a header overflow's hold its bearer token).
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
           onKubernetesVersionChanged,
           onError: (err, context) => log.warn({ err, ...context }, 'natsAgentMessageRefused'),
           onFiles: (files) => log.info(files, 'natsTrustFiles'),
+          reportLimits: config.reportLimits,
         })
       : await startGrpcServer({
           store,
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
           ...(tls ? { tls } : {}),
           onRegistered,
           onKubernetesVersionChanged,
+          reportLimits: config.reportLimits,
         });
   const sandbox = await openSandbox(config.renderSandbox);
   if (sandbox.mode === 'none') {
@@ -208,6 +210,14 @@ async function main(): Promise<void> {
     log.warn({ file: bootstrap }, 'bootstrapAdminTokenWritten: read it once, log in, then delete the file');
   await app.listen({ host: config.http.host, port: config.http.port });
   engine.start();
+  // Events (drift history included) older or more than the retention policy keeps go, a batch at a time.
+  const retention = new RetentionSweeper({
+    events: store.events,
+    policy: config.retention,
+    onSwept: (r) => log.info(r, 'eventsSwept'),
+    onError: (err) => log.error({ err }, 'eventSweepFailed'),
+  });
+  retention.start();
   // Repos added through the store by another process (the CLI, until the API manages them) are
   // picked up within seconds.
   const refresh = setInterval(() => engine.refreshRepos(), 5000);
@@ -231,6 +241,7 @@ async function main(): Promise<void> {
     await app.close();
     await grpcHub.stop();
     await engine.stop();
+    await retention.stop();
     store.close();
     process.exit(0);
   };

@@ -40,6 +40,19 @@ export interface List<T> {
   items: T[];
 }
 
+/**
+ * A list of history that may go on (events, drift): at most `limit` items (a default and a maximum
+ * per route), `more` when further items match, and then `next`: the query parameters that fetch the
+ * next page (`after` going forward in time, `before` going back), to add to the same query.
+ */
+export interface Page<T> extends List<T> {
+  more: boolean;
+  next?: { after?: number; before?: number };
+}
+
+/** Items per page of `GET /events` and `GET /drift` when `limit` is not given, and the most `limit` may ask. */
+export const PAGE_LIMITS = { default: 100, max: 1000 } as const;
+
 export type Labels = Record<string, string>;
 
 /** A cluster's liveness as seen by the hub: Stale is not Failed, the hub only has not heard lately. */
@@ -277,6 +290,12 @@ export interface DriftView {
   corrected: boolean;
   correctedAt?: string;
   eventId: number;
+  /** The hub cut the report to its size limit: a value, path or name ends with `…[truncated: N bytes]`. */
+  truncated?: boolean;
+  /** Fields the report named beyond the hub's limit, not kept. */
+  fieldsOmitted?: number;
+  /** This many more reports of this object (or others of its cluster) came over the cluster's rate and were coalesced into this one. */
+  suppressed?: number;
 }
 
 export interface PromotionRequest {

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { FleetEvent } from '@flotilla/proto/api';
 import { FleetCommand } from '../base.js';
 import type { EventFilter } from '../client.js';
+import { collectPages } from '../pages.js';
 import { eventLine, eventsTable } from '../status-view.js';
 
 export default class Events extends FleetCommand<typeof Events> {
@@ -45,9 +46,16 @@ With --follow, prints events as they happen until interrupted (Ctrl-C). A droppe
     // One kind filters at the hub; several are filtered here.
     const server = { ...filter, kind: kinds?.length === 1 ? kinds[0] : undefined };
     if (f.follow) return this.follow(server, wanted, f.after);
-    // Without --after: the latest events (the hub pages oldest first after an id).
-    const query: EventFilter = { ...server, after: f.after, limit: f.limit ?? 50, newest: f.after === undefined };
-    const items = (await this.client().events(query)).filter(wanted);
+    // Without --after: the latest events, a page at a time going back; with it, the first ones after it.
+    const limit = f.limit ?? 50;
+    const latest = f.after === undefined;
+    const query: EventFilter = { ...server, after: f.after, limit: Math.min(limit, 1000), newest: latest };
+    const { items: read } = await collectPages(
+      (next) => this.client().eventPage({ ...query, ...next }),
+      limit,
+      latest ? 'back' : 'forward',
+    );
+    const items = read.filter(wanted);
     this.print(items, eventsTable);
     return items;
   }

@@ -17,9 +17,10 @@ export interface MetricsOptions {
 
 /**
  * The hub's Prometheus metrics. Gauges are read from the store at scrape time. The GitOps indicators
- * per environment (deployment frequency, rollout success, rollbacks, drift incidents) are counted
- * from the append-only event log, so they survive restarts: on start the whole log is read once,
- * then each scrape reads only the events appended since.
+ * per environment (deployment frequency, rollout success, rollbacks, promotions, drift incidents) are
+ * the store's running totals of events (event_counts, kept on every append and never swept), so they
+ * survive restarts and retention alike. The apply-duration histogram is read from the log itself: on
+ * start from the events retention kept, then at each scrape from the events appended since.
  */
 export class HubMetrics {
   readonly registry = new Registry();
@@ -32,7 +33,6 @@ export class HubMetrics {
   private readonly promotionsTotal: Counter<'environment'>;
   private readonly driftTotal: Counter<'environment'>;
   private readonly successRatio: Gauge<'environment'>;
-  private readonly outcomes = new Map<string, { ok: number; all: number }>();
 
   constructor(private readonly o: MetricsOptions) {
     const r = this.registry;
@@ -136,57 +136,57 @@ export class HubMetrics {
     this.reconcileDuration.observe(ms / 1000);
   }
 
-  /** Reads the events appended since the last call into the counters. */
+  /** Sets the counters to the store's running totals, and reads the events appended since the last call into the histogram. */
   private catchUp(): void {
-    const branches = new Map<string, string[]>();
-    for (const e of this.o.store.environments.list()) {
-      const k = `${e.repo}\u0000${e.branch}`;
-      branches.set(k, [...(branches.get(k) ?? []), e.name]);
-    }
+    this.countTotals();
     for (;;) {
       const page = this.o.store.events.list({ afterId: this.lastEventId, limit: PAGE });
-      for (const e of page) this.count(e, branches);
+      for (const e of page) this.observeApplied(e);
       this.lastEventId = page.at(-1)?.id ?? this.lastEventId;
       if (page.length < PAGE) break;
     }
-    for (const [environment, { ok, all }] of this.outcomes) this.successRatio.set({ environment }, all ? ok / all : 1);
   }
 
-  private count(e: FleetEvent, branches: Map<string, string[]>): void {
-    const env = e.environment;
-    switch (e.kind) {
-      case 'CommitSeen': {
-        const branch = typeof e.payload.branch === 'string' ? e.payload.branch : '';
-        for (const environment of branches.get(`${e.repo ?? ''}\u0000${branch}`) ?? [])
-          this.deploymentsTotal.inc({ environment });
-        break;
+  /** Commits count for every environment that follows their repo and branch. */
+  private countTotals(): void {
+    const envs = this.o.store.environments.list();
+    const outcomes = new Map(envs.map((e) => [e.name, { ok: 0, all: 0 }]));
+    for (const c of [
+      this.deploymentsTotal,
+      this.rolloutsTotal,
+      this.rollbacksTotal,
+      this.promotionsTotal,
+      this.driftTotal,
+    ])
+      c.reset();
+    for (const e of envs) this.zero(e.name);
+    for (const c of this.o.store.events.counts()) {
+      const environment = c.environment;
+      if (c.counter === 'commits') {
+        for (const e of envs)
+          if (e.repo === c.repo && e.branch === c.branch) this.deploymentsTotal.inc({ environment: e.name }, c.count);
       }
-      case 'Applied': {
-        if (!env) break;
-        const ok = e.payload.state === 'Ready';
-        this.rolloutsTotal.inc({ environment: env, result: ok ? 'succeeded' : 'failed' });
-        const o = this.outcomes.get(env) ?? { ok: 0, all: 0 };
-        this.outcomes.set(env, { ok: o.ok + (ok ? 1 : 0), all: o.all + 1 });
-        if (typeof e.payload.durationMs === 'number') {
-          this.applyDuration.observe({ environment: env }, e.payload.durationMs / 1000);
-        }
-        break;
-      }
-      case 'Rollback':
-        if (env) this.rollbacksTotal.inc({ environment: env });
-        break;
-      case 'Promotion':
-        if (env) this.promotionsTotal.inc({ environment: env });
-        break;
-      case 'DriftDetected':
-        if (env) this.driftTotal.inc({ environment: env });
-        break;
+      if (!environment) continue;
+      if (c.counter === 'rollouts') {
+        const result = c.result === 'succeeded' ? 'succeeded' : 'failed';
+        this.rolloutsTotal.inc({ environment, result }, c.count);
+        const o = outcomes.get(environment) ?? { ok: 0, all: 0 };
+        outcomes.set(environment, { ok: o.ok + (result === 'succeeded' ? c.count : 0), all: o.all + c.count });
+      } else if (c.counter === 'rollbacks') this.rollbacksTotal.inc({ environment }, c.count);
+      else if (c.counter === 'promotions') this.promotionsTotal.inc({ environment }, c.count);
+      else if (c.counter === 'driftIncidents') this.driftTotal.inc({ environment }, c.count);
+    }
+    for (const [environment, { ok, all }] of outcomes) this.successRatio.set({ environment }, all ? ok / all : 1);
+  }
+
+  private observeApplied(e: FleetEvent): void {
+    if (e.kind === 'Applied' && e.environment && typeof e.payload.durationMs === 'number') {
+      this.applyDuration.observe({ environment: e.environment }, e.payload.durationMs / 1000);
     }
   }
 
   /** The exposition text for /metrics. */
   async text(): Promise<string> {
-    for (const e of this.o.store.environments.list()) this.zero(e.name);
     this.catchUp();
     return this.registry.metrics();
   }

@@ -26,6 +26,13 @@ const obj = (required: string[], properties: Record<string, unknown>) => ({ type
 const list = (item: string) =>
   obj(['items'], { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** A page of history (proto/src/api.ts `Page`): `next` holds the query parameters of the next page. */
+const page = (item: string) =>
+  obj(['items', 'more'], {
+    items: { type: 'array', items: ref(item) },
+    more: { type: 'boolean', description: 'More items match: ask again with the parameters in `next`' },
+    next: obj([], { after: { type: 'integer' }, before: { type: 'integer' } }),
+  });
 
 /** The shapes of proto/src/api.ts, as JSON Schema, for the OpenAPI document. */
 const SCHEMAS: Record<string, unknown> = {
@@ -187,6 +194,9 @@ const SCHEMAS: Record<string, unknown> = {
     corrected: { type: 'boolean' },
     correctedAt: time,
     eventId: { type: 'integer' },
+    truncated: { type: 'boolean', description: 'The hub cut the report to its size limit (values end with a marker)' },
+    fieldsOmitted: { type: 'integer', description: 'Fields beyond the limit per report, not kept' },
+    suppressed: { type: 'integer', description: 'Reports over the rate limit coalesced into this one' },
   }),
   Event: obj(['id', 'at', 'kind', 'payload'], {
     id: { type: 'integer' },
@@ -259,8 +269,8 @@ const RESPONSES: Record<string, string> = {
   'GET /api/v1/bundles/{digest}': 'BundleDetail',
   'GET /api/v1/deployments': 'list:Deployment',
   'GET /api/v1/status': 'Status',
-  'GET /api/v1/drift': 'list:Drift',
-  'GET /api/v1/events': 'list:Event',
+  'GET /api/v1/drift': 'page:Drift',
+  'GET /api/v1/events': 'page:Event',
   'GET /api/v1/promotions': 'list:Promotion',
   'POST /api/v1/promotions': 'Promotion',
   'GET /api/v1/rollbacks': 'list:Rollback',
@@ -323,7 +333,11 @@ function build(routes: readonly RouteOptions[], version: string): Record<string,
           content: { 'text/event-stream': {} },
         };
       } else if (response) {
-        const schema = response.startsWith('list:') ? list(response.slice(5)) : ref(response);
+        const schema = response.startsWith('list:')
+          ? list(response.slice(5))
+          : response.startsWith('page:')
+            ? page(response.slice(5))
+            : ref(response);
         responses[success] = { description: 'OK', content: { 'application/json': { schema } } };
         if (key === 'POST /api/v1/promotions') {
           responses['200'] = {

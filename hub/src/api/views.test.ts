@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { DriftView } from '@flotilla/proto/api';
 import type { Cluster, Deployment, FleetEvent } from '../store/index.js';
-import { clusterSummary, driftViews } from './views.js';
+import { clusterSummary, driftPage, type DriftSource } from './views.js';
 
 const cluster = (lastSeenAt?: string, extra: Partial<Cluster> = {}): Cluster => ({
   id: '1',
@@ -46,31 +47,100 @@ describe('API views', () => {
     expect(s).toMatchObject({ state: 'ErrApplied', deployments: 2 });
   });
 
-  it('pairs drift detections with their corrections per object', () => {
+  describe('drift pages', () => {
     let id = 0;
-    const ev = (kind: string, object: string): FleetEvent => ({
+    const ev = (kind: string, object: string, extra: Record<string, unknown> = {}): FleetEvent => ({
       id: ++id,
-      at: `2026-01-01T00:00:0${id}.000Z`,
+      at: `2026-01-01T00:00:${String(id).padStart(2, '0')}.000Z`,
       kind,
       cluster: 'eu-1',
       target: 'web',
       environment: 'prod',
-      payload: { object, fields: [], manager: 'kubectl' },
+      payload: { object, fields: [], manager: 'kubectl', ...extra },
     });
-    const events = [
-      ev('DriftDetected', 'a'),
-      ev('DriftDetected', 'b'),
-      ev('DriftCorrected', 'a'),
-      ev('DriftDetected', 'a'),
-    ];
-    expect(driftViews(events, false).map((d) => [d.object, d.eventId])).toEqual([
-      ['b', 2],
-      ['a', 4],
-    ]);
-    expect(driftViews(events, true).map((d) => [d.object, d.corrected])).toEqual([
-      ['a', true],
-      ['b', false],
-      ['a', false],
-    ]);
+    /** The event log as the API reads it, from a list: newest first, neighbours per object. */
+    const source = (events: FleetEvent[]): DriftSource => {
+      const src = {
+        older(before: number, n: number) {
+          return events
+            .filter((e) => e.id < before)
+            .reverse()
+            .slice(0, n);
+        },
+        neighbor(e: FleetEvent, side: 'next' | 'prev') {
+          const same = events.filter((x) => x.payload.object === e.payload.object);
+          const i = same.indexOf(e);
+          return side === 'next' ? same[i + 1] : same[i - 1];
+        },
+      };
+      return src;
+    };
+    const log = () => {
+      id = 0;
+      return [
+        ev('DriftDetected', 'a'), // 1: corrected by 3
+        ev('DriftDetected', 'b'), // 2: current
+        ev('DriftCorrected', 'a'), // 3: paired with 1
+        ev('DriftDetected', 'a'), // 4: followed by 5, another detection: not corrected, not current
+        ev('DriftDetected', 'a'), // 5: current
+        ev('DriftCorrected', 'c'), // 6: self-heal reported it corrected at once: its own item
+        ev('DriftCorrected', 'c', { suppressed: { reports: 7, detected: 7 }, truncated: true }), // 7: likewise
+      ];
+    };
+
+    it('pairs each report with the next one of its object: current drift and history', () => {
+      const src = source(log());
+      expect(driftPage(src, { history: false, limit: 10 })).toEqual({
+        items: [
+          expect.objectContaining({ object: 'b', eventId: 2 }),
+          expect.objectContaining({ object: 'a', eventId: 5 }),
+        ],
+        more: false,
+      });
+      const history = driftPage(src, { history: true, limit: 10 });
+      expect(history.items.map((d) => [d.eventId, d.object, d.corrected, d.correctedAt?.slice(17, 19)])).toEqual([
+        [1, 'a', true, '03'],
+        [2, 'b', false, undefined],
+        [4, 'a', false, undefined],
+        [5, 'a', false, undefined],
+        [6, 'c', true, '06'],
+        [7, 'c', true, '07'],
+      ]);
+      expect(history.items.at(-1)).toMatchObject({ suppressed: 7, truncated: true });
+    });
+
+    it('pages back with `before`, each item on exactly one page, whatever the page size', () => {
+      const src = source(log());
+      const all = driftPage(src, { history: true, limit: 100 }).items;
+      for (const limit of [1, 2, 3, 4]) {
+        const seen: DriftView[] = [];
+        let before: number | undefined;
+        for (;;) {
+          const p = driftPage(src, { history: true, limit, ...(before ? { before } : {}) });
+          expect(p.items.length).toBeLessThanOrEqual(limit);
+          seen.unshift(...p.items);
+          if (!p.more) break;
+          before = p.next?.before;
+        }
+        expect(seen).toEqual(all);
+      }
+    });
+
+    it('reads at most `scan` events for one page, and says there is more', () => {
+      id = 0;
+      // Many corrected reports (not current), one current detection at the very start.
+      const events = [
+        ev('DriftDetected', 'old'),
+        ...Array.from({ length: 50 }, (_, i) => ev('DriftCorrected', `o${i}`)),
+      ];
+      const src = source(events);
+      const first = driftPage(src, { history: false, limit: 10, scan: 20 });
+      expect(first).toEqual({ items: [], more: true, next: { before: 32 } });
+      let p = first;
+      while (p.items.length === 0 && p.more)
+        p = driftPage(src, { history: false, limit: 10, scan: 20, before: p.next!.before });
+      expect(p.items.map((d) => d.object)).toEqual(['old']);
+      expect(p.more).toBe(false);
+    });
   });
 });

@@ -6,6 +6,7 @@ import type {
   DriftView,
   EnvironmentView,
   FleetEvent as ApiEvent,
+  Page,
   RepoView,
   StatusView,
   TargetView,
@@ -161,46 +162,86 @@ export function eventView(e: FleetEvent): ApiEvent {
   return { ...e, payload: { ...e.payload } };
 }
 
+/** Where drift pages are read from: the event log (see observe.ts), or a list in a test. */
+export interface DriftSource {
+  /** Drift events (DriftDetected, DriftCorrected) with an id below `before`, newest first, at most `n`. */
+  older(before: number, n: number): FleetEvent[];
+  /** The drift event of the same object just after or just before this one. */
+  neighbor(e: FleetEvent, side: 'next' | 'prev'): FleetEvent | undefined;
+}
+
+export interface DriftPageQuery {
+  /** Corrected drift too (every detection, and corrections no detection precedes). */
+  history: boolean;
+  limit: number;
+  /** Only drift whose event id is below this (the `next.before` of the page before). */
+  before?: number;
+  /** At most this many events read for one page: a page may hold fewer items, and says there is more. */
+  scan?: number;
+}
+
+const READ = 200;
+
 /**
- * Drift per object from DriftDetected / DriftCorrected events, oldest first. Current drift is an
- * object whose latest report is a detection not followed by a correction.
+ * One page of drift, newest first from `before` and returned oldest first. Each drift report of an
+ * object is paired with the one just after it (an index lookup, not a window of the log): a
+ * detection followed by a correction is corrected drift; a detection followed by nothing is current;
+ * a correction not preceded by a detection (self-heal reports one report, already corrected) is its
+ * own item, and one preceded by a detection is shown with it.
  */
-export function driftViews(events: readonly FleetEvent[], history: boolean): DriftView[] {
-  const out: DriftView[] = [];
-  const open = new Map<string, DriftView>();
-  for (const e of events) {
-    const object = typeof e.payload.object === 'string' ? e.payload.object : '';
-    const key = `${e.cluster ?? ''}|${e.environment ?? ''}|${e.target ?? ''}|${object}`;
-    const manager = typeof e.payload.manager === 'string' && e.payload.manager ? e.payload.manager : undefined;
-    const view = (corrected: boolean): DriftView => ({
-      cluster: e.cluster ?? '',
-      ...(e.target ? { target: e.target } : {}),
-      ...(e.environment ? { environment: e.environment } : {}),
-      object,
-      fields: Array.isArray(e.payload.fields) ? e.payload.fields : [],
-      ...(manager ? { manager } : {}),
-      detectedAt: e.at,
-      corrected,
-      ...(corrected ? { correctedAt: e.at } : {}),
-      eventId: e.id,
-    });
-    if (e.kind === 'DriftDetected') {
-      const v = view(false);
-      out.push(v);
-      open.set(key, v);
-    } else if (e.kind === 'DriftCorrected') {
-      const v = open.get(key);
-      if (v) {
-        v.corrected = true;
-        v.correctedAt = e.at;
-        open.delete(key);
-      } else {
-        // A correction whose detection is older than the window read (or self-heal reported both at once).
-        out.push(view(true));
-      }
+export function driftPage(src: DriftSource, q: DriftPageQuery): Page<DriftView> {
+  const items: DriftView[] = [];
+  const budget = q.scan ?? 5000;
+  let cursor = q.before ?? Number.MAX_SAFE_INTEGER;
+  let scanned = 0;
+  while (items.length < q.limit && scanned < budget) {
+    const chunk = src.older(cursor, Math.min(READ, budget - scanned));
+    for (const e of chunk) {
+      scanned++;
+      cursor = e.id;
+      const v = driftItem(src, e, q.history);
+      if (v) items.push(v);
+      if (items.length === q.limit) break;
     }
+    if (chunk.length === 0) break;
   }
-  return history ? out : out.filter((v) => !v.corrected);
+  const more = src.older(cursor, 1).length > 0;
+  return { items: items.reverse(), more, ...(more ? { next: { before: cursor } } : {}) };
+}
+
+function driftItem(src: DriftSource, e: FleetEvent, history: boolean): DriftView | undefined {
+  const object = typeof e.payload.object === 'string' ? e.payload.object : '';
+  const manager = typeof e.payload.manager === 'string' && e.payload.manager ? e.payload.manager : undefined;
+  const view = (correctedAt?: string): DriftView => ({
+    cluster: e.cluster ?? '',
+    ...(e.target ? { target: e.target } : {}),
+    ...(e.environment ? { environment: e.environment } : {}),
+    object,
+    fields: Array.isArray(e.payload.fields) ? e.payload.fields : [],
+    ...(manager ? { manager } : {}),
+    ...drift(e.payload),
+    detectedAt: e.at,
+    corrected: correctedAt !== undefined,
+    ...(correctedAt !== undefined ? { correctedAt } : {}),
+    eventId: e.id,
+  });
+  if (e.kind === 'DriftDetected') {
+    const next = src.neighbor(e, 'next');
+    if (!history) return next ? undefined : view();
+    return view(next?.kind === 'DriftCorrected' ? next.at : undefined);
+  }
+  if (e.kind !== 'DriftCorrected' || !history) return undefined;
+  return src.neighbor(e, 'prev')?.kind === 'DriftDetected' ? undefined : view(e.at);
+}
+
+/** What the hub added to a stored drift report: that it was cut, or stands for coalesced ones. */
+function drift(payload: FleetEvent['payload']): Pick<DriftView, 'truncated' | 'fieldsOmitted' | 'suppressed'> {
+  const s = payload.suppressed as { reports?: unknown } | undefined;
+  return {
+    ...(payload.truncated === true ? { truncated: true } : {}),
+    ...(typeof payload.fieldsOmitted === 'number' ? { fieldsOmitted: payload.fieldsOmitted } : {}),
+    ...(typeof s?.reports === 'number' ? { suppressed: s.reports } : {}),
+  };
 }
 
 /** The objects of a canonical bundle (one JSON object per line). */

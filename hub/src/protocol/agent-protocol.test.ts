@@ -140,3 +140,63 @@ describe('a status with per-object health', () => {
     });
   });
 });
+
+describe('a flood of drift reports', () => {
+  const t = useTempStore();
+
+  it('is cut to size and rate limited per cluster, coalesced rather than lost, and never holds up statuses', async () => {
+    t.store.repos.put({ name: 'apps', url: 'https://git.example/apps.git', pollIntervalSeconds: 60 });
+    t.store.environments.put({ name: 'dev', repo: 'apps', branch: 'dev' });
+    t.store.targets.put({ name: 'web', repo: 'apps', path: 'web', environments: ['dev'] });
+    t.store.clusters.create({ name: 'alpha' });
+    const content = Buffer.from('one object');
+    const digest = createHash('sha256').update(content).digest('hex');
+    t.store.bundles.put({ digest, content, objectCount: 1 });
+    t.store.deployments.setDesired({ cluster: 'alpha', target: 'web', environment: 'dev', bundle: digest });
+    const clock = { ms: 0 };
+    const protocol = new AgentProtocol({
+      store: t.store,
+      reportLimits: { driftReportBytes: 4096, driftFields: 8, driftBurst: 5, driftPerMinute: 60 },
+      clock: () => clock.ms,
+    });
+    const big = JSON.stringify('x'.repeat(100_000));
+    const report = (i: number) =>
+      ({
+        drift: {
+          bundleId: 'dev/web',
+          object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web' },
+          fields: [{ path: '/data/big', desiredJson: big, liveJson: `"${i}"` }],
+          manager: 'kubectl-edit',
+          changedAtUnixMs: String(i),
+          detectedAtUnixMs: String(i),
+          corrected: false,
+        },
+      }) as unknown as AgentMessage__Output;
+    for (let i = 1; i <= 50; i++) protocol.foldQuietly('alpha', report(i));
+    const ready = {
+      status: { bundleId: 'dev/web', generation: '1', state: 'BUNDLE_STATE_READY', message: '', objects: [] },
+    } as unknown as AgentMessage__Output;
+    await protocol.fold('alpha', ready);
+    expect(t.store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.state).toBe('Ready');
+    const drift = () => t.store.events.list({ kind: 'DriftDetected' });
+    expect(drift()).toHaveLength(5);
+    for (const e of drift()) expect(Buffer.byteLength(JSON.stringify(e.payload))).toBeLessThanOrEqual(4096);
+    expect(drift()[0]?.payload).toMatchObject({
+      object: 'ConfigMap/shop/web',
+      manager: 'kubectl-edit',
+      truncated: true,
+    });
+
+    // A token a second: the other 45 come back as one report, the latest, standing for the 44 before it.
+    clock.ms += 1000;
+    await expect.poll(() => drift().length, { timeout: 5000 }).toBe(6);
+    expect(drift()[5]?.payload).toMatchObject({
+      detectedAt: 50,
+      fields: [{ path: '/data/big', live: '"50"' }],
+      suppressed: { reports: 44, detected: 44 },
+    });
+    expect(t.store.events.counts()).toContainEqual(
+      expect.objectContaining({ counter: 'driftIncidents', environment: 'dev', count: 50 }),
+    );
+  });
+});

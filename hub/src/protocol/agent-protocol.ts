@@ -11,10 +11,21 @@ import {
 } from '@flotilla/proto';
 import { foldStatus } from '../status/fold.js';
 import { summarizeObjects } from '../status/objects.js';
-import type { Store } from '../store/index.js';
+import type { JsonObject, Store } from '../store/index.js';
 import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
 import { BytesLru } from './bytes-lru.js';
+import { DriftLimiter } from './drift-limiter.js';
+import { DEFAULT_REPORT_LIMITS, fitDrift, type FittedDrift, type ReportLimits } from './report-limits.js';
 import { reportedFacts } from './registration.js';
+
+interface Arrived {
+  cluster: string;
+  m: AgentMessage__Output;
+  /** A drift report already cut to size and let through (or due again) by the rate limit. */
+  drift?: FittedDrift | undefined;
+  resolve?: (() => void) | undefined;
+  reject?: ((err: unknown) => void) | undefined;
+}
 
 /** An agent asked for a bundle that is not desired on its own cluster (it may know the digest). */
 export class BundleAccessError extends FlotillaError {
@@ -106,7 +117,17 @@ export interface AgentProtocolOptions {
    * upgraded): what renders for it may differ (Helm's capabilities), so its placements need a reconcile.
    */
   onKubernetesVersionChanged?: (cluster: string) => void;
+  /** Size and rate limits on what an agent reports (default DEFAULT_REPORT_LIMITS). */
+  reportLimits?: ReportLimits;
+  /** The clock of the drift rate limit, in ms; injected for tests. */
+  clock?: () => number;
 }
+
+/** The message of an arrived drift report that `drift` carries, cut to size. */
+const FITTED = {} as AgentMessage__Output;
+
+/** Longer bundle ids name no deployment (environment and target names are far shorter): dropped unread. */
+const BUNDLE_ID_MAX = 1024;
 
 /**
  * What the hub says and records, whatever carries it (gRPC stream or NATS subjects): the welcome and
@@ -116,8 +137,12 @@ export interface AgentProtocolOptions {
  */
 export class AgentProtocol {
   readonly heartbeatSeconds: number;
+  private readonly limits: ReportLimits;
+  private readonly driftLimiter: DriftLimiter;
   constructor(private readonly o: AgentProtocolOptions) {
     this.heartbeatSeconds = o.heartbeatSeconds ?? 15;
+    this.limits = o.reportLimits ?? DEFAULT_REPORT_LIMITS;
+    this.driftLimiter = new DriftLimiter(this.limits, o.clock);
   }
 
   welcome(cluster: string): Welcome {
@@ -195,8 +220,28 @@ export class AgentProtocol {
     this.enqueue(cluster, m);
   }
 
+  /**
+   * Drift is cut to size and rate limited as it arrives, before it waits to be folded: a flood of
+   * big reports neither queues nor delays the statuses and heartbeats folded with it. A report over
+   * the cluster's rate is done with here (coalesced, see DriftLimiter).
+   */
   private enqueue(cluster: string, m: AgentMessage__Output, resolve?: () => void, reject?: (err: unknown) => void) {
-    const n = this.arrived.push({ cluster, m, resolve, reject });
+    let drift: FittedDrift | undefined;
+    if (m.drift) {
+      if ((m.drift.bundleId ?? '').length > BUNDLE_ID_MAX) return resolve?.();
+      drift = this.driftLimiter.offer(cluster, fitDrift(m.drift, this.limits));
+      if (!drift) {
+        this.flushDriftLater();
+        return resolve?.();
+      }
+    }
+    // The fitted copy is what waits: the report as it came may be far bigger.
+    this.arrive({ cluster, m: drift ? FITTED : m, drift, resolve, reject });
+  }
+
+  private arrive(a: Arrived): void {
+    const { m } = a;
+    const n = this.arrived.push(a);
     const beat = m.heartbeat != null;
     if (n === 1) {
       this.foldSoon = !beat;
@@ -215,12 +260,24 @@ export class AgentProtocol {
   private foldTimer: NodeJS.Timeout | undefined;
   /** The batch waiting holds more than heartbeats: it folds within FOLD_WINDOW_MS. */
   private foldSoon = false;
-  private readonly arrived: {
-    cluster: string;
-    m: AgentMessage__Output;
-    resolve?: (() => void) | undefined;
-    reject?: ((err: unknown) => void) | undefined;
-  }[] = [];
+  private readonly arrived: Arrived[] = [];
+
+  private driftTimer: NodeJS.Timeout | undefined;
+  /** Coalesced drift is recorded when its cluster has a token again, folded like any report. */
+  private flushDriftLater(): void {
+    if (this.driftTimer) return;
+    const ms = this.driftLimiter.nextDueMs();
+    if (ms === undefined) return;
+    this.driftTimer = setTimeout(() => {
+      this.driftTimer = undefined;
+      for (const { cluster, report } of this.driftLimiter.due()) {
+        this.arrive({ cluster, m: FITTED, drift: report });
+      }
+      this.flushDriftLater();
+    }, ms);
+    // Nothing to record once the hub stops: the agent logged each report.
+    this.driftTimer.unref();
+  }
 
   private foldArrived(): void {
     const batch = this.arrived.splice(0);
@@ -228,9 +285,10 @@ export class AgentProtocol {
     let failures: unknown[];
     try {
       failures = this.o.store.transaction(() =>
-        batch.map(({ cluster, m }, i) => {
+        batch.map(({ cluster, m, drift }, i) => {
           try {
-            if (!superseded.has(i)) this.handle(cluster, m);
+            if (drift) this.recordDrift(cluster, drift);
+            else if (!superseded.has(i)) this.handle(cluster, m);
             return undefined;
           } catch (err) {
             return err ?? new Error('folding failed');
@@ -259,23 +317,21 @@ export class AgentProtocol {
     });
   }
 
+  /** Records a drift report, cut to size (not rate limited: `fold` is). */
   drift(cluster: string, d: DriftReport__Output): void {
+    if ((d.bundleId ?? '').length <= BUNDLE_ID_MAX) this.recordDrift(cluster, fitDrift(d, this.limits));
+  }
+
+  private recordDrift(cluster: string, d: FittedDrift): void {
     const slot = parseBundleId(d.bundleId);
     // Only drift of a bundle deployed on the agent's own cluster becomes an event: an agent cannot
     // write events about targets or environments it does not run.
     if (!slot || !this.o.store.deployments.get({ cluster, ...slot })) return;
-    const o = d.object;
     this.o.store.events.append({
       kind: d.corrected ? 'DriftCorrected' : 'DriftDetected',
       cluster,
       ...slot,
-      payload: {
-        object: o ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '',
-        fields: d.fields.map((f) => ({ path: f.path, desired: f.desiredJson, live: f.liveJson })),
-        manager: d.manager,
-        changedAt: Number(d.changedAtUnixMs),
-        detectedAt: Number(d.detectedAtUnixMs),
-      },
+      payload: d.payload as JsonObject,
     });
   }
 

@@ -13,7 +13,12 @@ import {
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
-import { AgentProtocol, type Announcement, type BundleAccessError } from './agent-protocol.js';
+import {
+  AgentProtocol,
+  type AgentProtocolOptions,
+  type Announcement,
+  type BundleAccessError,
+} from './agent-protocol.js';
 import { authenticate, hashSecret, register, type AgentAuthError, type Registered } from './registration.js';
 import { Code, frame, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
 import { H2GrpcServer, type CallContext, type Method, type Writer } from './h2/server.js';
@@ -31,6 +36,8 @@ export interface GrpcServerOptions {
   onRegistered?: (r: Registered) => void;
   /** An agent reported another Kubernetes version in its hello: its placements need a reconcile. */
   onKubernetesVersionChanged?: (cluster: string) => void;
+  /** Size and rate limits on what agents report (report-limits.ts). */
+  reportLimits?: AgentProtocolOptions['reportLimits'];
 }
 
 export interface GrpcHub {

@@ -13,7 +13,7 @@ import {
   type HubMessage,
 } from '@flotilla/proto';
 import type { Store } from '../store/index.js';
-import { AgentProtocol, type Announcement } from './agent-protocol.js';
+import { AgentProtocol, type AgentProtocolOptions, type Announcement } from './agent-protocol.js';
 import { BundleObjects, openJetStream } from './nats-bundles.js';
 import { startRevoker } from './nats-revocation.js';
 import { CredentialCache } from './credential-cache.js';
@@ -55,6 +55,8 @@ export interface NatsServerOptions {
   onKubernetesVersionChanged?: (cluster: string) => void;
   /** Something went wrong that no agent is waiting to hear about (a report that could not be folded). */
   onError?: (err: unknown, context: Record<string, unknown>) => void;
+  /** Size and rate limits on what agents report (report-limits.ts). */
+  reportLimits?: AgentProtocolOptions['reportLimits'];
 }
 
 export interface NatsHub {

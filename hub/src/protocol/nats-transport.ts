@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/index.js';
 import { NatsAuthority } from './nats-auth.js';
-import { startNatsServer } from './nats-server.js';
+import { startNatsServer, type NatsServerOptions } from './nats-server.js';
 import type { Registered } from './registration.js';
 
 /** What the hub process needs of either transport (GrpcHub has the same shape). */
@@ -52,6 +52,7 @@ export interface StartNatsTransportOptions {
   onKubernetesVersionChanged?: (cluster: string) => void;
   onError?: (err: unknown, context: Record<string, unknown>) => void;
   onFiles?: (files: NatsFiles) => void;
+  reportLimits?: NatsServerOptions['reportLimits'];
 }
 
 /** The hub's NATS side as the process runs it: waits for the NATS server on first connect. */
@@ -68,6 +69,7 @@ export async function startNatsTransport(o: StartNatsTransportOptions): Promise<
     ...(o.onRegistered ? { onRegistered: o.onRegistered } : {}),
     ...(o.onKubernetesVersionChanged ? { onKubernetesVersionChanged: o.onKubernetesVersionChanged } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
+    ...(o.reportLimits ? { reportLimits: o.reportLimits } : {}),
   });
   return {
     port: 0,

@@ -45,6 +45,8 @@ describe('events', () => {
     expect(ids({ cluster: 'c2', kind: 'Applied', afterId: 2 })).toEqual([4, 6]);
     expect(ids({ limit: 2 })).toEqual([1, 2]);
     expect(ids({ limit: 2, newest: true })).toEqual([5, 6]);
+    expect(ids({ beforeId: 5, limit: 2, newest: true })).toEqual([3, 4]);
+    expect(ids({ afterId: 1, beforeId: 4 })).toEqual([2, 3]);
     expect(ids({ cluster: 'c1', newest: true, limit: 2 })).toEqual([3, 5]);
     expect(() => t.store.events.list({ limit: 0 })).toThrow(StoreInvalidError);
   });
@@ -57,7 +59,16 @@ describe('events', () => {
 
   it('is append-only down to the schema: UPDATE and DELETE are refused', () => {
     t.store.events.append({ kind: 'Rollback', environment: 'prod' });
-    expect(Object.keys(t.store.events)).toEqual(['append', 'list', 'lastId']);
+    // No update or delete of its own: only the retention sweep removes events (event-retention.test.ts).
+    expect(Object.keys(t.store.events)).toEqual([
+      'append',
+      'list',
+      'lastId',
+      'counts',
+      'driftNeighbor',
+      'sweptThrough',
+      'sweepStep',
+    ]);
     t.store.close();
     const db = new Database(t.path);
     expect(() => db.prepare("UPDATE events SET kind = 'Promotion'").run()).toThrow('events are append-only');

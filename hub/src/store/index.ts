@@ -113,5 +113,16 @@ export type {
   DesiredDeployment,
   StatusRecord,
 } from './deployments.js';
-export { DEFAULT_EVENT_LIMIT, EVENT_KINDS, isEventKind, MAX_EVENT_LIMIT } from './events.js';
-export type { EventFilter, EventKind, EventStore, EventSubject, FleetEvent, NewEvent } from './events.js';
+export { DEFAULT_EVENT_LIMIT, EVENT_COUNTERS, EVENT_KINDS, isEventKind, MAX_EVENT_LIMIT } from './events.js';
+export type {
+  EventCount,
+  EventCounter,
+  EventFilter,
+  EventKind,
+  EventStore,
+  EventSubject,
+  FleetEvent,
+  NewEvent,
+} from './events.js';
+export type { SweepLimits, SweepStep } from './event-retention.js';
+export { DEFAULT_RETENTION, RetentionSweeper, type RetentionPolicy } from './retention.js';

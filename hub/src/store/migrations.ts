@@ -255,6 +255,84 @@ ALTER TABLE deployment_status ADD COLUMN objects_ready INTEGER;
 ALTER TABLE deployment_status ADD COLUMN not_ready TEXT;
 `,
   },
+  {
+    version: 8,
+    name: 'event retention, event counts, drift by object',
+    // Retention: the delete trigger now lets through events up to event_retention.swept_through, a
+    // mark that only moves forward and that only the retention sweep raises (event-retention.ts);
+    // any other DELETE is still refused, and UPDATE always is.
+    // event_counts: the running totals behind the GitOps metrics, kept by a trigger on insert and
+    // never swept, so a sweep does not lower them; seeded here from the events already kept. The
+    // drift-incident counter adds the detections a rate-limited agent's summary says it coalesced.
+    // The trigger costs about 15 µs per counted event (measured: 9-15 → 25-30 µs to append an
+    // Applied event), which is one per deployment per generation, not one per status report.
+    // events_drift_object: drift of one object, in order, so the API pairs a detection with the
+    // report that followed it without reading the whole history.
+    sql: `
+CREATE TABLE event_retention (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  swept_through INTEGER NOT NULL CHECK (swept_through >= 0),
+  swept_at      TEXT
+) STRICT;
+INSERT INTO event_retention (id, swept_through) VALUES (1, 0);
+CREATE TRIGGER event_retention_forward BEFORE UPDATE ON event_retention
+  WHEN NEW.swept_through < OLD.swept_through OR NEW.id <> OLD.id
+  BEGIN SELECT RAISE(ABORT, 'event retention only moves forward'); END;
+CREATE TRIGGER event_retention_kept BEFORE DELETE ON event_retention
+  BEGIN SELECT RAISE(ABORT, 'event retention only moves forward'); END;
+DROP TRIGGER events_append_only_delete;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+  WHEN OLD.id > coalesce((SELECT swept_through FROM event_retention WHERE id = 1), 0)
+  BEGIN SELECT RAISE(ABORT, 'events are append-only (only the retention sweep removes them)'); END;
+
+CREATE TABLE event_counts (
+  counter     TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  repo        TEXT NOT NULL,
+  branch      TEXT NOT NULL,
+  result      TEXT NOT NULL,
+  count       INTEGER NOT NULL CHECK (count >= 0),
+  PRIMARY KEY (counter, environment, repo, branch, result)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER events_counted AFTER INSERT ON events
+  WHEN NEW.kind = 'CommitSeen' OR NEW.kind = 'Applied' OR NEW.kind = 'Rollback' OR NEW.kind = 'Promotion'
+    OR NEW.kind = 'DriftDetected' OR NEW.kind = 'DriftCorrected'
+  BEGIN
+    INSERT INTO event_counts (counter, environment, repo, branch, result, count)
+    SELECT counter, environment, repo, branch, result, n FROM (SELECT
+      CASE NEW.kind WHEN 'CommitSeen' THEN 'commits' WHEN 'Applied' THEN 'rollouts' WHEN 'Rollback' THEN 'rollbacks'
+        WHEN 'Promotion' THEN 'promotions' ELSE 'driftIncidents' END AS counter,
+      coalesce(NEW.environment, '') AS environment,
+      CASE NEW.kind WHEN 'CommitSeen' THEN coalesce(NEW.repo, '') ELSE '' END AS repo,
+      CASE WHEN NEW.kind = 'CommitSeen' AND json_type(NEW.payload, '$.branch') = 'text'
+        THEN json_extract(NEW.payload, '$.branch') ELSE '' END AS branch,
+      CASE WHEN NEW.kind <> 'Applied' THEN ''
+        WHEN json_extract(NEW.payload, '$.state') = 'Ready' THEN 'succeeded' ELSE 'failed' END AS result,
+      (NEW.kind <> 'DriftCorrected')
+        + CASE WHEN json_type(NEW.payload, '$.suppressed.detected') = 'integer'
+          THEN max(0, json_extract(NEW.payload, '$.suppressed.detected')) ELSE 0 END AS n)
+    WHERE n > 0
+    ON CONFLICT DO UPDATE SET count = count + excluded.count;
+  END;
+INSERT INTO event_counts (counter, environment, repo, branch, result, count)
+SELECT counter, environment, repo, branch, result, sum(n) FROM (SELECT
+    CASE kind WHEN 'CommitSeen' THEN 'commits' WHEN 'Applied' THEN 'rollouts' WHEN 'Rollback' THEN 'rollbacks'
+      WHEN 'Promotion' THEN 'promotions' ELSE 'driftIncidents' END AS counter,
+    coalesce(environment, '') AS environment,
+    CASE kind WHEN 'CommitSeen' THEN coalesce(repo, '') ELSE '' END AS repo,
+    CASE WHEN kind = 'CommitSeen' AND json_type(payload, '$.branch') = 'text'
+      THEN json_extract(payload, '$.branch') ELSE '' END AS branch,
+    CASE WHEN kind <> 'Applied' THEN ''
+      WHEN json_extract(payload, '$.state') = 'Ready' THEN 'succeeded' ELSE 'failed' END AS result,
+    (kind <> 'DriftCorrected') AS n
+  FROM events
+  WHERE kind = 'CommitSeen' OR kind = 'Applied' OR kind = 'Rollback' OR kind = 'Promotion' OR kind = 'DriftDetected')
+GROUP BY counter, environment, repo, branch, result;
+
+CREATE INDEX events_drift_object ON events (cluster, environment, target, json_extract(payload, '$.object'), id)
+  WHERE kind = 'DriftDetected' OR kind = 'DriftCorrected';
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

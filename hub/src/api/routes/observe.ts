@@ -1,25 +1,36 @@
 import type { FastifyInstance } from 'fastify';
 import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
-import type {
-  BundleDetail,
-  BundleView,
-  DeploymentView,
-  DriftView,
-  FleetEvent,
-  List,
-  StatusView,
+import {
+  PAGE_LIMITS,
+  type BundleDetail,
+  type BundleView,
+  type DeploymentView,
+  type DriftView,
+  type FleetEvent,
+  type List,
+  type Page,
+  type StatusView,
 } from '@flotilla/proto/api';
-import { EVENT_KINDS, MAX_EVENT_LIMIT, type EventFilter, type EventKind } from '../../store/index.js';
+import { EVENT_KINDS, type EventFilter, type EventKind, type Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
-import { bundleObjects, deploymentView, driftViews, eventView, statusView } from '../views.js';
+import { bundleObjects, deploymentView, driftPage, eventView, statusView, type DriftSource } from '../views.js';
 import { DEFAULT_STALE_AFTER_MS, found, type ApiDeps } from './shared.js';
+
+/** A page size: larger asks are served PAGE_LIMITS.max at a time (the reply says there is more). */
+const limitParam = {
+  type: 'integer',
+  minimum: 1,
+  description: `Items per page (default ${PAGE_LIMITS.default}, at most ${PAGE_LIMITS.max}: more is served a page at a time)`,
+} as const;
+const pageSize = (limit: number | undefined) => Math.min(limit ?? PAGE_LIMITS.default, PAGE_LIMITS.max);
 
 const eventQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    after: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: MAX_EVENT_LIMIT },
+    after: { type: 'integer', minimum: 0, description: 'Only events with a greater id (oldest first)' },
+    before: { type: 'integer', minimum: 1, description: 'Only events with a smaller id (the newest of them)' },
+    limit: limitParam,
     newest: { type: 'boolean' },
     kind: { type: 'string', enum: [...EVENT_KINDS] },
     cluster: { type: 'string' },
@@ -31,6 +42,7 @@ const eventQuery = {
 
 interface EventQuery {
   after?: number;
+  before?: number;
   limit?: number;
   newest?: boolean;
   kind?: EventKind;
@@ -42,6 +54,7 @@ interface EventQuery {
 
 const filterOf = (q: EventQuery): EventFilter => ({
   ...(q.after !== undefined ? { afterId: q.after } : {}),
+  ...(q.before !== undefined ? { beforeId: q.before } : {}),
   ...(q.limit !== undefined ? { limit: q.limit } : {}),
   ...(q.newest ? { newest: true } : {}),
   ...(q.kind ? { kind: q.kind } : {}),
@@ -53,6 +66,32 @@ const filterOf = (q: EventQuery): EventFilter => ({
 
 const HEARTBEAT_MS = 15_000;
 const TAIL_MS = 250;
+const REPLAY_PAGE = 1000;
+
+/**
+ * One page of the event log: oldest first after `after`, or the newest before `before` (or of all,
+ * with `newest`); one more than the page is read to know whether there is more.
+ */
+export function eventPage(store: Store, q: EventQuery): Page<FleetEvent> {
+  const limit = pageSize(q.limit);
+  const backwards = q.newest === true || (q.before !== undefined && q.after === undefined);
+  const read = store.events.list({ ...filterOf(q), limit: limit + 1, ...(backwards ? { newest: true } : {}) });
+  const more = read.length > limit;
+  const items = (more ? (backwards ? read.slice(1) : read.slice(0, limit)) : read).map(eventView);
+  if (!more || items.length === 0) return { items, more: false };
+  return { items, more, next: backwards ? { before: items[0]!.id } : { after: items.at(-1)!.id } };
+}
+
+/** Drift events of a scope, newest first: both kinds, each read through its (kind, id) index. */
+function driftSource(store: Store, scope: { cluster?: string; environment?: string }): DriftSource {
+  return {
+    older(before, n) {
+      const read = (kind: EventKind) => store.events.list({ ...scope, kind, newest: true, beforeId: before, limit: n });
+      return [...read('DriftDetected'), ...read('DriftCorrected')].sort((a, b) => b.id - a.id).slice(0, n);
+    },
+    neighbor: (e, side) => store.events.driftNeighbor(e, side),
+  };
+}
 
 /** Bundles, deployments, status, drift and the event log (a list and a live stream). */
 export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -152,14 +191,15 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   );
 
   app.get<{
-    Querystring: { cluster?: string; environment?: string; history?: boolean; limit?: number };
-    Reply: List<DriftView>;
+    Querystring: { cluster?: string; environment?: string; history?: boolean; limit?: number; before?: number };
+    Reply: Page<DriftView>;
   }>(
     '/drift',
     {
       config: { role: 'viewer' },
       schema: {
-        summary: 'Objects changed outside Git: current drift, or its history',
+        summary:
+          'Objects changed outside Git: current drift, or its history, newest page first (before=<id> to page back)',
         tags: ['status'],
         querystring: {
           type: 'object',
@@ -168,7 +208,8 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
             cluster: { type: 'string' },
             environment: { type: 'string' },
             history: { type: 'boolean' },
-            limit: { type: 'integer', minimum: 1, maximum: MAX_EVENT_LIMIT },
+            limit: limitParam,
+            before: { type: 'integer', minimum: 1, description: 'Only drift with a smaller eventId (from `next`)' },
           },
         },
       },
@@ -179,26 +220,26 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         ...(q.cluster ? { cluster: q.cluster } : {}),
         ...(q.environment ? { environment: q.environment } : {}),
       };
-      const limit = q.limit ?? MAX_EVENT_LIMIT;
-      const events = [
-        ...store.events.list({ ...scope, kind: 'DriftDetected', newest: true, limit }),
-        ...store.events.list({ ...scope, kind: 'DriftCorrected', newest: true, limit }),
-      ].sort((a, b) => a.id - b.id);
-      return { items: driftViews(events, q.history === true) };
+      return driftPage(driftSource(store, scope), {
+        history: q.history === true,
+        limit: pageSize(q.limit),
+        ...(q.before !== undefined ? { before: q.before } : {}),
+      });
     },
   );
 
-  app.get<{ Querystring: EventQuery; Reply: List<FleetEvent> }>(
+  app.get<{ Querystring: EventQuery; Reply: Page<FleetEvent> }>(
     '/events',
     {
       config: { role: 'viewer' },
       schema: {
-        summary: 'The audit and activity log, oldest first (after=<id> to page; newest=true for the latest)',
+        summary:
+          'The audit and activity log, oldest first (after=<id> to page on; newest=true or before=<id> for the latest)',
         tags: ['events'],
         querystring: eventQuery,
       },
     },
-    async (req) => ({ items: store.events.list(filterOf(req.query)).map(eventView) }),
+    async (req) => eventPage(store, req.query),
   );
 
   // The live stream: one tail of the log for every subscriber, as Server-Sent Events.
@@ -237,7 +278,8 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const q = req.query;
       const lastHeader = Number(req.headers['last-event-id']);
       let last = Number.isInteger(lastHeader) && lastHeader >= 0 ? lastHeader : (q.after ?? store.events.lastId());
-      const filter = filterOf({ ...q, after: last });
+      const { kind, cluster, repo, environment, target } = q;
+      const subject = filterOf({ kind, cluster, repo, environment, target });
       const wanted = (e: FleetEvent) =>
         (!q.kind || e.kind === q.kind) &&
         (!q.cluster || e.cluster === q.cluster) &&
@@ -252,17 +294,18 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      let closed = false;
       const send = (e: FleetEvent) => {
-        if (e.id <= last || !wanted(e)) return;
+        if (e.id <= last || !wanted(e)) return true;
         last = e.id;
-        res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
+        return res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
       };
       res.write(`: flotilla event stream\nretry: 2000\n\n`);
-      // What happened since the client's last id first, then live.
-      for (const e of store.events.list({ ...filter, limit: MAX_EVENT_LIMIT })) send(eventView(e));
-      subscribers.add(send);
+      const swept = store.events.sweptThrough();
+      if (last < swept) res.write(`: events up to id ${swept} were removed by retention\n\n`);
       const beat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
       const close = () => {
+        closed = true;
         clearInterval(beat);
         subscribers.delete(send);
         streams.delete(end);
@@ -273,6 +316,18 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       };
       streams.add(end);
       req.raw.on('close', close);
+      // What happened since the client's last id first, a page at a time and at the client's pace;
+      // then live, from the same synchronous read of the last page (so nothing falls between).
+      for (;;) {
+        const page = store.events.list({ ...subject, afterId: last, limit: REPLAY_PAGE });
+        let flushed = true;
+        for (const e of page) flushed = send(eventView(e)) && flushed;
+        if (closed) return;
+        if (page.length < REPLAY_PAGE) break;
+        if (!flushed) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (closed) return;
+      }
+      subscribers.add(send);
     },
   );
 }
