@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { BatchReader } from './git-export.js';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitManyFiles } from '@flotilla/test';
+import { SourceNotFoundError, SourcePathError } from './errors.js';
+import { BatchReader, exportWithGit, type GitExport } from './git-export.js';
 
 const OID = 'b'.repeat(40);
 
@@ -65,5 +71,76 @@ describe('BatchReader (git cat-file --batch framing)', () => {
     const r = new BatchReader();
     r.push(Buffer.from(`${OID} blob many\n`));
     expect(() => r.header()).toThrow(/unexpected git cat-file header/);
+  });
+});
+
+describe('exportWithGit on a real repository', () => {
+  let root: string;
+  let gitdir: string;
+  let commit: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'flotilla-git-export-'));
+    gitdir = join(root, 'r.git');
+    execFileSync('git', ['init', '-q', '--bare', gitdir]);
+    commit = await commitManyFiles(gitdir, 'main', {
+      files: 20,
+      perDir: 10,
+      extra: { 'big.bin': Buffer.alloc(3 << 20, 7), empty: '' },
+    });
+    const link = execFileSync('git', ['--git-dir', gitdir, 'hash-object', '-w', '--stdin'], { input: '../etc' })
+      .toString()
+      .trim();
+    const tree = execFileSync('git', ['--git-dir', gitdir, 'ls-tree', commit]).toString();
+    const withLink = execFileSync('git', ['--git-dir', gitdir, 'mktree'], { input: `${tree}120000 blob ${link}\tln\n` })
+      .toString()
+      .trim();
+    commit = execFileSync('git', ['--git-dir', gitdir, 'commit-tree', withLink, '-p', commit, '-m', 'link'], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    })
+      .toString()
+      .trim();
+  });
+
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const run = (o: Partial<GitExport> = {}) => {
+    const dest = mkdtempSync(join(root, 'out-'));
+    return exportWithGit({ git: 'git', gitdir, repo: 'r', commit, path: '', dest, ...o }).then(() => dest);
+  };
+
+  it('writes every file (small, empty, streamed), directories and symlinks as symlinks', async () => {
+    const dest = await run();
+    expect(readFileSync(join(dest, 'apps/app-1/cm-15.yaml'), 'utf8')).toContain('name: cm-15');
+    expect(readFileSync(join(dest, 'big.bin')).equals(Buffer.alloc(3 << 20, 7))).toBe(true);
+    expect(readFileSync(join(dest, 'empty'), 'utf8')).toBe('');
+    expect(lstatSync(join(dest, 'ln')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dest, 'ln'))).toBe('../etc');
+  });
+
+  it('exports a path of the commit; a missing path or a commit that is not an id is not found', async () => {
+    const dest = await run({ path: 'apps/app-0' });
+    expect(readFileSync(join(dest, 'cm-3.yaml'), 'utf8')).toContain('name: cm-3');
+    await expect(run({ path: 'apps/nope' })).rejects.toBeInstanceOf(SourceNotFoundError);
+    await expect(run({ commit: '--output=/tmp/x' })).rejects.toBeInstanceOf(SourceNotFoundError);
+  });
+
+  it('refuses a tree over its limits before writing anything', async () => {
+    await expect(run({ limits: { entries: 10, listingBytes: 1 << 20 } })).rejects.toThrow(
+      /^repo r: commit [0-9a-f]{12} holds too many files and directories \(the limit is 10 entries/,
+    );
+    await expect(run({ limits: { entries: 1000, listingBytes: 100 } })).rejects.toBeInstanceOf(SourcePathError);
+  });
+
+  it('stops when its signal aborts', async () => {
+    const stop = new AbortController();
+    stop.abort(new Error('superseded'));
+    await expect(run({ signal: stop.signal })).rejects.toThrow();
   });
 });

@@ -17,6 +17,8 @@ export interface GitExport {
   /** An empty directory that receives the tree. */
   dest: string;
   signal?: AbortSignal;
+  /** Bounds on the listing (default: 1,000,000 entries, 256 MiB). */
+  limits?: { entries: number; listingBytes: number };
 }
 
 /** Objects up to this size are written with one call, several at a time; larger ones are streamed. */
@@ -24,6 +26,11 @@ const WHOLE_BYTES = 1 << 20;
 /** Small files written at once: creating files is what a big tree costs, and the disk overlaps them. */
 const WRITES_IN_FLIGHT = 32;
 const SYMLINK_MAX = 4095;
+/**
+ * A hostile commit can hold millions of empty files (git stores them as one blob): the listing and
+ * the files are bounded. 50,000 files list in about 5 MB.
+ */
+const LIMITS = { entries: 1_000_000, listingBytes: 256 * 1024 * 1024 };
 
 /**
  * Writes the tree at `path` of `commit` into `dest`, reading objects with the git command
@@ -41,17 +48,23 @@ export async function exportWithGit(x: GitExport): Promise<void> {
     throw new SourceNotFoundError(`repo ${x.repo}: "${x.commit}" is not a commit id`);
   }
   const short = x.commit.slice(0, 12);
-  const listing = await runGit(x, ['ls-tree', '-r', '-t', '-z', x.path ? `${x.commit}:${x.path}` : x.commit]).catch(
-    (err: unknown) => {
-      if (err instanceof GitFailed) {
-        throw new SourceNotFoundError(`repo ${x.repo}: path "${x.path}" does not exist at commit ${short}`, {
-          cause: err,
-        });
-      }
-      throw err;
-    },
-  );
-  const entries = parseLsTree(listing);
+  const args = ['ls-tree', '-r', '-t', '-z', x.path ? `${x.commit}:${x.path}` : x.commit];
+  const limits = x.limits ?? LIMITS;
+  const listing = await runGit(x, args, limits.listingBytes).catch((err: unknown) => {
+    if (err instanceof GitFailed) {
+      throw new SourceNotFoundError(`repo ${x.repo}: path "${x.path}" does not exist at commit ${short}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  });
+  const entries = listing === undefined ? undefined : parseLsTree(listing);
+  if (entries === undefined || entries.length > limits.entries) {
+    throw new SourcePathError(
+      `repo ${x.repo}: commit ${short} holds too many files and directories (the limit is ${limits.entries} ` +
+        `entries and ${limits.listingBytes} bytes of paths); refusing to check it out`,
+    );
+  }
   const problem = checkTreeEntries(entries);
   if (problem?.kind === 'unsafe') {
     throw new SourcePathError(
@@ -293,12 +306,22 @@ function childExit(child: ReturnType<typeof spawnGit>, what: string): Promise<vo
   return exited;
 }
 
-async function runGit(x: GitExport, args: string[]): Promise<Buffer> {
+/** git's output, or undefined once it exceeds `maxBytes` (git is stopped then). */
+async function runGit(x: GitExport, args: string[], maxBytes: number): Promise<Buffer | undefined> {
   const child = spawnGit(x, args);
   child.stdin.end();
   const exited = childExit(child, args[0] ?? '');
   const out: Buffer[] = [];
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) out.push(chunk);
+  let bytes = 0;
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) {
+      child.kill('SIGKILL');
+      await exited.catch(() => {});
+      return undefined;
+    }
+    out.push(chunk);
+  }
   await exited;
   return Buffer.concat(out);
 }
