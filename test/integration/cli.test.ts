@@ -206,7 +206,11 @@ describe('fleet CLI against a hub process', () => {
   });
 
   it('prints the agent manifests with the hub address, CA and a fresh token; install checks the kube context first', async () => {
-    const printed = await fleet(['agent', 'manifest', '--cluster', 'c1', '--register'], { as: 'operator' });
+    // c1 exists: a new token would replace its agent's credential, which is an admin's to do.
+    const operatorTakeover = await fleet(['agent', 'manifest', '--cluster', 'c1', '--register'], { as: 'operator' });
+    expect(operatorTakeover.code).toBe(4);
+    expect(operatorTakeover.stderr).toMatch(/cluster c1 already exists, and only an admin may mint a token for it/);
+    const printed = await fleet(['agent', 'manifest', '--cluster', 'c1', '--register']);
     expect(printed.code, printed.stderr).toBe(0);
     const docs = parseAllDocuments(printed.stdout).map((d) => d.toJS() as { kind: string; [k: string]: unknown });
     expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['Namespace', 'Secret', 'Deployment']));
