@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
+import { GRPC_LIMIT_OPTIONS, parseGrpcLimits, type GrpcLimitsConfig } from './config-grpc.js';
 import { LIMIT_OPTIONS, parseLimits, type StorageLimits } from './limits-config.js';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
@@ -12,7 +13,7 @@ export class ConfigError extends FlotillaError {
   readonly code = 'CONFIG';
 }
 
-export interface HubConfig extends AccessConfig, StorageLimits {
+export interface HubConfig extends AccessConfig, StorageLimits, GrpcLimitsConfig {
   dataDir: string;
   http: { host: string; port: number };
   /** The agents' gRPC endpoint. */
@@ -56,6 +57,7 @@ export function defaultConfig(): HubConfig {
     logLevel: 'info',
     transport: 'grpc',
     nats: { url: 'nats://127.0.0.1:4222', auth: 'jwt' },
+    ...parseGrpcLimits({}, {}, (m) => new ConfigError(m)),
     ...parseLimits({}, {}, (m) => new ConfigError(m)),
   };
 }
@@ -98,6 +100,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       mtls: { type: 'boolean' },
       insecure: { type: 'boolean' },
       ...ACCESS_OPTIONS,
+      ...GRPC_LIMIT_OPTIONS,
       ...LIMIT_OPTIONS,
     },
   });
@@ -141,6 +144,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     renderSandbox: parseSandbox(pick(values['render-sandbox'], 'FLOTILLA_RENDER_SANDBOX') ?? d.renderSandbox),
     logLevel: level as HubConfig['logLevel'],
     ...parseTransport(values, env, d),
+    ...parseGrpcLimits(values, env, (m) => new ConfigError(m)),
     ...parseLimits(values, env, (m) => new ConfigError(m)),
   };
 }

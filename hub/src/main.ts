@@ -147,6 +147,7 @@ async function main(): Promise<void> {
           onRegistered,
           onKubernetesVersionChanged,
           reportLimits: config.reportLimits,
+          limits: config.grpcLimits,
         });
   const sandbox = await openSandbox(config.renderSandbox);
   if (sandbox.mode === 'none') {

@@ -15,6 +15,7 @@ import {
 } from '@flotilla/proto';
 import type { NatsAgentAuthority } from './nats-server.js';
 import { NatsUserRegistry } from './nats-users.js';
+import { REGISTER_MAX_BYTES } from './request-limits.js';
 
 export class NatsIdentityError extends FlotillaError {
   readonly code = 'NATS_IDENTITY';
@@ -201,6 +202,8 @@ export class NatsAuthority implements NatsAgentAuthority {
     const jwt = this.userJwt(user.key.publicKey, 'flotilla-register', {
       pub: { allow: [NATS.register] },
       sub: { allow: [`${NATS.registerInbox}.>`] },
+      // nats-server refuses a larger message from this user before the hub sees it.
+      payload: REGISTER_MAX_BYTES,
     });
     return natsCreds(jwt, user.seed);
   }

@@ -18,6 +18,7 @@ import { BundleObjects, openJetStream } from './nats-bundles.js';
 import { startRevoker } from './nats-revocation.js';
 import { CredentialCache } from './credential-cache.js';
 import { AgentAuthError, register, type Registered } from './registration.js';
+import { checkRegisterSize } from './request-limits.js';
 
 /** Signs and voids per-cluster NATS users (see nats-auth.ts): present when nats-server runs in JWT (operator) mode. */
 export interface NatsAgentAuthority {
@@ -152,6 +153,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
 
   const onRegister = (m: Msg) => {
     try {
+      // Anyone holding the register-only user may publish here: nothing larger than a registration is decoded.
+      checkRegisterSize(m.data.length);
       const r = codecs.registerRequest.decode(m.data);
       const userKey = m.headers?.get(NATS.userKeyHeader) ?? '';
       const agentXkey = m.headers?.get(NATS.xkeyHeader) ?? '';

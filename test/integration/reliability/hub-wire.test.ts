@@ -215,16 +215,16 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     expect(streams.c2?.ended).toBeUndefined();
   });
 
-  it('an oversized gRPC message (5 MB, over the 4 MB limit) is refused with RESOURCE_EXHAUSTED; others unaffected', async () => {
+  it("an oversized gRPC message (5 MB, over Connect's 4 MB and Register's 8 KiB) is refused with RESOURCE_EXHAUSTED; others unaffected", async () => {
     const big = Buffer.alloc(5 * 1024 * 1024, 0x41);
-    const refused = {
+    const refused = (limit: number, path: string) => ({
       code: grpc.status.RESOURCE_EXHAUSTED,
-      details: 'received a message of 5242880 bytes, larger than the limit of 4194304',
-    };
-    expect(await rawUnary('/flotilla.v1.Registration/Register', big)).toMatchObject(refused);
-    expect(await rawStream('/flotilla.v1.AgentService/Connect', [big], bearerMd(credential.c1!))).toMatchObject(
-      refused,
-    );
+      details: `received a message of 5242880 bytes, larger than the limit of ${limit} for ${path}`,
+    });
+    const register = '/flotilla.v1.Registration/Register';
+    expect(await rawUnary(register, big)).toMatchObject(refused(8192, register));
+    const connect = '/flotilla.v1.AgentService/Connect';
+    expect(await rawStream(connect, [big], bearerMd(credential.c1!))).toMatchObject(refused(4194304, connect));
     expect(alive()).toBe(true);
     expect(streams.c1?.ended).toBeUndefined();
     expect(streams.c2?.ended).toBeUndefined();

@@ -1,6 +1,14 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { Code, encodeStatusMessage, frame, GrpcStatusError, MessageReader, parseTimeout } from './frames.js';
+import {
+  ByteBudget,
+  Code,
+  encodeStatusMessage,
+  frame,
+  GrpcStatusError,
+  MessageReader,
+  parseTimeout,
+} from './frames.js';
 
 const read = (r: MessageReader, ...chunks: Buffer[]) => {
   const out: string[] = [];
@@ -39,6 +47,62 @@ describe('MessageReader', () => {
       expect(err).toBeInstanceOf(GrpcStatusError);
       expect((err as GrpcStatusError).code).toBe(Code.RESOURCE_EXHAUSTED);
     }
+  });
+
+  it('names the method whose limit a message is over', () => {
+    const r = new MessageReader({ maxBytes: 8192, what: '/flotilla.v1.Registration/Register' });
+    expect(() => read(r, Buffer.from([0, 0, 0x40, 0, 0]))).toThrow(
+      'received a message of 4194304 bytes, larger than the limit of 8192 for /flotilla.v1.Registration/Register',
+    );
+  });
+
+  it('assembles a message split over chunks in a buffer of its own, growing with what arrived', () => {
+    // What node:http2 hands over: 16 KiB views of a larger read buffer.
+    const body = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    const wire = Buffer.concat([frame(body), frame(Buffer.from('next'))]);
+    const r = new MessageReader(2 * 1024 * 1024);
+    const got: Buffer[] = [];
+    let received = 0;
+    for (let off = 0; off < wire.length; off += 16 * 1024) {
+      const chunk = wire.subarray(off, off + 16 * 1024);
+      r.push(chunk, (m) => got.push(m));
+      received += chunk.length;
+      // Never the whole announced size up front, never more than twice what arrived (from 64 KiB).
+      if (got.length === 0) expect(r.held).toBeLessThanOrEqual(Math.max(64 * 1024, 2 * received));
+    }
+    expect(got.map((m) => m.length)).toEqual([body.length, 4]);
+    expect(got[0]!.equals(body)).toBe(true);
+    expect(got[0]!.buffer).not.toBe(wire.buffer); // no view of a chunk kept
+    expect(r.held).toBe(0);
+    expect(r.partial).toBe(0);
+  });
+
+  it('charges what an unfinished message holds to the budget, and gives it back when delivered or discarded', () => {
+    const budget = new ByteBudget(10_000, 'of callers not yet authenticated');
+    const a = new MessageReader({ maxBytes: 8192, budget });
+    const b = new MessageReader({ maxBytes: 8192, budget });
+    const c = new MessageReader({ maxBytes: 8192, budget });
+    const message = frame(Buffer.alloc(4000, 1));
+    const got: number[] = [];
+    a.push(message.subarray(0, 100), (m) => got.push(m.length));
+    b.push(message.subarray(0, 100), (m) => got.push(m.length));
+    // Under 64 KiB a message gets its whole buffer at once: charged for all of it.
+    expect(budget.held).toBe(8000);
+    expect(() => c.push(message.subarray(0, 100), () => undefined)).toThrow(
+      'the hub is holding 8000 bytes of unfinished messages of callers not yet authenticated, its limit is 10000; try again later',
+    );
+    a.push(message.subarray(100), (m) => got.push(m.length));
+    expect(got).toEqual([4000]);
+    expect(budget.held).toBe(4000);
+    b.discard();
+    expect(budget.held).toBe(0);
+    expect(b.partial).toBe(0);
+    // The budget is free again for the refused caller.
+    c.discard();
+    c.push(message, (m) => got.push(m.length));
+    expect(got).toEqual([4000, 4000]);
+    expect(budget.held).toBe(0);
   });
 
   it('inflates messages flagged compressed with the request encoding', () => {

@@ -43,60 +43,204 @@ export function frame(message: Uint8Array): Buffer {
 }
 
 /**
- * Splits a request stream's DATA chunks into messages. A chunk usually holds exactly one whole
- * message (what a client writes at once): then no copy is made.
+ * Bytes a server holds in messages begun and not finished, across all the calls that share it: taken
+ * as a message's buffer grows, given back when the message is delivered or its call ends. A call that
+ * would go over the limit fails; nothing waits.
  */
-export class MessageReader {
-  private pending: Buffer | undefined;
+export class ByteBudget {
+  private used = 0;
 
   constructor(
-    private readonly maxBytes: number,
-    /** The request's grpc-encoding; a message with its compressed flag set is inflated with it. */
-    private readonly encoding = 'identity',
+    readonly limit: number,
+    /** Whose messages, for the error: "of callers not yet authenticated". */
+    private readonly whose: string,
   ) {}
+
+  get held(): number {
+    return this.used;
+  }
+
+  take(n: number): void {
+    if (this.used + n > this.limit) {
+      throw new GrpcStatusError(
+        Code.RESOURCE_EXHAUSTED,
+        `the hub is holding ${this.used} bytes of unfinished messages ${this.whose}, its limit is ${this.limit}; try again later`,
+      );
+    }
+    this.used += n;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+  }
+}
+
+export interface MessageReaderOptions {
+  /** The largest message body taken; a larger one is refused from its length prefix. */
+  maxBytes: number;
+  /** The request's grpc-encoding; a message with its compressed flag set is inflated with it. */
+  encoding?: string;
+  /** Charged for what an unfinished message holds. */
+  budget?: ByteBudget;
+  /** Named in errors: the method path. */
+  what?: string;
+}
+
+/** Below this, a message split over chunks gets its whole buffer at once; above, the buffer doubles as bytes arrive. */
+const WHOLE_BELOW = 64 * 1024;
+
+/**
+ * Splits a request stream's DATA chunks into messages. A chunk usually holds whole messages (what a
+ * client writes at once): they are handed over as views, without a copy. A message split over chunks
+ * is copied into one buffer of its own as its bytes arrive, so that a large message costs O(n): the
+ * chunks node:http2 hands over are views of the connection's read buffer, and holding one would hold
+ * that buffer too. The buffer is sized from the length prefix once the prefix has passed the limit,
+ * but grows with what has arrived (doubling from 64 KiB) rather than trusting the prefix alone.
+ */
+export class MessageReader {
+  private readonly o: Required<Omit<MessageReaderOptions, 'budget' | 'what'>> & MessageReaderOptions;
+  /** A length prefix split over chunks. */
+  private head: Buffer | undefined;
+  private headLength = 0;
+  /** The unfinished message: its flag, announced length, buffer, bytes filled, bytes charged. */
+  private flag = 0;
+  private need = 0;
+  private body: Buffer | undefined;
+  private filled = 0;
+  private charged = 0;
+
+  constructor(maxBytes: number, encoding?: string);
+  constructor(o: MessageReaderOptions);
+  constructor(a: number | MessageReaderOptions, encoding = 'identity') {
+    this.o = typeof a === 'number' ? { maxBytes: a, encoding } : { encoding: 'identity', ...a };
+  }
 
   /** Hands `onMessage` each message completed by `chunk`; throws GrpcStatusError on a bad or oversized frame. */
   push(chunk: Buffer, onMessage: (message: Buffer) => void): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
-    let off = 0;
-    while (buf.length - off >= 5) {
-      const flag = buf[off]!;
-      const len = buf.readUInt32BE(off + 1);
-      if (len > this.maxBytes) {
-        throw new GrpcStatusError(
-          Code.RESOURCE_EXHAUSTED,
-          `received a message of ${len} bytes, larger than the limit of ${this.maxBytes}`,
-        );
+    let off =
+      this.headLength > 0 ? this.continueHead(chunk, onMessage) : this.body ? this.continueBody(chunk, onMessage) : 0;
+    while (off < chunk.length) {
+      const left = chunk.length - off;
+      if (left < 5) {
+        this.head ??= Buffer.alloc(5);
+        chunk.copy(this.head, 0, off);
+        this.headLength = left;
+        return;
       }
-      if (buf.length - off - 5 < len) break;
-      const body = buf.subarray(off + 5, off + 5 + len);
+      const flag = chunk[off]!;
+      const len = this.checked(chunk.readUInt32BE(off + 1));
+      if (left - 5 < len) {
+        this.begin(flag, len, chunk.subarray(off + 5));
+        return;
+      }
+      onMessage(this.open(flag, chunk.subarray(off + 5, off + 5 + len)));
       off += 5 + len;
-      onMessage(flag === 0 ? body : this.inflate(flag, body));
     }
-    if (off < buf.length) this.pending = buf.subarray(off);
   }
 
   /** Bytes of a message begun and not finished (the stream must not end here). */
   get partial(): number {
-    return this.pending?.length ?? 0;
+    return this.headLength + (this.body ? 5 + this.filled : 0);
+  }
+
+  /** Bytes held for the unfinished message (its buffer), as charged to the budget. */
+  get held(): number {
+    return this.charged;
+  }
+
+  /** Drops the unfinished message and gives its bytes back: the call is over. */
+  discard(): void {
+    this.o.budget?.give(this.charged);
+    this.charged = 0;
+    this.body = undefined;
+    this.filled = 0;
+    this.headLength = 0;
+  }
+
+  private checked(len: number): number {
+    if (len > this.o.maxBytes) {
+      const what = this.o.what ? ` for ${this.o.what}` : '';
+      throw new GrpcStatusError(
+        Code.RESOURCE_EXHAUSTED,
+        `received a message of ${len} bytes, larger than the limit of ${this.o.maxBytes}${what}`,
+      );
+    }
+    return len;
+  }
+
+  /** Completes a prefix split over chunks; returns how much of `chunk` it used. */
+  private continueHead(chunk: Buffer, onMessage: (message: Buffer) => void): number {
+    const head = this.head!;
+    const used = Math.min(5 - this.headLength, chunk.length);
+    chunk.copy(head, this.headLength, 0, used);
+    this.headLength += used;
+    if (this.headLength < 5) return used;
+    this.headLength = 0;
+    const flag = head[0]!;
+    const len = this.checked(head.readUInt32BE(1));
+    if (chunk.length - used >= len) {
+      onMessage(this.open(flag, chunk.subarray(used, used + len)));
+      return used + len;
+    }
+    this.begin(flag, len, chunk.subarray(used));
+    return chunk.length;
+  }
+
+  private continueBody(chunk: Buffer, onMessage: (message: Buffer) => void): number {
+    const used = Math.min(this.need - this.filled, chunk.length);
+    this.append(chunk.subarray(0, used));
+    if (this.filled === this.need) {
+      const message = this.body!;
+      this.discard();
+      onMessage(this.open(this.flag, message));
+    }
+    return used;
+  }
+
+  private begin(flag: number, len: number, first: Buffer): void {
+    this.flag = flag;
+    this.need = len;
+    this.filled = 0;
+    this.append(first);
+  }
+
+  private append(piece: Buffer): void {
+    const want = this.filled + piece.length;
+    if (!this.body || want > this.body.length) {
+      const size =
+        this.need <= WHOLE_BELOW
+          ? this.need
+          : Math.min(this.need, Math.max(want, 2 * (this.body?.length ?? WHOLE_BELOW / 2)));
+      this.o.budget?.take(size - this.charged);
+      const grown = Buffer.allocUnsafeSlow(size);
+      this.body?.copy(grown, 0, 0, this.filled);
+      this.body = grown;
+      this.charged = size;
+    }
+    piece.copy(this.body, this.filled);
+    this.filled = want;
+  }
+
+  private open(flag: number, body: Buffer): Buffer {
+    return flag === 0 ? body : this.inflate(flag, body);
   }
 
   private inflate(flag: number, body: Buffer): Buffer {
     if (flag !== 1) throw new GrpcStatusError(Code.INTERNAL, `bad message flag ${flag} (want 0 or 1)`);
-    const o = { maxOutputLength: this.maxBytes };
+    const { maxBytes, encoding } = this.o;
+    const o = { maxOutputLength: maxBytes };
     try {
-      if (this.encoding === 'gzip') return gunzipSync(body, o);
-      if (this.encoding === 'deflate') return inflateSync(body, o);
+      if (encoding === 'gzip') return gunzipSync(body, o);
+      if (encoding === 'deflate') return inflateSync(body, o);
     } catch (err) {
       throw new GrpcStatusError(
         Code.RESOURCE_EXHAUSTED,
-        `could not decompress a ${this.encoding} message (corrupt, or larger than ${this.maxBytes} bytes): ${(err as Error).message}`,
+        `could not decompress a ${encoding} message (corrupt, or larger than ${maxBytes} bytes): ${(err as Error).message}`,
       );
     }
     throw new GrpcStatusError(
       Code.UNIMPLEMENTED,
-      `message compressed with "${this.encoding}"; this hub accepts identity, gzip and deflate`,
+      `message compressed with "${encoding}"; this hub accepts identity, gzip and deflate`,
     );
   }
 }

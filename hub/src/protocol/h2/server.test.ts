@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pki } from '@flotilla/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code, frame } from './frames.js';
+import type { H2Limits } from './limits.js';
 import { H2GrpcServer, type BidiWriter, type CallContext, type Method, type TlsSource } from './server.js';
 
 // A test service of string messages, called with grpc-js (the agents' client) over loopback.
@@ -44,7 +45,7 @@ const SHARED = `shared:${'s'.repeat(70_000)}`;
 const SHARED_FRAME = frame(Buffer.from(SHARED));
 
 /** A server with the test methods; `seen` collects what handlers observe. */
-async function serve(o: { tls?: TlsSource; keepaliveMs?: number; keepaliveTimeoutMs?: number } = {}) {
+async function serve(o: { tls?: TlsSource; limits?: Partial<H2Limits> } = {}) {
   const seen = { closed: 0, peer: [] as unknown[], chats: [] as BidiWriter<string>[] };
   const s = new H2GrpcServer({
     ...o,
@@ -154,7 +155,7 @@ describe('H2GrpcServer with the grpc-js client', () => {
     });
     expect(await unary(c, 'Echo', 'y'.repeat(2000))).toEqual({
       code: grpc.status.RESOURCE_EXHAUSTED,
-      details: 'received a message of 2000 bytes, larger than the limit of 1024',
+      details: 'received a message of 2000 bytes, larger than the limit of 1024 for /t.T/Echo',
     });
     expect(await unary(c, 'Echo', 'still')).toEqual({ value: 'still (anonymous)' });
   });
@@ -257,7 +258,7 @@ describe('H2GrpcServer with the grpc-js client', () => {
   });
 
   it('pings every connection, and drops one whose peer stops answering', async () => {
-    const { port } = await serve({ keepaliveMs: 100, keepaliveTimeoutMs: 200 });
+    const { port } = await serve({ limits: { keepaliveMs: 100, keepaliveTimeoutMs: 200 } });
     // A well-behaved client answers: it stays connected, and sees the pings.
     const live = http2.connect(`http://127.0.0.1:${port}`);
     let pings = 0;

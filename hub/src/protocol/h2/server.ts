@@ -3,10 +3,11 @@
 // stream, a promise for decompression (even uncompressed) and an object-mode Readable push: about
 // 9 µs of the hub's ~50 µs per status message on 1,000 TLS streams. Here a DATA chunk is decoded and
 // handed over synchronously. Agents still use grpc-js as the client; the wire is standard gRPC.
-import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
+  ByteBudget,
   Code,
   encodeStatusMessage,
   frame,
@@ -15,6 +16,8 @@ import {
   parseTimeout,
   type GrpcStatus,
 } from './frames.js';
+import { DEFAULT_H2_LIMITS, type H2Limits } from './limits.js';
+import { Sessions } from './sessions.js';
 
 /** What a handler sees of its call: request headers (metadata), the TLS peer, cancellation. */
 export interface CallContext {
@@ -73,25 +76,46 @@ export interface H2GrpcServerOptions {
   tls?: TlsSource;
   /** Maps a handler's error to the status the client gets. */
   toStatus(err: unknown): GrpcStatus;
+  /** The largest request message of a method added without its own limit (default 4 MiB). */
   maxReceiveBytes?: number;
-  /** A ping every this often on each connection; one unanswered for `keepaliveTimeoutMs` closes it. */
-  keepaliveMs?: number;
-  keepaliveTimeoutMs?: number;
+  /** What peers may make the server hold; see H2Limits for each default. */
+  limits?: Partial<H2Limits>;
+}
+
+/** What the server holds now (for tests and metrics). */
+export interface H2Stats {
+  connections: number;
+  unauthenticatedConnections: number;
+  calls: number;
+  bufferedBytes: number;
+  unauthenticatedBufferedBytes: number;
 }
 
 const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc+proto' } as const;
 
 export class H2GrpcServer {
-  private readonly methods = new Map<string, Method<unknown, unknown>>();
+  private readonly methods = new Map<string, { method: Method<unknown, unknown>; maxRequestBytes: number }>();
   private readonly server: http2.Http2Server | http2.Http2SecureServer;
-  private readonly sessions = new Set<Http2Session>();
   private readonly calls = new Set<Call>();
   private readonly maxReceive: number;
+  readonly limits: H2Limits;
+  private readonly sessions: Sessions;
+  /** Unfinished messages of calls a handler has accepted (bidirectional ones). */
+  private readonly budget: ByteBudget;
+  /** Unfinished requests of calls no handler has seen yet: their callers are anonymous so far. */
+  private readonly anonymousBudget: ByteBudget;
 
   constructor(private readonly o: H2GrpcServerOptions) {
     this.maxReceive = o.maxReceiveBytes ?? 4 * 1024 * 1024;
-    // Without a session memory ceiling, nghttp2 refuses streams on a busy connection (grpc-js does the same).
-    const common = { maxSessionMemory: Number.MAX_SAFE_INTEGER };
+    const limits = { ...DEFAULT_H2_LIMITS, ...o.limits };
+    this.limits = limits;
+    this.sessions = new Sessions(limits);
+    this.budget = new ByteBudget(limits.maxBufferedBytes, 'of open calls');
+    this.anonymousBudget = new ByteBudget(limits.maxUnauthenticatedBufferedBytes, 'of callers not yet authenticated');
+    const common = {
+      maxSessionMemory: limits.maxSessionMemoryMiB,
+      settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
+    };
     if (o.tls) {
       const tls = o.tls;
       const secure = () => {
@@ -105,18 +129,30 @@ export class H2GrpcServer {
           rejectUnauthorized: false,
         };
       };
-      const server = http2.createSecureServer({ ...common, ...secure() });
+      const server = http2.createSecureServer({ ...common, handshakeTimeout: limits.handshakeTimeoutMs, ...secure() });
       tls.onChange(() => server.setSecureContext(secure()));
       this.server = server;
     } else {
       this.server = http2.createServer(common);
     }
-    this.server.on('session', (s) => this.onSession(s));
+    this.server.maxConnections = limits.maxConnections;
+    this.server.on('session', (s) => this.sessions.add(s));
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
   }
 
-  add<Req, Res>(path: string, method: Method<Req, Res>): void {
-    this.methods.set(path, method as unknown as Method<unknown, unknown>);
+  /** Serves `method` at `path`; its request messages may be at most `maxRequestBytes` (default maxReceiveBytes). */
+  add<Req, Res>(path: string, method: Method<Req, Res>, maxRequestBytes = this.maxReceive): void {
+    this.methods.set(path, { method: method as unknown as Method<unknown, unknown>, maxRequestBytes });
+  }
+
+  stats(): H2Stats {
+    return {
+      connections: this.sessions.size,
+      unauthenticatedConnections: this.sessions.unauthenticated,
+      calls: this.calls.size,
+      bufferedBytes: this.budget.held,
+      unauthenticatedBufferedBytes: this.anonymousBudget.held,
+    };
   }
 
   /** Listens on host:port (port 0 picks one); resolves with the port. */
@@ -145,7 +181,7 @@ export class H2GrpcServer {
   stop(graceMs = 2000): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        for (const s of this.sessions) s.destroy();
+        for (const s of this.sessions.all()) s.destroy();
       }, graceMs);
       timer.unref();
       this.server.close(() => {
@@ -153,40 +189,13 @@ export class H2GrpcServer {
         resolve();
       });
       for (const c of [...this.calls]) c.finish({ code: Code.UNAVAILABLE, details: 'the hub is shutting down' });
-      for (const s of this.sessions) s.close();
-    });
-  }
-
-  private onSession(s: Http2Session): void {
-    this.sessions.add(s);
-    s.on('error', () => undefined); // a reset connection: its streams close, and with them their calls
-    const every = this.o.keepaliveMs ?? 30_000;
-    const timeout = this.o.keepaliveTimeoutMs ?? 10_000;
-    let waiting: NodeJS.Timeout | undefined;
-    const ping = setInterval(() => {
-      if (waiting || s.destroyed) return;
-      waiting = setTimeout(() => s.destroy(), timeout);
-      waiting.unref();
-      const sent = s.ping(() => {
-        clearTimeout(waiting);
-        waiting = undefined;
-      });
-      if (!sent) {
-        // Too many pings in flight already (the peer is slow to answer): the pending one decides.
-        clearTimeout(waiting);
-        waiting = undefined;
-      }
-    }, every);
-    ping.unref();
-    s.once('close', () => {
-      clearInterval(ping);
-      clearTimeout(waiting);
-      this.sessions.delete(s);
+      for (const s of this.sessions.all()) s.close();
     });
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on('error', () => undefined); // reset by the peer: 'close' follows
+    if (!this.sessions.opened(stream)) return;
     const path = String(headers[':path'] ?? '');
     const type = String(headers['content-type'] ?? '');
     if (headers[':method'] !== 'POST' || !type.startsWith('application/grpc')) {
@@ -195,13 +204,21 @@ export class H2GrpcServer {
       return;
     }
     const call = new Call(stream, headers, path, this.calls);
-    const method = this.methods.get(path);
-    if (!method) {
+    const served = this.methods.get(path);
+    if (!served) {
       call.finish({ code: Code.UNIMPLEMENTED, details: `method ${path} is not served by this hub` });
       return;
     }
-    const encoding = String(headers['grpc-encoding'] ?? 'identity');
-    const reader = new MessageReader(this.maxReceive, encoding);
+    const { method, maxRequestBytes } = served;
+    const reader = new MessageReader({
+      maxBytes: maxRequestBytes,
+      encoding: String(headers['grpc-encoding'] ?? 'identity'),
+      // A bidirectional call's handler has accepted it before its messages are read; the one request of
+      // any other call is read before its handler (and its authentication) runs.
+      budget: method.kind === 'bidi' ? this.budget : this.anonymousBudget,
+      what: path,
+    });
+    call.atEnd(() => reader.discard());
     const deadline = parseTimeout(headers['grpc-timeout'] as string | undefined);
     if (deadline !== undefined) call.deadline(deadline);
     const fail = (err: unknown) =>
@@ -213,6 +230,15 @@ export class H2GrpcServer {
         throw new GrpcStatusError(Code.INTERNAL, `could not decode the request for ${path}: ${(err as Error).message}`);
       }
     };
+    const read = (deliver: (b: Buffer) => void) =>
+      stream.on('data', (chunk: Buffer) => {
+        if (call.finished) return;
+        try {
+          reader.push(chunk, deliver);
+        } catch (err) {
+          fail(err);
+        }
+      });
 
     if (method.kind === 'bidi') {
       let listener: BidiListener<unknown>;
@@ -224,16 +250,9 @@ export class H2GrpcServer {
       }
       call.onClose(() => listener.close?.());
       if (call.finished) return;
+      this.sessions.authenticated(stream.session);
       call.sendHeaders();
-      const deliver = (b: Buffer) => listener.message(decode(b));
-      stream.on('data', (chunk: Buffer) => {
-        if (call.finished) return;
-        try {
-          reader.push(chunk, deliver);
-        } catch (err) {
-          fail(err);
-        }
-      });
+      read((b) => listener.message(decode(b)));
       stream.on('end', () => {
         if (call.finished) return;
         if (reader.partial > 0) fail(new GrpcStatusError(Code.INTERNAL, 'the request stream ended inside a message'));
@@ -242,37 +261,47 @@ export class H2GrpcServer {
       return;
     }
 
-    // Unary and server streaming: exactly one request message.
-    const received: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      if (call.finished) return;
-      try {
-        reader.push(chunk, (b) => {
-          // More than one message cannot be right: refused at once, not buffered.
-          if (received.length > 0) throw new GrpcStatusError(Code.INTERNAL, `${path} takes one request message`);
-          received.push(b);
-        });
-      } catch (err) {
-        fail(err);
-      }
+    // Unary and server streaming: exactly one request message, whole within the request timeout. It is
+    // kept (a copy of its own, charged to the anonymous budget) until the client half-closes.
+    const { requestTimeoutMs } = this.limits;
+    call.requestDeadline(
+      requestTimeoutMs,
+      `the request for ${path} did not arrive whole within ${requestTimeoutMs} ms`,
+    );
+    let request: Buffer | undefined;
+    let count = 0;
+    const release = () => {
+      if (request) this.anonymousBudget.give(request.length);
+      request = undefined;
+    };
+    call.atEnd(release);
+    read((b) => {
+      // More than one message cannot be right: refused at once, not buffered.
+      if (++count > 1) throw new GrpcStatusError(Code.INTERNAL, `${path} takes one request message`);
+      this.anonymousBudget.take(b.length);
+      request = Buffer.copyBytesFrom(b);
     });
     stream.on('end', () => {
       if (call.finished) return;
-      if (received.length !== 1 || reader.partial > 0) {
-        call.finish({ code: Code.INTERNAL, details: `${path} takes one request message, got ${received.length}` });
+      call.requestDeadline(0);
+      const req = request;
+      release();
+      if (!req || reader.partial > 0) {
+        call.finish({ code: Code.INTERNAL, details: `${path} takes one request message, got ${count}` });
         return;
       }
       void (async () => {
         try {
-          const req = decode(received[0]!);
+          const decoded = decode(req);
           if (method.kind === 'unary') {
-            const res = await method.handle(req, call);
+            const res = await method.handle(decoded, call);
             if (call.finished) return;
             call.sendHeaders();
             stream.write(frame(method.encode(res)));
           } else {
-            await method.handle(req, call, call.writer(method.encode));
+            await method.handle(decoded, call, call.writer(method.encode));
           }
+          if (!call.finished) this.sessions.authenticated(stream.session);
           call.finish({ code: Code.OK, details: '' });
         } catch (err) {
           fail(err);
@@ -289,7 +318,10 @@ class Call implements CallContext {
   private headersSent = false;
   private status: GrpcStatus = { code: Code.OK, details: '' };
   private timer: NodeJS.Timeout | undefined;
+  private requestTimer: NodeJS.Timeout | undefined;
   private closeListener: (() => void) | undefined;
+  /** What the call holds (buffered bytes), given back once it has finished or its stream closed. */
+  private readonly ending: (() => void)[] = [];
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -301,12 +333,22 @@ class Call implements CallContext {
     stream.once('close', () => {
       registry.delete(this);
       clearTimeout(this.timer);
+      clearTimeout(this.requestTimer);
+      this.end();
       if (!this.finished) {
         this.finished = true;
         this.cancelled = true;
       }
       this.closeListener?.();
     });
+  }
+
+  atEnd(f: () => void): void {
+    this.ending.push(f);
+  }
+
+  private end(): void {
+    for (const f of this.ending.splice(0)) f();
   }
 
   header(name: string): string | undefined {
@@ -331,6 +373,14 @@ class Call implements CallContext {
     this.timer.unref();
   }
 
+  /** The request must be whole (the client half-closed) within `ms`; 0 clears it. */
+  requestDeadline(ms: number, details = ''): void {
+    clearTimeout(this.requestTimer);
+    if (ms <= 0) return;
+    this.requestTimer = setTimeout(() => this.finish({ code: Code.DEADLINE_EXCEEDED, details }), ms);
+    this.requestTimer.unref();
+  }
+
   sendHeaders(): void {
     if (this.headersSent || this.stream.closed || this.stream.destroyed) return;
     this.headersSent = true;
@@ -340,6 +390,9 @@ class Call implements CallContext {
         'grpc-status': String(this.status.code),
         ...(this.status.details ? { 'grpc-message': encodeStatusMessage(this.status.details) } : {}),
       });
+      // Not at once: the trailers are written by the send loop that asked for them, and a reset
+      // submitted inside it would overtake them.
+      setImmediate(() => this.stopRequest());
     });
   }
 
@@ -372,10 +425,12 @@ class Call implements CallContext {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.timer);
+    clearTimeout(this.requestTimer);
     this.registry.delete(this);
+    this.end();
     if (this.stream.closed || this.stream.destroyed) return;
     this.status = { code: status.code, details: status.details };
-    // What the client still sends is read and dropped, so that its stream can end (flow control).
+    // What the client still sends is read and dropped until the stream is reset (stopRequest).
     this.stream.resume();
     if (this.headersSent) {
       this.stream.end();
@@ -390,5 +445,15 @@ class Call implements CallContext {
       },
       { endStream: true },
     );
+    this.stopRequest();
+  }
+
+  /**
+   * After the status: a client still sending is told to stop (RST_STREAM NO_ERROR, as HTTP/2 allows
+   * once the response is complete; node:http2 sends what is queued first), instead of the hub reading
+   * what it would drop.
+   */
+  private stopRequest(): void {
+    if (!this.stream.readableEnded && !this.stream.closed) this.stream.close(http2.constants.NGHTTP2_NO_ERROR);
   }
 }
