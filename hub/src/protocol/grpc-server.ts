@@ -21,9 +21,7 @@ import {
 } from './agent-protocol.js';
 import { authenticate, hashSecret, register, type AgentAuthError, type Registered } from './registration.js';
 import { Code, frame, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
-import type { H2Limits } from './h2/limits.js';
 import { H2GrpcServer, type CallContext, type Method, type Writer } from './h2/server.js';
-import { maxRequestBytes } from './request-limits.js';
 
 export interface GrpcServerOptions {
   store: Store;
@@ -38,8 +36,6 @@ export interface GrpcServerOptions {
   onRegistered?: (r: Registered) => void;
   /** An agent reported another Kubernetes version in its hello: its placements need a reconcile. */
   onKubernetesVersionChanged?: (cluster: string) => void;
-  /** Connections, streams, timeouts and buffered bytes (h2/limits.ts); request sizes are per method (request-limits.ts). */
-  limits?: Partial<H2Limits>;
   /** Size and rate limits on what agents report (report-limits.ts). */
   reportLimits?: AgentProtocolOptions['reportLimits'];
 }
@@ -99,19 +95,27 @@ interface Stream extends Authenticated {
 export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   const { store } = o;
   const streams = new Set<Stream>();
-  const fetches = new Set<Authenticated>();
+  /** Each cluster's open calls (streams and fetches): a registration must not scan every agent's. */
+  const calls = new Map<string, Set<Authenticated>>();
+  const track = (c: Authenticated) => {
+    const set = calls.get(c.cluster) ?? new Set<Authenticated>();
+    calls.set(c.cluster, set.add(c));
+  };
+  const untrack = (c: Authenticated) => {
+    const set = calls.get(c.cluster);
+    if (set?.delete(c) && set.size === 0) calls.delete(c.cluster);
+    streams.delete(c as Stream);
+  };
   /**
    * Ends the cluster's open calls, but for those opened with `keep`: a revoked or removed cluster
    * loses all of them, a registration those of the credential it replaced. Each was authenticated
    * once, when it opened, so without this it would outlive its credential.
    */
   const endCalls = (cluster: string, status: GrpcStatus, keep?: string) => {
-    for (const set of [streams, fetches] as Set<Authenticated>[]) {
-      for (const c of [...set]) {
-        if (c.cluster !== cluster || c.credentialHash === keep) continue;
-        set.delete(c);
-        c.fail(status);
-      }
+    for (const c of [...(calls.get(cluster) ?? [])]) {
+      if (c.credentialHash === keep) continue;
+      untrack(c);
+      c.fail(status);
     }
   };
   const chunk = o.chunkBytes ?? 1024 * 1024;
@@ -165,6 +169,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         fail: (st) => out.fail(st),
       };
       streams.add(s);
+      track(s);
       let queue = Promise.resolve();
       let queued = 0;
       return {
@@ -182,7 +187,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
             .finally(() => queued--);
         },
         end: () => out.end(),
-        close: () => streams.delete(s),
+        close: () => untrack(s),
       };
     },
   };
@@ -241,11 +246,11 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         credentialHash: hashSecret(credential!),
         fail: (st) => (ended = st),
       };
-      fetches.add(f);
+      track(f);
       try {
         await sendBundle(cluster.name, req, call, out, () => ended);
       } finally {
-        fetches.delete(f);
+        untrack(f);
       }
     },
   };
@@ -298,12 +303,17 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     },
   };
 
-  const server = new H2GrpcServer({ ...(o.tls ? { tls: o.tls.source } : {}), toStatus, limits: o.limits ?? {} });
-  const serve = <Req, Res>(path: string, m: Method<Req, Res>) => server.add(path, m, maxRequestBytes(path));
-  serve(agentService.Connect.path, connect);
-  serve(agentService.FetchBundle.path, fetchBundle);
-  serve(registrationService.Register.path, registerMethod);
-  serve(registrationService.RenewClientCertificate.path, renew);
+  const server = new H2GrpcServer({
+    ...(o.tls ? { tls: o.tls.source } : {}),
+    toStatus,
+    maxReceiveBytes: 4 * 1024 * 1024,
+    keepaliveMs: 30_000,
+    keepaliveTimeoutMs: 10_000,
+  });
+  server.add(agentService.Connect.path, connect);
+  server.add(agentService.FetchBundle.path, fetchBundle);
+  server.add(registrationService.Register.path, registerMethod);
+  server.add(registrationService.RenewClientCertificate.path, renew);
   const port = await server.listen(o.address);
 
   return {
