@@ -21,7 +21,9 @@ import {
 } from './agent-protocol.js';
 import { authenticate, hashSecret, register, type AgentAuthError, type Registered } from './registration.js';
 import { Code, frame, GrpcStatusError, type GrpcStatus } from './h2/frames.js';
+import type { H2Limits } from './h2/limits.js';
 import { H2GrpcServer, type CallContext, type Method, type Writer } from './h2/server.js';
+import { maxRequestBytes } from './request-limits.js';
 
 export interface GrpcServerOptions {
   store: Store;
@@ -36,6 +38,8 @@ export interface GrpcServerOptions {
   onRegistered?: (r: Registered) => void;
   /** An agent reported another Kubernetes version in its hello: its placements need a reconcile. */
   onKubernetesVersionChanged?: (cluster: string) => void;
+  /** Connections, streams, timeouts and buffered bytes (h2/limits.ts); request sizes are per method (request-limits.ts). */
+  limits?: Partial<H2Limits>;
   /** Size and rate limits on what agents report (report-limits.ts). */
   reportLimits?: AgentProtocolOptions['reportLimits'];
 }
@@ -303,17 +307,12 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
     },
   };
 
-  const server = new H2GrpcServer({
-    ...(o.tls ? { tls: o.tls.source } : {}),
-    toStatus,
-    maxReceiveBytes: 4 * 1024 * 1024,
-    keepaliveMs: 30_000,
-    keepaliveTimeoutMs: 10_000,
-  });
-  server.add(agentService.Connect.path, connect);
-  server.add(agentService.FetchBundle.path, fetchBundle);
-  server.add(registrationService.Register.path, registerMethod);
-  server.add(registrationService.RenewClientCertificate.path, renew);
+  const server = new H2GrpcServer({ ...(o.tls ? { tls: o.tls.source } : {}), toStatus, limits: o.limits ?? {} });
+  const serve = <Req, Res>(path: string, m: Method<Req, Res>) => server.add(path, m, maxRequestBytes(path));
+  serve(agentService.Connect.path, connect);
+  serve(agentService.FetchBundle.path, fetchBundle);
+  serve(registrationService.Register.path, registerMethod);
+  serve(registrationService.RenewClientCertificate.path, renew);
   const port = await server.listen(o.address);
 
   return {
