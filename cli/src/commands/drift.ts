@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { PAGE_LIMITS } from '@flotilla/proto/api';
 import { FleetCommand } from '../base.js';
 import { driftTable } from '../audit-views.js';
 import { collectPages } from '../pages.js';
@@ -23,7 +24,7 @@ The newest --limit items are shown (the hub serves them a page at a time); a not
     const { cluster, history } = this.flags;
     const limit = this.flags.limit ?? 1000;
     const { items, more } = await collectPages(
-      (next) => this.client().drift({ cluster, history, limit: Math.min(limit, 1000), ...next }),
+      (next) => this.client().drift({ cluster, history, limit: Math.min(limit, PAGE_LIMITS.max), ...next }),
       limit,
       'back',
     );

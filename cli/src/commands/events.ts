@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
-import type { FleetEvent } from '@flotilla/proto/api';
+import { PAGE_LIMITS, type FleetEvent } from '@flotilla/proto/api';
 import { FleetCommand } from '../base.js';
 import type { EventFilter } from '../client.js';
 import { collectPages } from '../pages.js';
@@ -49,7 +49,7 @@ With --follow, prints events as they happen until interrupted (Ctrl-C). A droppe
     // Without --after: the latest events, a page at a time going back; with it, the first ones after it.
     const limit = f.limit ?? 50;
     const latest = f.after === undefined;
-    const query: EventFilter = { ...server, after: f.after, limit: Math.min(limit, 1000), newest: latest };
+    const query: EventFilter = { ...server, after: f.after, limit: Math.min(limit, PAGE_LIMITS.max), newest: latest };
     const { items: read } = await collectPages(
       (next) => this.client().eventPage({ ...query, ...next }),
       limit,
