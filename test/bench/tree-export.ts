@@ -93,7 +93,7 @@ const methods: Record<string, (dest: string) => Promise<unknown>> = {
     await run('git', ['--git-dir', gitdir, '--work-tree', dest, 'checkout-index', '-a'], { env });
     await rm(`${dest}.index`);
   },
-  'git archive | tar -x': async (dest) => {
+  'git archive, piped to tar -x': async (dest) => {
     await mkdir(dest, { recursive: true });
     await run('sh', ['-c', 'git --git-dir "$0" archive "$1" | tar -x -C "$2"', gitdir, commit, dest], {
       env: CLEAN_ENV,

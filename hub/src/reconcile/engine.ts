@@ -9,6 +9,7 @@ import { Reconciler, type ReconcileSummary } from './reconciler.js';
 import { syncRepo, type RepoSyncResult } from './repo-sync.js';
 import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { hubPathScrubber } from './hub-paths.js';
+import { collectMirrors } from './mirrors.js';
 import { Sources } from './sources.js';
 import { wantedTrees } from './tree-refs.js';
 import { ExportedTrees, type CollectResult } from './trees.js';
@@ -28,8 +29,8 @@ export interface EngineOptions {
   onSync?: (r: RepoSyncResult) => void;
   /** After each reconcile, with how long it took. */
   onReconcile?: (s: ReconcileSummary, durationMs: number) => void;
-  /** After a collection of exported trees that deleted or stopped something. */
-  onTreesCollected?: (r: CollectResult) => void;
+  /** After a collection of exported trees and mirrors that deleted or stopped something. */
+  onTreesCollected?: (r: CollectResult & { mirrors: string[] }) => void;
   /** The git command that exports trees from the mirrors (default `git`). */
   git?: string;
   onError?: (err: unknown) => void;
@@ -63,15 +64,21 @@ export class Engine {
         wantedTrees(store.environments.list(), store.targets.list(), (r, b) => store.repos.getBranch(r, b)?.commit),
       ...(o.git ? { git: o.git } : {}),
     });
-    // After every fetch and configuration change, and on a schedule: unneeded trees go, unneeded
-    // exports stop. Coalesced like the reconcile loop.
+    // After every fetch and configuration change, and on a schedule: unneeded trees and the mirrors
+    // of removed repos go, unneeded exports stop. Coalesced like the reconcile loop.
     this.treeLoop = new Poller({
       intervalMs: TREE_COLLECT_MS,
       jitter: 0.1,
       run: async () => {
         try {
           const r = await this.trees.collect();
-          if (r.deleted.length > 0 || r.cancelled.length > 0) o.onTreesCollected?.(r);
+          const mirrors = await collectMirrors(
+            join(o.dataDir, 'repos'),
+            new Set(store.repos.list().map((x) => x.name)),
+          );
+          if (r.deleted.length > 0 || r.cancelled.length > 0 || mirrors.length > 0) {
+            o.onTreesCollected?.({ ...r, mirrors });
+          }
         } catch (err) {
           o.onError?.(err);
         }
