@@ -173,7 +173,7 @@ describe('finding 6: unauthenticated memory exhaustion over gRPC (hub process)',
         rstCode: http2.constants.NGHTTP2_NO_ERROR,
       });
     }
-    // The attackers' connections, left without a call, are closed by the hub (handshake timeout, 10 s).
+    // The attackers' connections, not authenticated and left without a call, are closed by the hub after 10 s.
     await waitFor(() => attackers.every((s) => s.closed || s.destroyed), {
       what: 'the hub closed the attackers’ idle connections',
       timeoutMs: 30_000,

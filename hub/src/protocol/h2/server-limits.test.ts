@@ -124,15 +124,17 @@ describe('H2GrpcServer limits', () => {
     expect(sockets.slice(0, 2).map((c) => c.destroyed)).toEqual([false, false]);
   });
 
-  it('refuses more unauthenticated connections from one address than allowed; authenticated ones do not count', async () => {
-    const { server, port } = await serve({ maxUnauthenticatedPerAddress: 2 });
+  it('refuses more unauthenticated connections from one address than allowed once half the connections are taken; authenticated ones do not count', async () => {
+    const { server, port } = await serve({ maxUnauthenticatedPerAddress: 2, maxConnections: 4 });
     const [a, b] = [session(port), session(port)];
     await Promise.all([connected(a), connected(b)]);
     await expect.poll(() => server.stats().unauthenticatedConnections).toBe(2);
+    // Closed as it is accepted: no HTTP/2 session, no TLS handshake spent on it.
     const refused = session(port);
-    const goaway = new Promise<number>((r) => refused.once('goaway', r));
-    expect(await goaway).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    let settings = false;
+    refused.once('remoteSettings', () => (settings = true));
     await closed(refused);
+    expect(settings).toBe(false);
     // A call accepted on `a` (an agent's stream): `a` no longer counts, and one more may connect.
     const open = call(a, '/t.T/Chat', frame(Buffer.from('hello')), false);
     await new Promise((r) => open.stream.once('data', r));
@@ -140,6 +142,14 @@ describe('H2GrpcServer limits', () => {
     const next = session(port);
     await connected(next);
     expect(await call(next, '/t.T/Echo', frame(Buffer.from('x')), true).done).toMatchObject({ status: '0' });
+  });
+
+  it('lets connections from one address in beyond that limit while the hub holds under half its connection limit', async () => {
+    const { server, port } = await serve({ maxUnauthenticatedPerAddress: 1, maxConnections: 100 });
+    const many = Array.from({ length: 5 }, () => session(port));
+    await Promise.all(many.map(connected));
+    await expect.poll(() => server.stats().unauthenticatedConnections).toBe(5);
+    expect(many.some((s) => s.closed || s.destroyed)).toBe(false);
   });
 
   it('closes a connection that opens no call within the handshake timeout, not one with a call open', async () => {
@@ -153,6 +163,15 @@ describe('H2GrpcServer limits', () => {
     open.stream.end();
     expect(await open.done).toMatchObject({ status: '0' });
     expect(server.stats().connections).toBe(1);
+  });
+
+  it('closes a connection not yet authenticated soon after its calls have ended', async () => {
+    const { server, port } = await serve({ handshakeTimeoutMs: 60_000, unauthenticatedIdleMs: 300 });
+    const s = session(port);
+    const refused = await call(s, '/t.T/Echo', announce(4096), false).done;
+    expect(refused).toMatchObject({ status: String(Code.RESOURCE_EXHAUSTED) });
+    await closed(s);
+    expect(server.stats()).toMatchObject({ connections: 0, unauthenticatedConnections: 0 });
   });
 
   it('closes a TLS connection whose handshake does not finish within the handshake timeout', async () => {

@@ -4,7 +4,7 @@
 // 9 µs of the hub's ~50 µs per status message on 1,000 TLS streams. Here a DATA chunk is decoded and
 // handed over synchronously. Agents still use grpc-js as the client; the wire is standard gRPC.
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   ByteBudget,
@@ -136,6 +136,8 @@ export class H2GrpcServer {
       this.server = http2.createServer(common);
     }
     this.server.maxConnections = limits.maxConnections;
+    // Before the server's own listener: a connection is counted before its HTTP/2 session exists.
+    this.server.prependListener('connection', (socket: Socket) => this.sessions.accept(socket));
     this.server.on('session', (s) => this.sessions.add(s));
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
   }

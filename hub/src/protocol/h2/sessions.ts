@@ -1,48 +1,72 @@
 import http2, { type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { H2Limits } from './limits.js';
 
-interface Tracked {
+/** One TCP connection, from its accept: whose it is, and whether a call on it was accepted. */
+interface Peer {
   address: string;
   authenticated: boolean;
+}
+
+interface Tracked {
+  peer: Peer;
   streams: number;
+  /** Whether a call was opened on it yet: until then the handshake timeout applies. */
+  called: boolean;
   idle: NodeJS.Timeout | undefined;
   stopKeepalive: () => void;
 }
+
+const keyOf = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }) =>
+  `${s.remoteAddress ?? 'unknown'}|${s.remotePort ?? 0}`;
 
 /**
  * The server's connections: how many are not yet authenticated per address, when one that holds no
  * call is closed, keepalive pings. All timers are per connection and end with it.
  */
 export class Sessions {
+  private readonly peers = new Map<string, Peer>();
   private readonly tracked = new Map<Http2Session, Tracked>();
   private readonly unauthenticatedBy = new Map<string, number>();
 
   constructor(private readonly limits: H2Limits) {}
 
-  /** A new connection (after its TLS handshake); refused when its address already has too many unauthenticated. */
-  add(s: Http2Session): void {
-    s.on('error', () => undefined); // a reset connection: its streams close, and with them their calls
-    const address = s.socket?.remoteAddress ?? 'unknown';
+  /**
+   * A TCP connection, as accepted (before any TLS handshake). Refused when its address already has
+   * `maxUnauthenticatedPerAddress` connections not yet authenticated, while the hub holds half its
+   * connection limit or more; below that nobody is refused for sharing an address (see H2Limits).
+   */
+  accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
     const count = this.unauthenticatedBy.get(address) ?? 0;
-    if (count >= this.limits.maxUnauthenticatedPerAddress) {
-      const reason = `${count} connections from ${address} are not yet authenticated, the limit per address`;
-      s.destroy(new Error(reason), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    if (this.peers.size >= this.limits.maxConnections / 2 && count >= this.limits.maxUnauthenticatedPerAddress) {
+      socket.destroy();
       return;
     }
+    const key = keyOf(socket);
+    const peer: Peer = { address, authenticated: false };
+    this.peers.set(key, peer);
     this.unauthenticatedBy.set(address, count + 1);
-    const t: Tracked = {
-      address,
-      authenticated: false,
-      streams: 0,
-      idle: undefined,
-      stopKeepalive: keepalive(s, this.limits),
-    };
+    socket.once('close', () => {
+      if (this.peers.get(key) === peer) this.peers.delete(key);
+      if (!peer.authenticated) this.countDown(address);
+    });
+  }
+
+  /** The HTTP/2 session of an accepted connection (after its TLS handshake). */
+  add(s: Http2Session): void {
+    s.on('error', () => undefined); // a reset connection: its streams close, and with them their calls
+    const peer = s.socket ? this.peers.get(keyOf(s.socket)) : undefined;
+    if (!peer) {
+      s.destroy();
+      return;
+    }
+    const t: Tracked = { peer, streams: 0, called: false, idle: undefined, stopKeepalive: keepalive(s, this.limits) };
     this.tracked.set(s, t);
     this.arm(s, t);
     s.once('close', () => {
       clearTimeout(t.idle);
       t.stopKeepalive();
-      if (!t.authenticated) this.countDown(t.address);
       this.tracked.delete(s);
     });
   }
@@ -56,6 +80,7 @@ export class Sessions {
       return false;
     }
     t.streams++;
+    t.called = true;
     clearTimeout(t.idle);
     t.idle = undefined;
     stream.once('close', () => {
@@ -67,16 +92,18 @@ export class Sessions {
 
   /** A handler accepted a call on this connection: it is one of the fleet's. */
   authenticated(s: Http2Session | undefined): void {
-    const t = s && this.tracked.get(s);
-    if (!t || t.authenticated) return;
-    t.authenticated = true;
-    this.countDown(t.address);
+    const peer = s && this.tracked.get(s)?.peer;
+    if (!peer || peer.authenticated) return;
+    peer.authenticated = true;
+    this.countDown(peer.address);
   }
 
+  /** HTTP/2 sessions (connections past their handshake). */
   get size(): number {
     return this.tracked.size;
   }
 
+  /** Connections, handshakes included, not yet authenticated. */
   get unauthenticated(): number {
     let n = 0;
     for (const c of this.unauthenticatedBy.values()) n += c;
@@ -87,10 +114,11 @@ export class Sessions {
     return [...this.tracked.keys()];
   }
 
-  /** With no call open: closed (GOAWAY) after the idle timeout, or the handshake timeout while anonymous. */
+  /** With no call open: closed (GOAWAY) after the timeout that fits its state. */
   private arm(s: Http2Session, t: Tracked): void {
     clearTimeout(t.idle);
-    const ms = t.authenticated ? this.limits.idleTimeoutMs : this.limits.handshakeTimeoutMs;
+    const { handshakeTimeoutMs, unauthenticatedIdleMs, idleTimeoutMs } = this.limits;
+    const ms = t.peer.authenticated ? idleTimeoutMs : t.called ? unauthenticatedIdleMs : handshakeTimeoutMs;
     t.idle = setTimeout(() => {
       if (t.streams === 0 && !s.destroyed) s.close();
     }, ms);
