@@ -19,6 +19,8 @@ import { startGitServer, type GitServer } from '../test/harness/git-server.js';
 import { freePort } from '../test/harness/ports.js';
 import { spawnServer, type Spawned } from '../test/harness/process.js';
 import { waitFor } from '../test/harness/wait.js';
+import { httpCall } from '../test/harness/kube/http.js';
+import { Agent, fetch as tlsFetch } from 'undici';
 
 const argv = process.argv.slice(2);
 const noWait = argv.includes('--no-wait') || !process.stdout.isTTY;
@@ -135,9 +137,17 @@ async function replicas(name: string): Promise<number | undefined> {
     .catch(() => undefined);
 }
 
+/** The hub's API over HTTPS, trusting the hub's own CA (as `fleet login --ca-hash` made the CLI do). */
+let trustHub: Agent | undefined;
+const hubUrl = () => `https://127.0.0.1:${httpPort}`;
+
 async function hubApi<T>(path: string): Promise<T> {
   const token = readFileSync(join(DIR, 'hub', 'admin.token'), 'utf8').trim();
-  const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  trustHub ??= new Agent({ connect: { ca: readFileSync(join(DIR, 'hub', 'tls', 'ca.crt'), 'utf8') } });
+  const res = await tlsFetch(`${hubUrl()}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+    dispatcher: trustHub,
+  });
   if (!res.ok) throw new Error(`hub ${path}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -197,7 +207,7 @@ async function main(): Promise<void> {
     return git.url('fleet-config');
   });
 
-  await step('Start the hub (SQLite store, gRPC with its own CA, HTTP API)', async () => {
+  await step('Start the hub (SQLite store, its own CA, gRPC and the HTTP API over TLS)', async () => {
     httpPort = await freePort();
     grpcPort = await freePort();
     const hub = spawnServer(
@@ -212,6 +222,8 @@ async function main(): Promise<void> {
         `127.0.0.1:${httpPort}`,
         '--grpc',
         `127.0.0.1:${grpcPort}`,
+        // HTTPS even on loopback: the demo shows what a production hub does.
+        '--http-tls',
       ],
       {
         name: 'flotilla-hub',
@@ -222,7 +234,9 @@ async function main(): Promise<void> {
     );
     started.set('hub', hub);
     await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok === true,
+      async () =>
+        (await httpCall(`${hubUrl()}/readyz`, { caFile: join(DIR, 'hub', 'tls', 'ca.crt') }).catch(() => undefined))
+          ?.status === 200,
       {
         what: 'the hub to be ready',
         timeoutMs: 30_000,
@@ -233,10 +247,18 @@ async function main(): Promise<void> {
       what: 'the first admin token',
       timeoutMs: 10_000,
     });
-    await fleetCli(['login', '--hub', `http://127.0.0.1:${httpPort}`, '--token-stdin'], {
+    // The CLI verifies the hub by the hash of its CA's public key, as agents do (flotilla-hub ca hash).
+    const pin = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [join(REPO_ROOT, 'hub/dist/main.js'), 'ca', 'hash', '--data-dir', join(DIR, 'hub')],
+        (err, out) => (err ? reject(err) : resolve(out.trim())),
+      ),
+    );
+    await fleetCli(['login', '--hub', hubUrl(), '--ca-hash', pin, '--token-stdin'], {
       stdin: readFileSync(join(DIR, 'hub', 'admin.token'), 'utf8'),
     });
-    return `http://127.0.0.1:${httpPort} (API), 127.0.0.1:${grpcPort} (agents)`;
+    return `${hubUrl()} (API, CA ${pin.slice(0, 19)}...), 127.0.0.1:${grpcPort} (agents)`;
   });
 
   await step('Tell the hub what to deploy: a repo, three environments, one target', async () => {
@@ -437,7 +459,7 @@ main()
       `\nThe fleet keeps running. Try, in another terminal:\n` +
         `  export FLOTILLA_CONFIG=${join(DIR, 'fleet.json')}\n` +
         `  node cli/bin/run.js status\n` +
-        `  curl -s http://127.0.0.1:${httpPort}/metrics | grep flotilla_environment\n` +
+        `  curl -s --cacert ${join(DIR, 'hub', 'tls', 'ca.crt')} ${hubUrl()}/metrics | grep flotilla_environment\n` +
         `Press Ctrl-C to stop everything.\n`,
     );
     return new Promise<never>(() => undefined);

@@ -4,6 +4,7 @@ import { FleetClient } from './client.js';
 import { configPath, readSavedConfig, resolveConnection, type Connection } from './config.js';
 import { EXIT_CODES, FleetError, HubError } from './errors.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './format.js';
+import { hubFetch } from './transport.js';
 
 export type FleetFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof FleetCommand)['baseFlags'] & T['flags']
@@ -55,7 +56,13 @@ export abstract class FleetCommand<T extends typeof Command> extends Command {
   }
 
   protected client(conn: Connection = this.connection()): FleetClient {
-    return new FleetClient({ hubUrl: conn.hubUrl, token: conn.token, userAgent: this.config.userAgent });
+    return new FleetClient({
+      hubUrl: conn.hubUrl,
+      token: conn.token,
+      userAgent: this.config.userAgent,
+      fetch: hubFetch(conn),
+      insecureHttp: conn.insecureHttp,
+    });
   }
 
   /** Prints the result in the chosen format; `asTable` renders the human view. */

@@ -33,6 +33,7 @@ import {
 } from '@flotilla/proto/api';
 import { HubError, HubProtocolError, HubUnreachableError } from './errors.js';
 import { readEventStream } from './sse.js';
+import { checkTransport, trustProblem } from './transport.js';
 
 export interface ClientOptions {
   hubUrl: string;
@@ -44,6 +45,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** The event stream is reopened when nothing, not even a heartbeat, arrived for this long (default 45 s). */
   streamStallMs?: number;
+  /** Send the token over plain HTTP to a hub that is not on loopback (--insecure-http). */
+  insecureHttp?: boolean;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -85,6 +88,7 @@ export class FleetClient {
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly streamStallMs: number;
+  private readonly insecureHttp: boolean;
 
   constructor(opts: ClientOptions) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
@@ -93,6 +97,7 @@ export class FleetClient {
     this.token = opts.token;
     this.fetchImpl = opts.fetch ?? fetch;
     this.userAgent = opts.userAgent ?? 'fleet';
+    this.insecureHttp = opts.insecureHttp ?? false;
   }
 
   whoami = () => this.get<WhoAmI>('/whoami');
@@ -116,6 +121,8 @@ export class FleetClient {
   addRepo = (req: RepoCreateRequest) => this.send<RepoView>('POST', '/repos', req);
   removeRepo = (name: string) => this.send<void>('DELETE', `/repos/${seg(name)}`);
   syncRepo = (name: string) => this.send<unknown>('POST', `/repos/${seg(name)}/sync`);
+  setRenderHosts = (name: string, renderHosts: string[]) =>
+    this.send<RepoView>('PUT', `/repos/${seg(name)}/render-hosts`, { renderHosts });
 
   listEnvironments = () => this.items<EnvironmentView>('/environments');
   getEnvironment = (name: string) => this.get<EnvironmentView>(`/environments/${seg(name)}`);
@@ -260,7 +267,10 @@ export class FleetClient {
       'user-agent': this.userAgent,
       ...opts.headers,
     };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.token) {
+      checkTransport({ hubUrl: this.hubUrl, insecureHttp: this.insecureHttp });
+      headers.authorization = `Bearer ${this.token}`;
+    }
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await this.fetchImpl(url, {
@@ -276,6 +286,8 @@ export class FleetClient {
       }
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      const untrusted = trustProblem(this.hubUrl, `${why} ${cause?.message ?? ''}`);
+      if (untrusted) throw untrusted;
       throw new HubUnreachableError(`cannot reach the hub at ${this.hubUrl}: ${why}`, {
         hint: 'check the URL (`fleet login --hub`, FLOTILLA_HUB_URL) and that the hub is running',
         cause: err,

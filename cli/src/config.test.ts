@@ -20,6 +20,7 @@ describe('resolveConnection', () => {
     expect(resolveConnection(saved, {})).toEqual({
       hubUrl: 'https://saved.example.com',
       token: 'saved-token',
+      insecureHttp: false,
       source: { hubUrl: 'config', token: 'config' },
     });
     const env = { FLOTILLA_HUB_URL: 'http://127.0.0.1:8080/', FLOTILLA_TOKEN: 'env-token' };
@@ -28,6 +29,15 @@ describe('resolveConnection', () => {
       token: 'flag-token',
       source: { hubUrl: 'env', token: 'flag' },
     });
+  });
+
+  it('applies the saved CA and plain-HTTP consent only to the hub they were saved for', () => {
+    const withCa = { ...saved, caCertificate: 'PEM', insecureHttp: true };
+    expect(resolveConnection(withCa, {})).toMatchObject({ caCertificate: 'PEM', insecureHttp: true });
+    const other = resolveConnection(withCa, { FLOTILLA_HUB_URL: 'https://other.example.com' });
+    expect(other.caCertificate).toBeUndefined();
+    expect(other.insecureHttp).toBe(false);
+    expect(resolveConnection(saved, { FLOTILLA_INSECURE_HTTP: '1' }).insecureHttp).toBe(true);
   });
 
   it('allows no token (the hub answers 401 with a hint) but needs a hub', () => {

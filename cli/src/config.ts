@@ -6,12 +6,18 @@ import { ConfigFileError, NotLoggedInError, UsageError } from './errors.js';
 export interface SavedConfig {
   hubUrl?: string;
   token?: string;
+  /** The CA (PEM) that the hub's certificate must chain to, when it is not a public one (the hub's own CA). */
+  caCertificate?: string;
+  /** Plain HTTP to a hub that is not on loopback was asked for at login (--insecure-http). */
+  insecureHttp?: boolean;
 }
 
 /** Where a command connects, and where each value came from (for `fleet login` and error hints). */
 export interface Connection {
   hubUrl: string;
   token: string | undefined;
+  caCertificate?: string;
+  insecureHttp: boolean;
   source: { hubUrl: 'flag' | 'env' | 'config'; token: 'flag' | 'env' | 'config' | 'none' };
 }
 
@@ -38,12 +44,17 @@ export function parseSavedConfig(text: string, file: string): SavedConfig {
     throw new ConfigFileError(`${file} must hold a JSON object`, { hint: 'run `fleet login` again' });
   }
   const out: SavedConfig = {};
-  for (const key of ['hubUrl', 'token'] as const) {
+  for (const key of ['hubUrl', 'token', 'caCertificate'] as const) {
     const v = (raw as Record<string, unknown>)[key];
     if (v === undefined) continue;
     if (typeof v !== 'string') throw new ConfigFileError(`${file}: "${key}" must be a string`);
     out[key] = v;
   }
+  const insecure = (raw as Record<string, unknown>).insecureHttp;
+  if (insecure !== undefined && typeof insecure !== 'boolean') {
+    throw new ConfigFileError(`${file}: "insecureHttp" must be true or false`);
+  }
+  if (insecure === true) out.insecureHttp = true;
   return out;
 }
 
@@ -99,9 +110,16 @@ export function resolveConnection(
     });
   }
   const token = pick(flags.token, env.FLOTILLA_TOKEN, saved.token);
+  const hubUrl = normalizeHubUrl(hub.value);
+  // What was saved for one hub (its CA, consent to plain HTTP) is never applied to another.
+  const sameHub = saved.hubUrl !== undefined && normalizeHubUrl(saved.hubUrl) === hubUrl;
   return {
-    hubUrl: normalizeHubUrl(hub.value),
+    hubUrl,
     token: token?.value,
+    ...(sameHub && saved.caCertificate ? { caCertificate: saved.caCertificate } : {}),
+    insecureHttp:
+      ['1', 'true', 'yes'].includes((env.FLOTILLA_INSECURE_HTTP ?? '').toLowerCase()) ||
+      (sameHub && saved.insecureHttp === true),
     source: { hubUrl: hub.from, token: token?.from ?? 'none' },
   };
 }

@@ -72,6 +72,18 @@ export class HubUnreachableError extends FleetError {
   readonly exit = 'error';
 }
 
+/** The hub's certificate is not one this CLI trusts, or does not match the pin it was given. */
+export class HubTrustError extends FleetError {
+  readonly code = 'HUB_UNTRUSTED';
+  readonly exit = 'error';
+}
+
+/** A token would cross the network in clear text: plain HTTP to a hub that is not on loopback. */
+export class PlaintextRefusedError extends FleetError {
+  readonly code = 'PLAINTEXT_REFUSED';
+  readonly exit = 'usage';
+}
+
 /** The hub (or something in front of it) answered with something that is not the API. */
 export class HubProtocolError extends FleetError {
   readonly code = 'HUB_PROTOCOL';

@@ -149,6 +149,7 @@ export function repoDetail(r: RepoView): string {
       ['Auth', r.auth ? labelsText(r.auth) : undefined],
       ['Poll interval', `${r.pollIntervalSeconds}s`],
       ['Webhook', r.webhook ? 'yes' : 'no'],
+      ['Render hosts', (r.renderHosts ?? []).length > 0 ? r.renderHosts.join(', ') : 'none (helm.repo refused)'],
     ]),
     section(
       'Branches',

@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
-import { GRPC_LIMIT_OPTIONS, parseGrpcLimits, type GrpcLimitsConfig } from './config-grpc.js';
 import { LIMIT_OPTIONS, parseLimits, type StorageLimits } from './limits-config.js';
+import { GRPC_LIMIT_OPTIONS, parseGrpcLimits, type GrpcLimitsConfig } from './config-grpc.js';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
 import { SANDBOX_MODES, type SandboxMode } from './tools/sandbox.js';
+import { isLoopbackHost } from './api/listen.js';
 import type { TlsConfig } from './tls/hub-tls.js';
 
 export class ConfigError extends FlotillaError {
@@ -15,7 +16,11 @@ export class ConfigError extends FlotillaError {
 
 export interface HubConfig extends AccessConfig, StorageLimits, GrpcLimitsConfig {
   dataDir: string;
-  http: { host: string; port: number };
+  /**
+   * The HTTP API, webhooks, health and metrics. `tls`: HTTPS with the gRPC endpoint's certificate;
+   * plain HTTP only on loopback (unless --http-tls) or with --insecure-http.
+   */
+  http: { host: string; port: number; tls: boolean };
   /** The agents' gRPC endpoint. */
   grpc: { host: string; port: number };
   /** The agents' address as they reach it (host:port), when it differs from --grpc (behind a load balancer, in a cluster). */
@@ -45,7 +50,7 @@ export function defaultConfig(): HubConfig {
   return {
     dataDir: resolve('.flotilla/hub'),
     ...defaultAccessConfig(resolve('.flotilla/hub')),
-    http: { host: '127.0.0.1', port: 8080 },
+    http: { host: '127.0.0.1', port: 8080, tls: false },
     grpc: { host: '127.0.0.1', port: 9443 },
     staleAfterSeconds: 45,
     plaintextSecrets: 'warn',
@@ -57,8 +62,8 @@ export function defaultConfig(): HubConfig {
     logLevel: 'info',
     transport: 'grpc',
     nats: { url: 'nats://127.0.0.1:4222', auth: 'jwt' },
-    ...parseGrpcLimits({}, {}, (m) => new ConfigError(m)),
     ...parseLimits({}, {}, (m) => new ConfigError(m)),
+    ...parseGrpcLimits({}, {}, (m) => new ConfigError(m)),
   };
 }
 
@@ -99,9 +104,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
       'tls-client-ca': { type: 'string' },
       mtls: { type: 'boolean' },
       insecure: { type: 'boolean' },
+      'http-tls': { type: 'boolean' },
+      'insecure-http': { type: 'boolean' },
       ...ACCESS_OPTIONS,
-      ...GRPC_LIMIT_OPTIONS,
       ...LIMIT_OPTIONS,
+      ...GRPC_LIMIT_OPTIONS,
     },
   });
   const d = defaultConfig();
@@ -133,7 +140,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     dataDir: resolvedDataDir,
     ...parseAccessConfig(values, env, resolvedDataDir, (m) => new ConfigError(m)),
     plaintextSecrets: secretsPolicy as PlaintextSecretPolicy,
-    http: http ? parseAddr(http, '--http / FLOTILLA_HTTP_ADDR') : d.http,
+    http: parseHttp(http, values, env),
     grpc: grpc ? parseAddr(grpc, '--grpc / FLOTILLA_GRPC_ADDR') : d.grpc,
     ...(advertise ? { advertise } : {}),
     staleAfterSeconds,
@@ -144,9 +151,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     renderSandbox: parseSandbox(pick(values['render-sandbox'], 'FLOTILLA_RENDER_SANDBOX') ?? d.renderSandbox),
     logLevel: level as HubConfig['logLevel'],
     ...parseTransport(values, env, d),
-    ...parseGrpcLimits(values, env, (m) => new ConfigError(m)),
     ...parseLimits(values, env, (m) => new ConfigError(m)),
+    ...parseGrpcLimits(values, env, (m) => new ConfigError(m)),
   };
+}
+
+function parseHttp(
+  addr: string | undefined,
+  values: { 'http-tls'?: boolean; 'insecure-http'?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): HubConfig['http'] {
+  const { host, port } = addr ? parseAddr(addr, '--http / FLOTILLA_HTTP_ADDR') : defaultConfig().http;
+  const flag = (v: boolean | undefined, name: string) =>
+    v ?? ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase());
+  const forceTls = flag(values['http-tls'], 'FLOTILLA_HTTP_TLS');
+  const insecure = flag(values['insecure-http'], 'FLOTILLA_INSECURE_HTTP');
+  if (forceTls && insecure) throw new ConfigError('--http-tls and --insecure-http contradict each other: give one');
+  return { host, port, tls: insecure ? false : forceTls || !isLoopbackHost(host) };
 }
 
 function parseSandbox(value: string): SandboxMode {

@@ -8,6 +8,7 @@ import { bootstrapAdminToken } from './api/auth.js';
 import { HubMetrics } from './api/metrics.js';
 import { buildServer } from './api/server.js';
 import { parseConfig } from './config.js';
+import { apiTlsOf, certificateOf, listenApi } from './api/listen.js';
 import { startGrpcServer } from './protocol/grpc-server.js';
 import { startNatsTransport, writeNatsFiles, type AgentTransport } from './protocol/nats-transport.js';
 import { mintRegistrationToken, type Registered } from './protocol/registration.js';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
       'renderSandboxOff',
     );
   }
+  const apiTls = apiTlsOf(config, tls, log);
   const staleAfterMs = config.staleAfterSeconds * 1000;
   const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });
   const engine = new Engine({
@@ -202,6 +204,7 @@ async function main(): Promise<void> {
     }),
     version: HUB_VERSION,
     logger: log.child({ component: 'http' }),
+    ...(apiTls ? { https: certificateOf(apiTls) } : {}),
     metricsAuth: config.metricsAuth,
     authFailureLimit: config.authFailureLimit,
     repoEnvPrefix: config.repoCredentials.envPrefix,
@@ -209,7 +212,7 @@ async function main(): Promise<void> {
   const bootstrap = bootstrapAdminToken(store, config.dataDir);
   if (bootstrap)
     log.warn({ file: bootstrap }, 'bootstrapAdminTokenWritten: read it once, log in, then delete the file');
-  await app.listen({ host: config.http.host, port: config.http.port });
+  const front = await listenApi(app, config.http, apiTls);
   engine.start();
   // Events (drift history included) older or more than the retention policy keeps go, a batch at a time.
   const retention = new RetentionSweeper({
@@ -224,7 +227,8 @@ async function main(): Promise<void> {
   const refresh = setInterval(() => engine.refreshRepos(), 5000);
   log.info(
     {
-      url: `http://${config.http.host}:${config.http.port}`,
+      url: `${apiTls ? 'https' : 'http'}://${config.http.host}:${config.http.port}`,
+      ...(apiTls?.caPin ? { caPin: apiTls.caPin } : {}),
       ...(config.transport === 'nats' ? { nats: config.nats.url } : { grpc: `${config.grpc.host}:${grpcHub.port}` }),
       dataDir: config.dataDir,
       repoSecretsDir: config.repoCredentials.secretsDir,
@@ -239,6 +243,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     clearInterval(refresh);
     clearInterval(renew);
+    front?.close();
     await app.close();
     await grpcHub.stop();
     await engine.stop();

@@ -123,6 +123,16 @@ export interface RepoCreateRequest {
   pollIntervalSeconds?: number;
   /** Shared secret for push webhooks; stored sealed, never returned. */
   webhookSecret?: string;
+  /**
+   * Hosts this repo's renders may fetch Helm charts from: names, `*.domain`, IP addresses, CIDRs.
+   * None by default; a loopback, link-local or private address only when listed itself.
+   */
+  renderHosts?: string[];
+}
+
+/** PUT /repos/{name}/render-hosts: the whole list (empty: none). */
+export interface RepoRenderHostsRequest {
+  renderHosts: string[];
 }
 
 export interface RepoBranchView {
@@ -139,6 +149,8 @@ export interface RepoView {
   auth?: Record<string, string>;
   pollIntervalSeconds: number;
   webhook: boolean;
+  /** Hosts this repo's renders may fetch Helm charts from. */
+  renderHosts: string[];
   branches: RepoBranchView[];
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateBinaries, REPO_ROOT } from './kube/binaries.js';
+import { httpCall } from './kube/http.js';
 import { launch, restart, type LaunchSpec, type RestartOptions } from './launch.js';
 import { freePort } from './ports.js';
 import { spawnServer, type Spawned } from './process.js';
@@ -21,14 +22,18 @@ export interface HubProcessOptions {
   /** Added to the environment (FLOTILLA_HELM and FLOTILLA_KUSTOMIZE point at the built tools). */
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** The hub serves its API over HTTPS (--http-tls, or bound off loopback): trust its CA in the data dir. */
+  https?: boolean;
 }
 
 /** One hub process on fixed loopback ports: started, crashed, restarted, stopped. */
 export interface HubProcess {
   readonly httpPort: number;
   readonly grpcPort: number;
-  /** http://127.0.0.1:<httpPort> */
+  /** http(s)://127.0.0.1:<httpPort> */
   readonly url: string;
+  /** The hub's CA (PEM file), which its API and gRPC certificates chain to. */
+  readonly caFile: string;
   /** The running process (the latest one after a restart); throws before the first start. */
   readonly proc: Spawned;
   /** Starts the hub and waits for /readyz; a running hub is stopped first. `args` replace the options' args. */
@@ -44,7 +49,8 @@ export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
   mkdirSync(o.dataDir, { recursive: true });
   const httpPort = await freePort();
   const grpcPort = await freePort();
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `${o.https ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
+  const caFile = join(o.dataDir, 'tls', 'ca.crt');
   const bins = locateBinaries();
   const env = {
     ...process.env,
@@ -60,7 +66,7 @@ export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
     ports: [httpPort, grpcPort],
     readyTimeoutMs: o.readyTimeoutMs ?? 30_000,
     ready: async () =>
-      (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.ok === true,
+      (await httpCall(`${url}/readyz`, { caFile, timeoutMs: 2000 }).catch(() => undefined))?.status === 200,
   };
   let current: Spawned | undefined;
   const spawnHub = (args: string[]) =>
@@ -74,6 +80,7 @@ export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
     httpPort,
     grpcPort,
     url,
+    caFile,
     get proc() {
       if (!current) throw new Error('the hub was never started');
       return current;

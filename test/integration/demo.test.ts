@@ -35,7 +35,7 @@ describe('npm run demo -- --no-wait', () => {
       'Check the build and the Kubernetes test binaries',
       'Start three simulated clusters: dev, staging, prod',
       'Start a Git server with the configuration repository (branches dev, staging, prod)',
-      'Start the hub (SQLite store, gRPC with its own CA, HTTP API)',
+      'Start the hub (SQLite store, its own CA, gRPC and the HTTP API over TLS)',
       'Tell the hub what to deploy: a repo, three environments, one target',
       'Register the clusters and start one agent in each',
       'First rollout: every cluster converges on guestbook v1',

@@ -300,6 +300,29 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
       expect(b.body.objects).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'web' }]);
     });
 
+    it("sets the hosts a repo's renders may fetch charts from: admin only, each entry checked", async () => {
+      const bad = await call<{ message: string }>('PUT', '/api/v1/repos/config/render-hosts', {
+        renderHosts: ['charts.example.com', 'http://x/'],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toMatch(/renderHosts\[1\] "http:\/\/x\/" must be a host name/);
+      expect(
+        (await call('PUT', '/api/v1/repos/config/render-hosts', { renderHosts: ['a.example'] }, operator)).status,
+      ).toBe(403);
+      const ok = await call<{ renderHosts: string[] }>('PUT', '/api/v1/repos/config/render-hosts', {
+        renderHosts: ['charts.example.com', '*.github.io', '10.1.0.0/16', '127.0.0.1'],
+      });
+      expect(ok.status).toBe(200);
+      expect((await call<{ renderHosts: string[] }>('GET', '/api/v1/repos/config')).body.renderHosts).toEqual([
+        'charts.example.com',
+        '*.github.io',
+        '10.1.0.0/16',
+        '127.0.0.1',
+      ]);
+      expect((await call('PUT', '/api/v1/repos/config/render-hosts', { renderHosts: [] })).status).toBe(200);
+      expect(store.repos.get('config')?.renderHosts).toBeUndefined();
+    });
+
     it('status lists environments x clusters with the worst state first', async () => {
       reportReady('edge-1', 'staging');
       const s = await call<StatusView>('GET', '/api/v1/status', undefined, viewer);

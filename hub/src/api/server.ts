@@ -17,6 +17,8 @@ import { webhookRoutes } from './webhooks.js';
 export interface ServerDeps extends ApiDeps, RepoPolicyDeps {
   logger?: FastifyBaseLogger;
   version?: string;
+  /** Serve HTTPS with this certificate (see api/listen.ts for the port); plain HTTP without. */
+  https?: { key: string; cert: string };
   /** /metrics open to anyone who reaches the port (none, the default), or with a viewer token (token). */
   metricsAuth?: MetricsAuth;
   /** Failed bearer tokens allowed per client address (default 20 per minute). */
@@ -60,6 +62,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     bodyLimit: 1024 * 1024,
     clientErrorHandler,
+    // One type for both: the hub's routes do not depend on the transport.
+    ...((deps.https ? { https: deps.https } : {}) as object),
   });
   installErrorHandler(app);
   const limit = deps.authFailureLimit ?? { burst: 20, periodSeconds: 60 };

@@ -105,6 +105,7 @@ export function repoView(store: Store, r: Repo): RepoView {
     ...(r.auth ? { auth: { ...r.auth } } : {}),
     pollIntervalSeconds: r.pollIntervalSeconds,
     webhook: Boolean(r.webhookSecretSealed),
+    renderHosts: [...(r.renderHosts ?? [])],
     branches: store.repos.listBranches(r.name).map((b) => ({
       branch: b.branch,
       ...(b.commit ? { commit: b.commit } : {}),

@@ -91,6 +91,7 @@ export class Reconciler {
       return heads.get(k);
     };
     const targetOptions = new Map(store.targets.list().map((t) => [t.name, targetOverrides(t.options)]));
+    const renderHosts = new Map(store.repos.list().map((r) => [r.name, r.renderHosts ?? []]));
     const scrub = this.deps.scrub ?? ((t: string) => t);
     const fail = (p: Placement, head: string, err: unknown) => {
       const message = scrub(err instanceof Error ? err.message : String(err));
@@ -110,7 +111,13 @@ export class Reconciler {
         continue;
       }
       try {
-        const r = await this.renderPlacement(p, head, byName.get(p.cluster), targetOptions.get(p.target) ?? {});
+        const r = await this.renderPlacement(
+          p,
+          head,
+          byName.get(p.cluster),
+          targetOptions.get(p.target) ?? {},
+          renderHosts.get(p.repo) ?? [],
+        );
         if (r === 'skip') continue;
         keep.add(key(p));
         rendered.push(r);
@@ -160,10 +167,11 @@ export class Reconciler {
     head: string,
     cluster: Cluster | undefined,
     overrides: JsonObject,
+    allowedHosts: readonly string[],
   ): Promise<Rendered | 'skip'> {
     const tree = await this.deps.trees.acquire(p.repo, head);
     try {
-      return await this.renderFrom(tree.root, p, head, cluster, overrides);
+      return await this.renderFrom(tree.root, p, head, cluster, overrides, allowedHosts);
     } finally {
       tree.release();
     }
@@ -175,6 +183,7 @@ export class Reconciler {
     head: string,
     cluster: Cluster | undefined,
     overrides: JsonObject,
+    allowedHosts: readonly string[],
   ): Promise<Rendered | 'skip'> {
     const { cache, tools } = this.deps;
     const plan = await planRender({
@@ -188,6 +197,7 @@ export class Reconciler {
         ...(cluster?.kubernetesVersion ? { kubernetesVersion: cluster.kubernetesVersion } : {}),
       },
       tools,
+      allowedHosts,
     });
     if (plan.skip) return 'skip';
     const bundle = await cache.get(plan.cacheKey, plan.run);

@@ -94,6 +94,8 @@ export function helmPlan(
       values,
       valuesFiles,
       kubeVersion,
+      // Allowing a host makes a chart that was refused render on the next reconcile.
+      chartPath === undefined ? input.allowedHosts : undefined,
     ]),
     run: async () => {
       await refuseChartReach(input.root, chartPath, valuesFiles);

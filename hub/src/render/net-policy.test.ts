@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RemoteRefusedError } from './errors.js';
-import { isSpecialAddress, vetUrl } from './net-policy.js';
+import { hostEntryProblem, isSpecialAddress, vetUrl } from './net-policy.js';
 
 const dns =
   (answers: Record<string, string[]>) =>
@@ -51,7 +51,7 @@ describe('vetUrl', () => {
     const r = vet('https://evil.example.net/', ['charts.example.com']);
     await expect(r).rejects.toThrow(RemoteRefusedError);
     await expect(r).rejects.toThrow(
-      /host evil\.example\.net is not in this repository's allowed render hosts \(charts\.example\.com\).*--allow-host/,
+      /host evil\.example\.net is not in this repository's allowed render hosts \(charts\.example\.com\).*fleet repos allow-hosts/,
     );
     await expect(vet('https://example.com/', ['*.example.com'])).rejects.toThrow(/not in this repository/);
   });
@@ -87,4 +87,19 @@ describe('vetUrl', () => {
     await expect(vet('file:///etc/passwd', ['*'])).rejects.toThrow(/file:\/\/ URLs are not fetched/);
     await expect(vet('https://u:p@c.example.com/', ['c.example.com'])).rejects.toThrow(/carries credentials/);
   });
+});
+
+describe('hostEntryProblem', () => {
+  it.each(['charts.example.com', '*.github.io', 'localhost', '10.1.0.0/16', '127.0.0.1', '::1', 'fd00::/8'])(
+    '%s is fine',
+    (e) => expect(hostEntryProblem(e)).toBeUndefined(),
+  );
+  it.each([
+    ['http://charts.example.com', /must be a host name/],
+    ['*', /must be a host name/],
+    ['a b', /must be a host name/],
+    ['10.0.0.0/33', /prefix length must be 0 to 32/],
+    ['10.0.0.0/x', /prefix length/],
+    ['charts.example.com:443', /must be a host name/],
+  ])('%s is refused', (e, why) => expect(hostEntryProblem(e)).toMatch(why));
 });

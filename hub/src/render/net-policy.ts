@@ -75,6 +75,20 @@ function hostListed(host: string, allowed: readonly string[]): boolean {
   });
 }
 
+const HOST_NAME = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Why an allow-list entry is not a host name, `*.domain`, IP address or CIDR; undefined when it is. */
+export function hostEntryProblem(entry: string): string | undefined {
+  const [net, bits, extra] = entry.split('/');
+  if (extra === undefined && net !== undefined && isIP(net) !== 0) {
+    if (bits === undefined) return undefined;
+    const max = isIP(net) === 6 ? 128 : 32;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= max ? undefined : `the prefix length must be 0 to ${max}`;
+  }
+  if (entry.length <= 253 && HOST_NAME.test(entry) && entry !== '*') return undefined;
+  return 'must be a host name (charts.example.com), a wildcard (*.example.com), an IP address or a CIDR (10.1.0.0/16)';
+}
+
 export interface Vetted {
   /** The address to connect to: resolved once, so that a second lookup cannot answer otherwise. */
   address: string;
@@ -102,7 +116,7 @@ export async function vetUrl(
     throw new RemoteRefusedError(
       `${what}: host ${host} is not in this repository's allowed render hosts ` +
         `(${policy.allowed.length > 0 ? policy.allowed.join(', ') : 'none'}); an admin can add it with ` +
-        '`fleet repos set <repo> --allow-host <host>`',
+        '`fleet repos allow-hosts <repo> <host>...`',
     );
   }
   const addresses = isIP(host) !== 0 ? [{ address: host, family: isIP(host) }] : await resolve(host);

@@ -333,6 +333,14 @@ CREATE INDEX events_drift_object ON events (cluster, environment, target, json_e
   WHERE kind = 'DriftDetected' OR kind = 'DriftCorrected';
 `,
   },
+  {
+    version: 9,
+    name: 'render hosts per repo',
+    // The hosts a repo's renders may fetch Helm charts from (JSON list); NULL: none, the default.
+    sql: `
+ALTER TABLE repos ADD COLUMN render_hosts TEXT;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

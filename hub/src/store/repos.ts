@@ -14,6 +14,8 @@ export interface Repo {
   auth?: RepoAuth;
   pollIntervalSeconds: number;
   webhookSecretSealed?: string;
+  /** Hosts (names, *.domains, IPs, CIDRs) this repo's renders may fetch Helm charts from; none by default. */
+  renderHosts?: string[];
 }
 
 /** What the hub last fetched of one branch of a repo. */
@@ -47,6 +49,7 @@ export interface RepoRow {
   auth: string | null;
   poll_interval_seconds: number;
   webhook_secret_sealed: string | null;
+  render_hosts: string | null;
 }
 
 export interface RepoBranchRow {
@@ -65,6 +68,8 @@ export function repoFromRow(row: RepoRow): Repo {
     auth: row.auth === null ? undefined : decodeStringMap(row.auth, `repo "${row.name}" auth`),
     pollIntervalSeconds: row.poll_interval_seconds,
     webhookSecretSealed: row.webhook_secret_sealed ?? undefined,
+    renderHosts:
+      row.render_hosts === null ? undefined : decodeStringList(row.render_hosts, `repo "${row.name}" render hosts`),
   });
 }
 
@@ -75,7 +80,14 @@ export function repoToRow(repo: Repo): RepoRow {
     auth: repo.auth === undefined ? null : encode(checkStringMap(repo.auth, `repo "${repo.name}" auth`)),
     poll_interval_seconds: repo.pollIntervalSeconds,
     webhook_secret_sealed: repo.webhookSecretSealed ?? null,
+    render_hosts: repo.renderHosts && repo.renderHosts.length > 0 ? JSON.stringify(repo.renderHosts) : null,
   };
+}
+
+function decodeStringList(text: string, what: string): string[] {
+  const v: unknown = JSON.parse(text);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`${what}: not a list of strings`);
+  return v as string[];
 }
 
 export function repoBranchFromRow(row: RepoBranchRow): RepoBranch {
@@ -91,10 +103,11 @@ export function repoBranchFromRow(row: RepoBranchRow): RepoBranch {
 
 export function repoStore(db: Db, now: () => Date): RepoStore {
   const upsert = db.prepare<RepoRow>(
-    `INSERT INTO repos (name, url, auth, poll_interval_seconds, webhook_secret_sealed)
-     VALUES (@name, @url, @auth, @poll_interval_seconds, @webhook_secret_sealed)
+    `INSERT INTO repos (name, url, auth, poll_interval_seconds, webhook_secret_sealed, render_hosts)
+     VALUES (@name, @url, @auth, @poll_interval_seconds, @webhook_secret_sealed, @render_hosts)
      ON CONFLICT (name) DO UPDATE SET url = excluded.url, auth = excluded.auth,
-       poll_interval_seconds = excluded.poll_interval_seconds, webhook_secret_sealed = excluded.webhook_secret_sealed`,
+       poll_interval_seconds = excluded.poll_interval_seconds, webhook_secret_sealed = excluded.webhook_secret_sealed,
+       render_hosts = excluded.render_hosts`,
   );
   const one = db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE name = ?');
   const all = db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY name');

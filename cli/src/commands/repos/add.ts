@@ -30,6 +30,11 @@ A URL holding credentials (https://user:token@host/...) is refused: give them wi
         "A credential setting key=value: username, tokenFile/passwordFile (a name in the hub's --repo-secrets-dir), tokenEnv/passwordEnv (a hub variable named with --repo-env-prefix, FLOTILLA_REPO_ by default), token/password (sealed).",
     }),
     'webhook-secret': Flags.string({ summary: 'Shared secret for push webhooks (stored sealed, never shown).' }),
+    'allow-host': Flags.string({
+      multiple: true,
+      summary:
+        "A host this repo's renders may fetch Helm charts from (fleet.yaml helm.repo): a name, *.domain, IP or CIDR; none by default.",
+    }),
   };
 
   async run() {
@@ -40,6 +45,7 @@ A URL holding credentials (https://user:token@host/...) is refused: give them wi
       ...(poll ? { pollIntervalSeconds: Math.max(1, Math.round(parseDuration(poll, '--poll') / 1000)) } : {}),
       ...(auth ? { auth: parseKeyValues(auth, '--auth') } : {}),
       ...(this.flags['webhook-secret'] ? { webhookSecret: this.flags['webhook-secret'] } : {}),
+      ...(this.flags['allow-host'] ? { renderHosts: this.flags['allow-host'] } : {}),
     });
     this.print(repo, repoDetail);
     return repo;

@@ -4,10 +4,12 @@ import type {
   EnvironmentView,
   List,
   RepoCreateRequest,
+  RepoRenderHostsRequest,
   RepoView,
   Target,
   TargetView,
 } from '@flotilla/proto/api';
+import { hostEntryProblem } from '../../render/net-policy.js';
 import { safeRepoPath } from '../../source/git-source.js';
 import {
   checkRepoAuth,
@@ -82,6 +84,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
             },
             pollIntervalSeconds: { type: 'integer', minimum: 5, maximum: 86400 },
             webhookSecret: { type: 'string', minLength: 16 },
+            renderHosts: RENDER_HOSTS_SCHEMA,
           },
         },
       },
@@ -103,9 +106,39 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
         pollIntervalSeconds: b.pollIntervalSeconds ?? 60,
         ...(auth ? { auth } : {}),
         ...(b.webhookSecret ? { webhookSecretSealed: deps.secrets.seal(b.webhookSecret) } : {}),
+        ...(b.renderHosts && b.renderHosts.length > 0 ? { renderHosts: b.renderHosts } : {}),
       });
       changed();
       return reply.code(201).send(redact(repoView(store, repo)));
+    },
+  );
+  app.put<{ Params: { name: string }; Body: RepoRenderHostsRequest; Reply: RepoView }>(
+    '/repos/:name/render-hosts',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Set the hosts a repo's renders may fetch Helm charts from (the whole list; empty: none)",
+        description:
+          'Entries: host names, `*.domain` wildcards, IP addresses, CIDRs. A loopback, link-local or private ' +
+          'address is reached only when that address (or a CIDR holding it) is listed itself.',
+        tags: ['repos'],
+        params: nameParams,
+        body: {
+          type: 'object',
+          required: ['renderHosts'],
+          additionalProperties: false,
+          properties: { renderHosts: RENDER_HOSTS_SCHEMA },
+        },
+      },
+    },
+    async (req) => {
+      const repo = found(store.repos.get(req.params.name), `repo "${req.params.name}"`, REPO_HINT);
+      checkRenderHosts(repo.name, req.body.renderHosts);
+      const { renderHosts: _old, ...rest } = repo;
+      const hosts = [...new Set(req.body.renderHosts)];
+      const updated = store.repos.put({ ...rest, ...(hosts.length > 0 ? { renderHosts: hosts } : {}) });
+      changed();
+      return redact(repoView(store, updated));
     },
   );
   app.delete<{ Params: { name: string } }>(
@@ -326,7 +359,21 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
 }
 
 /** The URL and auth of a new repo, against the hub's credential policy: 400 naming the field. */
+const RENDER_HOSTS_SCHEMA = {
+  type: 'array',
+  maxItems: 100,
+  items: { type: 'string', minLength: 1, maxLength: 253 },
+} as const;
+
+function checkRenderHosts(repo: string, hosts: readonly string[] | undefined): void {
+  for (const [i, h] of (hosts ?? []).entries()) {
+    const problem = hostEntryProblem(h);
+    if (problem) throw ApiError.invalid(`repo "${repo}": renderHosts[${i}] "${h}" ${problem}`, `renderHosts/${i}`);
+  }
+}
+
 function checkRepoSettings(b: RepoCreateRequest, envPrefix: string): void {
+  checkRenderHosts(b.name, b.renderHosts);
   for (const [field, check] of [
     ['url', () => checkRepoUrl(b.url)],
     ['auth', () => checkRepoAuth(b.auth, envPrefix)],
