@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launch, LaunchError, restart, type LaunchSpec } from './launch.js';
-import { freePort, portIsFree, releasePort, reservePort } from './ports.js';
+import { freePort, occupyPort, portIsFree, releasePort, reservePort } from './ports.js';
 import { spawnServer, type Spawned } from './process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-launch-'));
@@ -30,15 +30,6 @@ function specFor(port: number, o: Partial<LaunchSpec> = {}): LaunchSpec {
       )) === 'tiny',
     ...o,
   };
-}
-
-async function occupy(port: number): Promise<Server> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => resolve());
-  });
-  return srv;
 }
 
 describe('freePort', () => {
@@ -78,7 +69,7 @@ describe('launch and restart', () => {
     const second = await restart(first, spec, {
       signal: 'SIGKILL',
       whileDown: async () => {
-        holder = await occupy(port);
+        holder = await occupyPort(port);
         setTimeout(() => holder?.close(), 1000);
       },
     });
@@ -106,7 +97,7 @@ describe('launch and restart', () => {
         const err = await restart(first, spec, {
           launch: { portWaitMs: 200, attempts: 3 },
           whileDown: async () => {
-            holder = await occupy(port);
+            holder = await occupyPort(port);
           },
         }).then(
           () => undefined,

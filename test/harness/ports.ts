@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from './process.js';
@@ -31,6 +31,16 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen({ port, host }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** Listens on host:port from this process, as an unrelated program would (for tests of a taken port). */
+export async function occupyPort(port: number, host = '127.0.0.1'): Promise<Server> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => resolve());
+  });
+  return srv;
 }
 
 /** Waits until host:port can be bound; false when it is still taken after `timeoutMs`. */

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventoryStore, KubeClient, reconcile } from '@flotilla/agent';
 import { startFleet, type KubeFleet } from '../../harness/kube/fleet.js';
+import { occupyPort } from '../../harness/ports.js';
 import { waitFor } from '../../harness/wait.js';
 import { bundle, configMap, namespace } from './agent-support.js';
 
@@ -67,16 +68,6 @@ describe('the apiserver restarts during an apply', () => {
   });
 });
 
-/** Listens on the apiserver's port from this process, as an unrelated program would. */
-async function occupy(port: number): Promise<Server> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(port, '127.0.0.1', () => resolve());
-  });
-  return srv;
-}
-
 describe('the harness restarts an apiserver whose port is taken during the restart', () => {
   const port = () => Number(new URL(fleet.clusters[0]!.server).port);
   const ready = async () => {
@@ -96,7 +87,7 @@ describe('the harness restarts an apiserver whose port is taken during the resta
     await fleet.restart(APISERVER, {
       signal: 'SIGKILL',
       whileDown: async () => {
-        holder = await occupy(port());
+        holder = await occupyPort(port());
         setTimeout(() => holder?.close(), 2000);
       },
     });
@@ -113,7 +104,7 @@ describe('the harness restarts an apiserver whose port is taken during the resta
           signal: 'SIGKILL',
           launch: { portWaitMs: 500, attempts: 2 },
           whileDown: async () => {
-            holder = await occupy(port());
+            holder = await occupyPort(port());
           },
         })
         .then(
