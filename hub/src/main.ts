@@ -108,10 +108,12 @@ async function main(): Promise<void> {
     );
   }
   // Checked twice a day: the auto server certificate is renewed well before it expires.
-  const renew = setInterval(
-    () => tls?.renewIfDue() && log.info(tls.serverCertificate(), 'grpcCertificateRenewed'),
-    12 * 3600_000,
-  );
+  // The API's certificate is the same one, or (gRPC --insecure) its own: added below.
+  const renewable = tls ? [{ tls, what: 'grpc' }] : [];
+  const renew = setInterval(() => {
+    for (const r of renewable)
+      if (r.tls.renewIfDue()) log.info({ ...r.tls.serverCertificate(), for: r.what }, 'certificateRenewed');
+  }, 12 * 3600_000);
   renew.unref();
   // Only a registration that changes what decides placements (a new cluster, other labels, a lifted
   // revocation, another Kubernetes version) needs a reconcile: at fleet scale a reconcile per
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
     );
   }
   const apiTls = apiTlsOf(config, tls, log);
+  if (apiTls && apiTls !== tls) renewable.push({ tls: apiTls, what: 'http' });
   const staleAfterMs = config.staleAfterSeconds * 1000;
   const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });
   const engine = new Engine({
