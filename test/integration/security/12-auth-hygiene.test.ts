@@ -190,18 +190,23 @@ describe('finding 12: failed-auth throttling, webhook replays, /metrics auth, no
   });
 
   it('a 431 header overflow at log level trace does not log the bearer token', async () => {
+    // Just over Node's 16 KiB header limit, in one write: the hub reads it all before it answers 431
+    // and closes. With more unread bytes its close is a reset, which can also discard the 431 on the
+    // way back (seen once in CI as ECONNRESET): what matters here is the log, checked below either way.
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(hub.httpPort, '127.0.0.1');
       let got = '';
       socket.on('data', (d) => (got += d.toString('latin1')));
       socket.on('close', () => resolve(got));
-      socket.on('error', reject);
+      socket.on('error', (err: NodeJS.ErrnoException) =>
+        err.code === 'ECONNRESET' || err.code === 'EPIPE' ? resolve(got) : reject(err),
+      );
       socket.write(
         `GET /api/v1/whoami HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer ${admin}\r\n` +
-          `X-Padding: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+          `X-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`,
       );
     });
-    expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+    if (reply !== '') expect(reply).toMatch(/^HTTP\/1\.1 431 /);
     await waitFor(() => /HPE_HEADER_OVERFLOW/.test(readFileSync(join(dir, 'hub.log'), 'utf8')), {
       what: 'the header overflow in the log',
       timeoutMs: 10_000,
