@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
-import { LIMIT_OPTIONS, parseLimits, type StorageLimits } from './limits-config.js';
+import { LIMIT_OPTIONS, parseLimits, type StorageLimits } from './config-limits.js';
 import { GRPC_LIMIT_OPTIONS, parseGrpcLimits, type GrpcLimitsConfig } from './config-grpc.js';
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
