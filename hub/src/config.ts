@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
@@ -7,7 +8,6 @@ import { GRPC_LIMIT_OPTIONS, parseGrpcLimits, type GrpcLimitsConfig } from './co
 import { PLAINTEXT_SECRET_POLICIES, type PlaintextSecretPolicy } from './render/secrets-policy.js';
 import { parseTlsConfig } from './tls/config.js';
 import { SANDBOX_MODES, type SandboxMode } from './tools/sandbox.js';
-import { isLoopbackHost } from './api/listen.js';
 import type { TlsConfig } from './tls/hub-tls.js';
 
 export class ConfigError extends FlotillaError {
@@ -154,6 +154,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, a
     ...parseLimits(values, env, (m) => new ConfigError(m)),
     ...parseGrpcLimits(values, env, (m) => new ConfigError(m)),
   };
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: an address no other machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 function parseHttp(

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { HubConfig } from '../config.js';
+import { isLoopbackHost, type HubConfig } from '../config.js';
 import { setupHubTls, type HubTls } from '../tls/hub-tls.js';
 
 /**
@@ -38,13 +38,6 @@ export function frontForTls(tlsServer: HttpServer, host: string, port: number): 
   });
   front.on('close', () => refuse.close());
   return front;
-}
-
-/** True for 127.0.0.0/8, ::1 and localhost: an address no other machine reaches. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 /**
