@@ -2,7 +2,14 @@ export { criteriaMatch, matchCustomization, selectorMatches, type ClusterFacts, 
 export * from './errors.js';
 export type * from './fleet-types.js';
 export { parseFleetYaml } from './fleet-yaml.js';
-export { checkRelativePath, defaultLoadOptions, loadManifests, type LoadOptions } from './load.js';
+export {
+  checkRelativePath,
+  defaultLoadOptions,
+  loadManifests,
+  readManifestFiles,
+  type LoadOptions,
+  type SourceFile,
+} from './load.js';
 export { parseManifests } from './manifests.js';
 export { applyYamlOverlays, mergePatch, patchTarget, type YamlOverlay } from './overlays.js';
 export { substituteClusterValues, type TemplateCluster } from './substitute.js';

@@ -121,14 +121,20 @@ function refuseOtherRenderers(entries: readonly Dirent[], display: string): void
   }
 }
 
-async function readManifestFile(walk: Walk, file: { display: string; real: string }): Promise<ManifestObject[]> {
+/** One manifest file's text; `file` is relative to the repository root, with `/` separators. */
+export interface SourceFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+async function readManifestFile(walk: Walk, file: { display: string; real: string }): Promise<SourceFile> {
   const { size } = await stat(file.real);
   if (size > walk.options.maxFileBytes) {
     throw new FileTooLargeError(
       `${file.display} is ${size} bytes, over the limit of ${walk.options.maxFileBytes} bytes for one manifest file`,
     );
   }
-  return parseManifests(await readFile(file.real, 'utf8'), file.display);
+  return { file: file.display, text: await readFile(file.real, 'utf8') };
 }
 
 async function startDirectory(root: string, segments: readonly string[], relPath: string): Promise<string> {
@@ -140,16 +146,16 @@ async function startDirectory(root: string, segments: readonly string[], relPath
 }
 
 /**
- * Every object in the YAML and JSON files under `root/relPath`, in a deterministic order (directory
- * entries sorted by name, depth first). Skips hidden entries, `fleet.yaml` and the top `overlays/`
- * directory; refuses `..`, absolute paths, symlinks out of `root` and files over the size limit. Each
- * object's source file is relative to `root`, with `/` separators.
+ * The YAML and JSON files under `root/relPath` with their text, empty ones too, in a deterministic
+ * order (directory entries sorted by name, depth first). Skips hidden entries, `fleet.yaml` and the
+ * top `overlays/` directory (unless told otherwise); refuses `..`, absolute paths, symlinks out of
+ * `root` and files over the size limit.
  */
-export async function loadManifests(
+export async function readManifestFiles(
   root: string,
   relPath: string,
   options: Partial<LoadOptions> = {},
-): Promise<ManifestObject[]> {
+): Promise<SourceFile[]> {
   const segments = checkRelativePath(relPath);
   const realRoot = await realpath(root).catch((error: unknown) => {
     throw isMissing(error) ? new PathNotFoundError(`repository root "${root}" does not exist`) : error;
@@ -157,7 +163,19 @@ export async function loadManifests(
   const start = await startDirectory(realRoot, segments, relPath);
   const walk: Walk = { root: realRoot, options: { ...defaultLoadOptions(), ...options }, files: [] };
   await walkDirectory(walk, start, segments.join('/'), [start]);
-  const objects: ManifestObject[] = [];
-  for (const file of walk.files) objects.push(...(await readManifestFile(walk, file)));
-  return objects;
+  const files: SourceFile[] = [];
+  for (const file of walk.files) files.push(await readManifestFile(walk, file));
+  return files;
+}
+
+/**
+ * Every object in the files `readManifestFiles` finds, in its order. Each object's source file is
+ * relative to `root`, with `/` separators.
+ */
+export async function loadManifests(
+  root: string,
+  relPath: string,
+  options: Partial<LoadOptions> = {},
+): Promise<ManifestObject[]> {
+  return (await readManifestFiles(root, relPath, options)).flatMap((f) => parseManifests(f.text, f.file));
 }

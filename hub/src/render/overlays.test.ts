@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, ManifestObject } from '../bundle/index.js';
+import { stringify } from 'yaml';
 import { OverlayError } from './errors.js';
+import type { SourceFile } from './load.js';
 import { applyYamlOverlays, mergePatch, patchTarget } from './overlays.js';
 
 const cm = (name: string, data: JsonObject = {}): JsonObject => ({
@@ -10,6 +12,9 @@ const cm = (name: string, data: JsonObject = {}): JsonObject => ({
   data,
 });
 const at = (file: string, object: JsonObject, line = 1): ManifestObject => ({ object, source: { file, line } });
+/** A file of the overlay as the loader hands it over: its text. */
+const text = (file: string, body: string): SourceFile => ({ file, text: body });
+const yaml = (file: string, object: unknown): SourceFile => text(file, stringify(object, { version: '1.1' }));
 const summary = (objects: readonly ManifestObject[]) =>
   objects.map(({ object, source }) => [source?.file, (object.metadata as { name: string }).name, object.data]);
 
@@ -34,6 +39,8 @@ describe('patchTarget', () => {
     ['a_patch.json', 'a.json'],
     ['deployment.yaml', undefined],
     ['my_patch/x.yaml', undefined],
+    // Fleet replaces the first "_patch." of the name (strings.Replace(base, "_patch.", ".", 1)).
+    ['a_patch.b_patch.yaml', 'a.b_patch.yaml'],
     ['x_patchy.yaml', undefined],
   ])('%s → %s', (path, expected) => {
     expect(patchTarget(path)).toBe(expected);
@@ -55,21 +62,21 @@ describe('applyYamlOverlays', () => {
       [
         {
           dir: 'apps/web/overlays/eu',
-          objects: [
-            at('apps/web/overlays/eu/config_patch.yaml', { data: { size: 'l', color: null } }),
-            at('apps/web/overlays/eu/sub/extra.yaml', cm('extra-eu')),
-            at('apps/web/overlays/eu/new.yaml', cm('new')),
+          files: [
+            yaml('apps/web/overlays/eu/config_patch.yaml', { data: { size: 'l', color: null } }),
+            yaml('apps/web/overlays/eu/sub/extra.yaml', cm('extra-eu')),
+            yaml('apps/web/overlays/eu/new.yaml', cm('new')),
           ],
         },
         {
           dir: 'apps/web/overlays/prod',
-          objects: [
-            at('apps/web/overlays/prod/multi_patch.yaml', {
+          files: [
+            yaml('apps/web/overlays/prod/multi_patch.yaml', {
               kind: 'ConfigMap',
               metadata: { name: 'two' },
               data: { n: '22' },
             }),
-            at('apps/web/overlays/prod/new_patch.yaml', { data: { from: 'prod' } }),
+            yaml('apps/web/overlays/prod/new_patch.yaml', { data: { from: 'prod' } }),
           ],
         },
       ],
@@ -97,26 +104,140 @@ describe('applyYamlOverlays', () => {
   it.each([
     [
       'a patch for a file not in the bundle',
-      [at('o/missing_patch.yaml', { data: {} })],
+      [yaml('o/missing_patch.yaml', { data: {} })],
       'o/missing_patch.yaml patches missing.yaml, which is not in the bundle',
     ],
     [
       'a patch for a file of several objects that names none',
-      [at('o/multi_patch.yaml', { data: {} }, 3)],
+      [text('o/multi_patch.yaml', '# one\n# two\ndata: {}\n')],
       'o/multi_patch.yaml:3: multi.yaml holds 2 objects; give the patch the kind and metadata.name',
     ],
     [
       'a patch naming an object the file does not hold',
-      [at('o/multi_patch.yaml', { kind: 'ConfigMap', metadata: { name: 'three' } })],
+      [yaml('o/multi_patch.yaml', { kind: 'ConfigMap', metadata: { name: 'three' } })],
       'multi.yaml holds 2 objects',
     ],
     [
       'an object outside the overlay directory',
-      [at('elsewhere/x.yaml', cm('x'))],
+      [yaml('elsewhere/x.yaml', cm('x'))],
       'not inside the overlay directory o',
     ],
-  ])('refuses %s', (_name, objects, message) => {
-    const run = () => applyYamlOverlays(base, [{ dir: 'o', objects }], 'apps/web');
+  ])('refuses %s', (_name, files, message) => {
+    const run = () => applyYamlOverlays(base, [{ dir: 'o', files }], 'apps/web');
+    expect(run).toThrow(OverlayError);
+    expect(run).toThrow(message);
+  });
+});
+
+describe('applyYamlOverlays: Fleet file semantics', () => {
+  const deployment = (name: string, spec: JsonObject): JsonObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec,
+  });
+  const base = [
+    at('app/web.yaml', deployment('web', { replicas: 1 })),
+    at('app/cache.yaml', deployment('cache', { replicas: 1 })),
+    at('app/cache.yaml', cm('cache-config'), 8),
+    at('app/config.yaml', cm('config', { a: '1' })),
+  ];
+  const names = (objects: readonly ManifestObject[]) =>
+    objects.map((o) => (o.object.metadata as { name: string }).name);
+
+  it.each([
+    ['an empty file', ''],
+    ['a file of comments and empty documents', '# not here\n---\n---\n'],
+  ])('%s in an overlay removes every object of its base file', (_name, body) => {
+    const out = applyYamlOverlays(
+      base,
+      [{ dir: 'app/overlays/dev', files: [text('app/overlays/dev/cache.yaml', body)] }],
+      'app',
+    );
+    expect(names(out)).toEqual(['web', 'config']);
+  });
+
+  it('keeps a file an earlier overlay emptied empty when a later one patches it', () => {
+    const out = applyYamlOverlays(
+      base,
+      [
+        { dir: 'app/overlays/a', files: [text('app/overlays/a/web.yaml', '')] },
+        { dir: 'app/overlays/b', files: [yaml('app/overlays/b/web_patch.yaml', { spec: { replicas: 3 } })] },
+      ],
+      'app',
+    );
+    expect(names(out)).toEqual(['cache', 'cache-config', 'config']);
+  });
+
+  it('applies whole files before patches within one overlay, whatever their names', () => {
+    const out = applyYamlOverlays(
+      base,
+      [
+        {
+          dir: 'app/overlays/a',
+          files: [
+            yaml('app/overlays/a/added_patch.yaml', { data: { patched: 'done' } }),
+            yaml('app/overlays/a/added.yaml', cm('added')),
+          ],
+        },
+      ],
+      'app',
+    );
+    expect(out.at(-1)?.object.data).toEqual({ patched: 'done' });
+  });
+
+  it('applies a patch file that is a list as a JSON Patch (RFC 6902)', () => {
+    const ops = [
+      { op: 'replace', path: '/spec/replicas', value: 5 },
+      { op: 'add', path: '/metadata/labels', value: { tier: 'web' } },
+    ];
+    const out = applyYamlOverlays(base, [{ dir: 'o', files: [yaml('o/web_patch.yaml', ops)] }], 'app');
+    expect(out[0]?.object).toEqual({
+      ...deployment('web', { replicas: 5 }),
+      metadata: { name: 'web', labels: { tier: 'web' } },
+    });
+  });
+
+  it('merges lists whole into a kind that is not built in, as Fleet does (a merge patch)', () => {
+    const crd = at('app/db.yaml', {
+      apiVersion: 'db.example.com/v1',
+      kind: 'Db',
+      metadata: { name: 'db' },
+      spec: { users: [{ name: 'a' }] },
+    });
+    const patch = yaml('o/db_patch.yaml', { spec: { users: [{ name: 'b' }] } });
+    const out = applyYamlOverlays([crd], [{ dir: 'o', files: [patch] }], 'app');
+    expect(out[0]?.object.spec).toEqual({ users: [{ name: 'b' }] });
+  });
+
+  it.each([
+    [
+      'a list of maps in a patch of a built-in kind (Fleet merges it by strategic merge patch)',
+      yaml('o/web_patch.yaml', { spec: { template: { spec: { containers: [{ name: 'web', image: 'x' }] } } } }),
+      'o/web_patch.yaml:1: spec.template.spec.containers: Fleet patches a Deployment by strategic merge patch',
+    ],
+    [
+      'a $patch directive',
+      yaml('o/web_patch.yaml', { spec: { $patch: 'replace', replicas: 2 } }),
+      'spec.$patch: Fleet patches a Deployment by strategic merge patch',
+    ],
+    [
+      'a JSON Patch whose path does not exist',
+      yaml('o/config_patch.yaml', [{ op: 'replace', path: '/data/missing/x', value: '1' }]),
+      'o/config_patch.yaml:1: the JSON Patch does not apply to config.yaml: OPERATION_PATH_UNRESOLVABLE',
+    ],
+    [
+      'a JSON Patch for a file of several objects',
+      yaml('o/cache_patch.yaml', [{ op: 'add', path: '/x', value: 1 }]),
+      'cache.yaml holds 2 objects; a JSON Patch applies to a file of one object',
+    ],
+    [
+      'a patch that is a scalar',
+      text('o/web_patch.yaml', 'replicas\n'),
+      'a patch must be a map (a merge patch) or a list',
+    ],
+  ])('refuses %s', (_name, file, message) => {
+    const run = () => applyYamlOverlays(base, [{ dir: 'o', files: [file] }], 'app');
     expect(run).toThrow(OverlayError);
     expect(run).toThrow(message);
   });

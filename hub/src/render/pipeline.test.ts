@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '../bundle/index.js';
 import { matchCustomization, type ClusterFacts } from './customize.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { loadManifests } from './load.js';
+import { loadManifests, readManifestFiles } from './load.js';
 import { applyYamlOverlays } from './overlays.js';
 import { substituteClusterValues } from './substitute.js';
 
@@ -57,7 +57,7 @@ async function render(cluster: ClusterFacts) {
   const overlays = [];
   for (const name of customization?.yaml?.overlays ?? []) {
     const dir = `apps/web/overlays/${name}`;
-    overlays.push({ dir, objects: await loadManifests(root, dir) });
+    overlays.push({ dir, files: await readManifestFiles(root, dir) });
   }
   const objects = applyYamlOverlays(await loadManifests(root, 'apps/web'), overlays, 'apps/web');
   const bundle = canonicalize(objects);

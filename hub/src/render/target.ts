@@ -9,7 +9,7 @@ import { matchCustomization, type ClusterFacts } from './customize.js';
 import { PathNotFoundError } from './errors.js';
 import type { ComparePatch, FleetYaml, TargetCustomization } from './fleet-types.js';
 import { parseFleetYaml } from './fleet-yaml.js';
-import { checkRelativePath, loadManifests, posixJoin } from './load.js';
+import { checkRelativePath, loadManifests, posixJoin, readManifestFiles } from './load.js';
 import { parseManifests } from './manifests.js';
 import { helmPlan } from './helm-plan.js';
 export { mergeValues } from './helm-plan.js';
@@ -194,7 +194,7 @@ export async function planRender(input: RenderInput): Promise<RenderPlan> {
       const loaded = [];
       for (const name of overlays) {
         const dir = posixJoin(path, 'overlays', checkRelativePath(name).join('/'));
-        loaded.push({ dir, objects: await loadManifests(input.root, dir) });
+        loaded.push({ dir, files: await readManifestFiles(input.root, dir) });
       }
       return canonicalize(applyYamlOverlays(await loadManifests(input.root, path), loaded, path));
     },
