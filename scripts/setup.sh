@@ -33,6 +33,8 @@ fi
 
 log "Kubernetes test binaries (cached by version; the first build takes 15-30 minutes)"
 bash scripts/kube-binaries.sh >/dev/null
+tools_dir=$(bash scripts/render-tools.sh)
+log "helm and kustomize linked into $tools_dir (a hub started from this checkout looks there after PATH)"
 
 log "building TypeScript"
 npx tsc -b

@@ -17,6 +17,7 @@ import { SecretBox } from './secrets.js';
 import { agentTrustHint, caCommand } from './tls/ca-command.js';
 import { setupHubTls } from './tls/hub-tls.js';
 import { openSandbox } from './tools/sandbox.js';
+import { locateTool, toolMissing } from './tools/locate.js';
 import { openStore, RetentionSweeper } from './store/index.js';
 
 const HUB_VERSION = '0.1.0';
@@ -160,6 +161,14 @@ async function main(): Promise<void> {
       },
       'renderSandboxOff',
     );
+  }
+  for (const [tool, binary] of [
+    ['helm', config.helm],
+    ['kustomize', config.kustomize],
+  ] as const) {
+    const found = locateTool(binary);
+    if ('found' in found) log.info({ tool, path: found.found }, 'renderTool');
+    else log.warn({ tool, problem: toolMissing(binary, found.looked) }, 'renderToolMissing');
   }
   const apiTls = apiTlsOf(config, tls, log);
   if (apiTls && apiTls !== tls) renewable.push({ tls: apiTls, what: 'http' });

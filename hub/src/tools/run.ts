@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
+import { locateTool, toolMissing } from './locate.js';
 import type { Containment, Sandbox } from './sandbox.js';
 
 export class ToolError extends FlotillaError {
@@ -17,35 +16,14 @@ export interface RunOptions extends Containment {
   what: string;
 }
 
-/** The absolute path of a tool given by path or by name on PATH; undefined when there is none. */
-export function resolveBinary(binary: string, path = process.env.PATH ?? ''): string | undefined {
-  const executable = (p: string) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (binary.includes('/') || isAbsolute(binary)) return executable(binary) ? resolve(binary) : undefined;
-  for (const dir of path.split(delimiter)) {
-    if (dir && executable(join(dir, binary))) return resolve(dir, binary);
-  }
-  return undefined;
-}
-
 /**
  * Runs a rendering tool contained by the sandbox, returning stdout; failures name the tool, the input
  * and the tool's own words.
  */
 export function runTool(binary: string, args: string[], o: RunOptions): Promise<string> {
-  const found = resolveBinary(binary);
-  if (found === undefined) {
-    return Promise.reject(
-      new ToolError(`${o.what}: ${binary} is not installed (or not on PATH); set --helm / --kustomize to its path`),
-    );
-  }
-  const run = o.sandbox.wrap(found, args, o);
+  const lookup = locateTool(binary);
+  if (!('found' in lookup)) return Promise.reject(new ToolError(`${o.what}: ${toolMissing(binary, lookup.looked)}`));
+  const run = o.sandbox.wrap(lookup.found, args, o);
   return new Promise((resolvePromise, reject) => {
     execFile(
       run.command,
