@@ -3,7 +3,7 @@
 // and one agent per cluster; then walks through the everyday GitOps loop with the `fleet` CLI,
 // narrating each step: register, commit → converged, drift → corrected, promotion, rollback.
 //
-// Usage: npm run demo [-- --no-wait] [--keep]
+// Usage: npm run demo [-- --no-wait] [--keep]   (runs scripts/setup.sh first: idempotent, quick once done)
 //   --no-wait  exit after the last step (also the default without a terminal); status 0 only when
 //              every step succeeded. Otherwise the fleet keeps running until Ctrl-C.
 // FLOTILLA_DEMO_DIR moves the work directory (default .flotilla/demo; wiped at start).
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
 
   await step('Check the build and the Kubernetes test binaries', async () => {
     if (!existsSync(join(REPO_ROOT, 'hub/dist/main.js')) || !existsSync(join(REPO_ROOT, 'cli/dist/commands'))) {
-      throw new Error('the TypeScript build is missing: run `npm run setup` first');
+      throw new Error('the TypeScript build is missing: run `npm run demo` (it sets up first) or `npm run setup`');
     }
     locateBinaries();
     rmSync(DIR, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) set-up of a machine for Flotilla development, tests and the demo:
 # system packages, npm dependencies, the Go-built Kubernetes test binaries, and the build.
+# `npm run demo` and `npm run check` run it first; once done it takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
