@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
-import { parseDuration, parseLabelPatch, parseLabels, parseOptions } from './parse.js';
+import { parseDuration, parseLabelPatch, parseLabels, parseOptions, parseSetValues, parseValuesFile } from './parse.js';
 
 describe('parseLabels', () => {
   it('reads repeated and comma-separated key=value pairs', () => {
@@ -60,5 +60,50 @@ describe('parseOptions', () => {
       retries: 3,
       namespace: 'web',
     });
+  });
+});
+
+describe('parseSetValues (helm --set)', () => {
+  it('nests dotted keys, types values as Helm does, lets later pairs win', () => {
+    expect(
+      parseSetValues([
+        'image.tag=1.2.3',
+        'image.pull=true',
+        'replicas=3',
+        'zip=007',
+        'ratio=1.5',
+        'gone=null',
+        'annotations.app\\.io/x=y=z',
+        'image.tag=1.2.4',
+      ]),
+    ).toEqual({
+      image: { tag: '1.2.4', pull: true },
+      replicas: 3,
+      zip: '007',
+      ratio: '1.5',
+      gone: null,
+      annotations: { 'app.io/x': 'y=z' },
+    });
+  });
+
+  it.each(['novalue', '=x', 'a..b=1', 'list[0]=x'])('refuses %j, naming it', (bad) => {
+    expect(() => parseSetValues([bad])).toThrow(UsageError);
+    expect(() => parseSetValues([bad])).toThrow(`--set "${bad}"`);
+  });
+});
+
+describe('parseValuesFile', () => {
+  it('reads a map as YAML 1.1, and nothing from an empty file', () => {
+    expect(parseValuesFile('a: {b: yes}\nmode: 0644\n', 'v.yaml')).toEqual({ a: { b: true }, mode: 420 });
+    expect(parseValuesFile('# nothing\n', 'v.yaml')).toEqual({});
+  });
+
+  it.each([
+    ['- a\n', '--values-file v.yaml must hold a map of Helm values, found a list'],
+    ['a: [\n', '--values-file v.yaml: '],
+    ['a: 1\na: 2\n', '--values-file v.yaml: '],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseValuesFile(text, 'v.yaml')).toThrow(UsageError);
+    expect(() => parseValuesFile(text, 'v.yaml')).toThrow(message);
   });
 });

@@ -7,6 +7,7 @@ import {
   type Labels,
   type LabelsPatch,
 } from '@flotilla/proto/api';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
 
 /** The hub's label rule (proto names.ts), checked here too so that a typo fails before any request. */
@@ -96,4 +97,60 @@ export function parseOptions(values: readonly string[]): Record<string, unknown>
     out[k] = v === 'true' ? true : v === 'false' ? false : /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
   }
   return out;
+}
+
+/** Helm's typing of a `--set` value: true/false, null, integers without a leading zero; else a string. */
+function setValue(text: string): unknown {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'null') return null;
+  if (/^-?(0|[1-9]\d{0,15})$/.test(text)) return Number(text);
+  return text;
+}
+
+/**
+ * Helm-style `--set key=value` (one pair per flag): a dotted key nests (`ingress.host=x`), `\.` is a
+ * literal dot (`annotations.app\.io/x=y`). Later pairs win. Lists (`a[0]`) are not supported: use a
+ * values file for them.
+ */
+export function parseSetValues(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const path = (eq > 0 ? pair.slice(0, eq) : '').split(/(?<!\\)\./).map((k) => k.replace(/\\\./g, '.'));
+    if (eq <= 0 || path.some((k) => k === '' || /[[\]]/.test(k))) {
+      throw new UsageError(`--set ${shown(pair)} is not key=value with a dotted key`, {
+        hint: 'e.g. --set image.tag=1.2.3 (lists: put them in a --values-file)',
+      });
+    }
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node = (node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<
+        string,
+        unknown
+      >;
+    }
+    node[path.at(-1) as string] = setValue(pair.slice(eq + 1));
+  }
+  return out;
+}
+
+/**
+ * A local Helm values file (`--values-file`), read as Helm reads one (YAML 1.1): a map, or nothing for
+ * an empty file. `name` is what the user typed, for the message.
+ */
+export function parseValuesFile(text: string, name: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { version: '1.1', uniqueKeys: true });
+  } catch (error) {
+    throw new UsageError(`--values-file ${name}: ${(error as Error).message.split('\n')[0] ?? ''}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(
+      `--values-file ${name} must hold a map of Helm values, found ${Array.isArray(value) ? 'a list' : 'a scalar'}`,
+    );
+  }
+  return value as Record<string, unknown>;
 }

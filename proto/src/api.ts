@@ -13,6 +13,8 @@ import { BUNDLE_STATES, type BundleStateName } from './states.js';
 
 /** Cluster names and labels: the rule the hub enforces, for the CLI to check before it asks. */
 export * from './names.js';
+/** Helm values merged as Helm does: the hub's renders and the CLI's values files. */
+export { mergeValues } from './helm-values.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -171,12 +173,30 @@ export interface EnvironmentView extends Environment {
   clusters: string[];
 }
 
+/**
+ * Helm values a target sets through the API or CLI, over the repository's (docs/fleet-yaml.md):
+ * values files go after fleet.yaml's and its customization's, inline values over theirs.
+ */
+export interface TargetHelmOptions {
+  /** Merged over fleet.yaml's `helm.values` and its customization's; `${ .ClusterLabels.x }` works. */
+  values?: Record<string, unknown>;
+  /** Files in the repo, relative to the target's path (no `..`, not absolute), after fleet.yaml's. */
+  valuesFiles?: string[];
+}
+
+/** What a target's options hold: they decide over fleet.yaml. */
+export interface TargetOptions {
+  selfHeal?: boolean;
+  prune?: boolean;
+  helm?: TargetHelmOptions;
+}
+
 export interface Target {
   name: string;
   repo: string;
   path: string;
   environments: string[];
-  /** Deployment options: `{ selfHeal, prune, namespace, ... }`. */
+  /** Deployment options (`TargetOptions`): `{ selfHeal, prune, helm: { values, valuesFiles } }`. */
   options?: Record<string, unknown>;
 }
 

@@ -102,7 +102,18 @@ const SCHEMAS: Record<string, unknown> = {
     repo: str,
     path: str,
     environments: { type: 'array', items: str },
-    options: { type: 'object' },
+    options: obj([], {
+      selfHeal: { type: 'boolean' },
+      prune: { type: 'boolean' },
+      helm: obj([], {
+        values: { type: 'object', description: "Helm values, over fleet.yaml's and its customization's" },
+        valuesFiles: {
+          type: 'array',
+          items: str,
+          description: "Values files in the repo, relative to the target's path, after fleet.yaml's",
+        },
+      }),
+    }),
     renders: {
       type: 'array',
       items: obj(['environment', 'state'], { environment: str, state: str, commit: str, error: str, updatedAt: time }),

@@ -1,3 +1,4 @@
+import type { TargetHelmOptions } from '@flotilla/proto/api';
 import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
 import { planRender, type DeployOptions, type RenderKind, type RenderTools } from '../render/target.js';
@@ -91,6 +92,7 @@ export class Reconciler {
       return heads.get(k);
     };
     const targetOptions = new Map(store.targets.list().map((t) => [t.name, targetOverrides(t.options)]));
+    const targetHelm = new Map(store.targets.list().map((t) => [t.name, targetHelmOptions(t.options)]));
     const renderHosts = new Map(store.repos.list().map((r) => [r.name, r.renderHosts ?? []]));
     const scrub = this.deps.scrub ?? ((t: string) => t);
     const fail = (p: Placement, head: string, err: unknown) => {
@@ -117,6 +119,7 @@ export class Reconciler {
           byName.get(p.cluster),
           targetOptions.get(p.target) ?? {},
           renderHosts.get(p.repo) ?? [],
+          targetHelm.get(p.target),
         );
         if (r === 'skip') continue;
         keep.add(key(p));
@@ -168,10 +171,11 @@ export class Reconciler {
     cluster: Cluster | undefined,
     overrides: JsonObject,
     allowedHosts: readonly string[],
+    helm: TargetHelmOptions | undefined,
   ): Promise<Rendered | 'skip'> {
     const tree = await this.deps.trees.acquire(p.repo, head);
     try {
-      return await this.renderFrom(tree.root, p, head, cluster, overrides, allowedHosts);
+      return await this.renderFrom(tree.root, p, head, cluster, overrides, allowedHosts, helm);
     } finally {
       tree.release();
     }
@@ -184,6 +188,7 @@ export class Reconciler {
     cluster: Cluster | undefined,
     overrides: JsonObject,
     allowedHosts: readonly string[],
+    helm: TargetHelmOptions | undefined,
   ): Promise<Rendered | 'skip'> {
     const { cache, tools } = this.deps;
     const plan = await planRender({
@@ -198,6 +203,7 @@ export class Reconciler {
       },
       tools,
       allowedHosts,
+      ...(helm ? { helm } : {}),
     });
     if (plan.skip) return 'skip';
     const bundle = await cache.get(plan.cacheKey, plan.run);
@@ -289,6 +295,18 @@ function targetOverrides(o: JsonObject | undefined): JsonObject {
   if (typeof o?.selfHeal === 'boolean') out.selfHeal = o.selfHeal;
   if (typeof o?.prune === 'boolean') out.prune = o.prune;
   return out;
+}
+
+/** The Helm values a target's options set (checked by the API), for the render; not sent to agents. */
+function targetHelmOptions(o: JsonObject | undefined): TargetHelmOptions | undefined {
+  const helm = o?.helm;
+  if (typeof helm !== 'object' || helm === null || Array.isArray(helm)) return undefined;
+  const { values, valuesFiles } = helm as TargetHelmOptions;
+  const out: TargetHelmOptions = {
+    ...(typeof values === 'object' && values !== null && !Array.isArray(values) ? { values } : {}),
+    ...(Array.isArray(valuesFiles) ? { valuesFiles: valuesFiles.filter((f) => typeof f === 'string') } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function optionsJson(o: DeployOptions): JsonObject {

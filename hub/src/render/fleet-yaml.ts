@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type 
 import { FleetYamlInvalidError, FleetYamlUnsupportedError } from './errors.js';
 import { ARG_RULES, argProblem, type ArgRuleName } from '../tools/args.js';
 import { FLEET_YAML_SPEC, type Spec } from './fleet-schema.js';
+import { repoPathProblem } from './load.js';
 import type { FleetYaml } from './fleet-types.js';
 import { parseDocuments, positionOf } from './yaml.js';
 
@@ -70,10 +71,8 @@ function scalarOf(context: Context, node: Node, path: string, type: string, ok: 
 /** Refused here, with file and line, rather than later as a bare "path" error from the renderer. */
 function readRepoPath(context: Context, node: Node, path: string): string {
   const value = scalarOf(context, node, path, 'a string', (v) => typeof v === 'string') as string;
-  const segments = value.split(/[\\/]/);
-  if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.includes('\0') || segments.includes('..')) {
-    invalid(context, node, `${path} ${JSON.stringify(value)} must be a path inside the repository (relative, no "..")`);
-  }
+  const problem = repoPathProblem(value);
+  if (problem !== undefined) invalid(context, node, `${path} ${JSON.stringify(value)} ${problem}`);
   return value;
 }
 

@@ -1,4 +1,5 @@
 import { realpath } from 'node:fs/promises';
+import { mergeValues } from '@flotilla/proto/api';
 import { join } from 'node:path';
 import { canonicalize } from '../bundle/index.js';
 import { ARG_RULES, argProblem } from '../tools/args.js';
@@ -12,17 +13,7 @@ import { substituteClusterValues } from './substitute.js';
 import type { DeployOptions, RenderInput, RenderPlan } from './target.js';
 import { scanTree } from './tree-scan.js';
 
-/** deep merge for Helm values: maps merge, anything else from `over` replaces. */
-export function mergeValues(base: unknown, over: unknown): unknown {
-  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
-  return out;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { mergeValues };
 
 /**
  * A local chart and its values files must not reach out of the exported tree: Helm follows symlinks
@@ -62,12 +53,15 @@ export function helmPlan(
   key: (parts: unknown) => string,
 ): Pick<RenderPlan, 'cacheKey' | 'run'> {
   const helm = { ...fleet.helm, ...c?.helm };
-  const values = substituteClusterValues(mergeValues(fleet.helm?.values ?? {}, c?.helm?.values ?? {}), input.cluster);
+  // fleet.yaml, then its customization, then the target's own options (the API's): later wins.
+  const layers = [fleet.helm, c?.helm, input.helm];
+  const merged = layers.reduce<unknown>((out, layer) => mergeValues(out, layer?.values ?? {}), {});
+  const values = substituteClusterValues(merged, input.cluster);
   // undefined for a chart from a chart repository: fetched by the hub, not read from the tree.
   const chartPath = helm.repo ? undefined : posixJoin(path, checkRelativePath(helm.chart ?? '.').join('/'));
-  const valuesFiles = [...(fleet.helm?.valuesFiles ?? []), ...(c?.helm?.valuesFiles ?? [])].map((f) =>
-    posixJoin(path, checkRelativePath(f).join('/')),
-  );
+  const valuesFiles = layers
+    .flatMap((layer) => layer?.valuesFiles ?? [])
+    .map((f) => posixJoin(path, checkRelativePath(f).join('/')));
   const namespace = options.namespace ?? options.defaultNamespace ?? 'default';
   const releaseName = helm.releaseName ?? input.target;
   const badName = argProblem(releaseName, ARG_RULES.releaseName);

@@ -46,6 +46,18 @@ export function checkRelativePath(relPath: string): string[] {
   return segments;
 }
 
+/**
+ * Why a path written in a repository's settings (fleet.yaml, a target's options) cannot name a file of
+ * the repository, or undefined: absolute, a drive letter, NUL or a `..` segment.
+ */
+export function repoPathProblem(value: string): string | undefined {
+  const segments = value.split(/[\\/]/);
+  if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.includes('\0') || segments.includes('..')) {
+    return 'must be a path inside the repository (relative, no "..")';
+  }
+  return undefined;
+}
+
 /** Joins repository-relative parts with `/`, leaving out empty and `.` parts. */
 export function posixJoin(...parts: string[]): string {
   return parts.filter((p) => p && p !== '.').join('/');

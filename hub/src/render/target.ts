@@ -6,7 +6,8 @@ import { canonicalize, type CanonicalBundle } from '../bundle/index.js';
 import { kustomizeBuild } from '../tools/kustomize.js';
 import type { Sandbox } from '../tools/sandbox.js';
 import { matchCustomization, type ClusterFacts } from './customize.js';
-import { PathNotFoundError } from './errors.js';
+import type { TargetHelmOptions } from '@flotilla/proto/api';
+import { PathNotFoundError, UnsupportedLayoutError } from './errors.js';
 import type { ComparePatch, FleetYaml, TargetCustomization } from './fleet-types.js';
 import { parseFleetYaml } from './fleet-yaml.js';
 import { checkRelativePath, loadManifests, posixJoin, readManifestFiles } from './load.js';
@@ -41,6 +42,8 @@ export interface RenderInput {
   tools: RenderTools;
   /** Hosts (and, explicitly, private addresses) this repository's renders may fetch charts from. */
   allowedHosts?: readonly string[];
+  /** The target's own Helm values and values files (its API options), over fleet.yaml's. */
+  helm?: TargetHelmOptions;
 }
 
 export interface IgnoreRuleSpec {
@@ -165,6 +168,12 @@ export async function planRender(input: RenderInput): Promise<RenderPlan> {
   const fleet = facts.fleet;
   const c = matchCustomization(fleet, input.cluster);
   const kind = detectKind(facts, c);
+  if (kind !== 'helm' && (input.helm?.values !== undefined || input.helm?.valuesFiles !== undefined)) {
+    throw new UnsupportedLayoutError(
+      `target ${input.target} sets Helm values in its options, but "${path}" renders as ` +
+        `${kind === 'yaml' ? 'plain YAML' : 'a kustomization'}, not a Helm chart; remove options.helm from the target`,
+    );
+  }
   const options = deployOptions(fleet, c);
   const base = { kind, skip: c?.doNotDeploy === true, options, ...(c?.name ? { customization: c.name } : {}) };
   if (kind === 'helm') return { ...base, ...helmPlan(input, path, fleet, c, options, key) };

@@ -7,9 +7,12 @@ import type {
   RepoRenderHostsRequest,
   RepoView,
   Target,
+  TargetOptions,
   TargetView,
 } from '@flotilla/proto/api';
+import { repoPathProblem } from '../../render/load.js';
 import { hostEntryProblem } from '../../render/net-policy.js';
+import type { JsonObject } from '../../store/index.js';
 import { safeRepoPath } from '../../source/git-source.js';
 import {
   checkRepoAuth,
@@ -27,6 +30,35 @@ import { found, nameParams, nameSchema, type ApiDeps } from './shared.js';
 const REPO_HINT = 'see `fleet repos list`';
 const ENV_HINT = 'see `fleet environments list`';
 const TARGET_HINT = 'see `fleet targets list`';
+
+/** A target's Helm values (proto TargetHelmOptions): merged over fleet.yaml's when its path is a chart. */
+const TARGET_HELM_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    values: { type: 'object', description: "Helm values, over fleet.yaml's and its customization's" },
+    valuesFiles: {
+      type: 'array',
+      maxItems: 64,
+      items: { type: 'string', minLength: 1, maxLength: 1024 },
+      description: "Values files in the repo, relative to the target's path, after fleet.yaml's",
+    },
+  },
+} as const;
+
+/** The same rule as fleet.yaml's helm.valuesFiles: inside the repository. */
+function checkValuesFiles(options: TargetOptions | undefined): void {
+  (options?.helm?.valuesFiles ?? []).forEach((file, i) => {
+    const problem = repoPathProblem(file);
+    if (problem !== undefined) {
+      throw ApiError.invalid(
+        `options.helm.valuesFiles[${i}] ${JSON.stringify(file)} ${problem}`,
+        'options',
+        "name a file relative to the target's path, e.g. values-prod.yaml",
+      );
+    }
+  });
+}
 
 const branchSchema = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s~^:?*\\[\\\\]+$' } as const;
 
@@ -295,8 +327,10 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
             options: {
               type: 'object',
               additionalProperties: false,
-              description: 'Decide over fleet.yaml: selfHeal (correct drift, default true), prune (default true).',
-              properties: { selfHeal: { type: 'boolean' }, prune: { type: 'boolean' } },
+              description:
+                'Decide over fleet.yaml: selfHeal (correct drift, default true), prune (default true), and Helm ' +
+                'values and values files for a chart (docs/fleet-yaml.md: the order they merge in).',
+              properties: { selfHeal: { type: 'boolean' }, prune: { type: 'boolean' }, helm: TARGET_HELM_SCHEMA },
             },
           },
         },
@@ -328,12 +362,13 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       } catch (err) {
         throw ApiError.invalid(`path: ${err instanceof Error ? err.message : String(err)}`, 'path');
       }
+      checkValuesFiles(b.options as TargetOptions | undefined);
       const t = store.targets.put({
         name: b.name,
         repo: b.repo,
         path: b.path,
         environments: b.environments,
-        ...(b.options ? { options: b.options as Record<string, boolean> } : {}),
+        ...(b.options ? { options: b.options as JsonObject } : {}),
       });
       changed();
       return reply.code(201).send(targetView(store, t));
