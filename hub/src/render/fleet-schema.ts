@@ -11,7 +11,9 @@ export type Spec =
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'list'; readonly of: Spec }
   | { readonly type: 'object'; readonly fields: Readonly<Record<string, Spec>> }
-  | { readonly type: 'unsupported'; readonly reason: string };
+  | { readonly type: 'unsupported'; readonly reason: string }
+  /** A boolean whose `true` Flotilla cannot honour: refused, rather than silently doing otherwise. */
+  | { readonly type: 'falseOnly'; readonly reason: string };
 
 const string: Spec = { type: 'string' };
 /** A string naming a path inside the repository, relative to the target: no `..`, not absolute. */
@@ -88,7 +90,11 @@ const deploymentOptions: Record<string, Spec> = {
   deleteCRDResources: boolean,
   namespaceLabels: stringMap,
   namespaceAnnotations: stringMap,
-  serviceAccount: string,
+  serviceAccount: {
+    type: 'unsupported',
+    reason:
+      'the agent applies with its own service account (and its project policy), not one a commit names; ' + 'remove it',
+  },
   forceSyncGeneration: integer,
 };
 
@@ -104,10 +110,19 @@ export const FLEET_YAML_SPEC: Spec = object({
   ...deploymentOptions,
   name: string,
   labels: stringMap,
-  paused: boolean,
+  paused: {
+    type: 'falseOnly',
+    reason:
+      'Flotilla holds a revision back per environment (its branch, `fleet promote`, rollout waves), ' +
+      'not per bundle; remove it or set it to false',
+  },
   rolloutStrategy: map,
   targetCustomizations: list(object({ ...deploymentOptions, ...targetCriteria, doNotDeploy: boolean })),
   dependsOn: list(object({ name: string, selector: labelSelector, acceptedStates: list(string) })),
-  overrideTargets: list(object(targetCriteria)),
+  overrideTargets: {
+    type: 'unsupported',
+    reason:
+      "which clusters a target reaches is set by its environments (fleet targets add -e), not by the repository's content; remove it",
+  },
   imageScans: list(any),
 });

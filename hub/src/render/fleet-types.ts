@@ -1,16 +1,8 @@
 /*
  * The typed form of Rancher Fleet's `fleet.yaml`, field names exactly as Fleet documents them.
- *
- * Honoured by hub/src/render today:
- *   targetCustomizations[].{name, clusterSelector, clusterName, clusterGroup, clusterGroupSelector}
- *     (matchCustomization), helm.values (substituteClusterValues; the caller skips it when
- *     helm.disablePreProcess is true), yaml.overlays (applyYamlOverlays).
- * Rejected, because the hub renders and cannot honour them: helm.valuesFrom (it reads ConfigMaps and
- *   Secrets in the downstream cluster at deploy time).
- * Accepted, parsed, typed, not yet used: everything else (namespace, defaultNamespace, the rest of
- *   helm, kustomize, doNotDeploy, dependsOn, diff, correctDrift, paused, labels, rolloutStrategy,
- *   ignore, keepResources, deleteNamespace, deleteCRDResources, namespaceLabels,
- *   namespaceAnnotations, serviceAccount, forceSyncGeneration, overrideTargets, imageScans, name).
+ * What Flotilla does with each field (supported, different, refused, parsed but not yet honoured),
+ * and the test that shows it: docs/fleet-yaml.md. Refused fields (helm.valuesFrom, serviceAccount,
+ * overrideTargets, paused: true) never reach these types.
  */
 
 export interface LabelSelectorRequirement {

@@ -11,7 +11,6 @@ labels:
 paused: false
 keepResources: true
 deleteNamespace: false
-serviceAccount: deployer
 namespaceLabels: {owner: shop}
 helm:
   chart: ./chart
@@ -50,8 +49,6 @@ ignore:
 dependsOn:
 - name: db
 - selector: {matchLabels: {app: cache}}
-overrideTargets:
-- clusterGroup: prod
 targetCustomizations:
 - name: eu
   clusterSelector:
@@ -81,7 +78,6 @@ describe('parseFleetYaml', () => {
       diff: { comparePatches: [{ kind: 'Deployment', operations: [{ op: 'remove', path: '/spec/replicas' }] }] },
       ignore: { conditions: [{ type: 'Active', status: 'False' }] },
       dependsOn: [{ name: 'db' }, { selector: { matchLabels: { app: 'cache' } } }],
-      overrideTargets: [{ clusterGroup: 'prod' }],
     });
     expect(fleet.targetCustomizations?.map((t) => t.name)).toEqual(['eu', 'lab', 'group']);
     expect(fleet.targetCustomizations?.[0]?.clusterSelector?.matchExpressions).toEqual([
@@ -94,7 +90,7 @@ describe('parseFleetYaml', () => {
     ['an empty file', '', {}],
     ['a comment', '# nothing\n', {}],
     ['null fields, as absent', 'helm:\nnamespace: ~\ntargetCustomizations:\n', {}],
-    ['YAML 1.1 booleans', 'paused: yes\n', { paused: true }],
+    ['YAML 1.1 booleans', 'keepResources: yes\npaused: no\n', { keepResources: true, paused: false }],
   ])('reads %s', (_name, text, expected) => {
     expect(parseFleetYaml(text)).toEqual(expected);
   });
@@ -189,11 +185,31 @@ describe('parseFleetYaml', () => {
     expect(run).toThrow(message);
   });
 
-  it('refuses helm.valuesFrom as unsupported, saying why', () => {
-    const run = () =>
-      parseFleetYaml('helm:\n  valuesFrom:\n  - secretKeyRef: {name: s, key: values.yaml}\n', 'a/fleet.yaml');
+  it.each([
+    [
+      'helm.valuesFrom',
+      'helm:\n  valuesFrom:\n  - secretKeyRef: {name: s, key: values.yaml}\n',
+      'a/fleet.yaml:3:3: helm.valuesFrom is not supported: it reads ConfigMaps and Secrets',
+    ],
+    [
+      'serviceAccount',
+      'targetCustomizations:\n- name: a\n  serviceAccount: deployer\n',
+      'a/fleet.yaml:3:19: targetCustomizations[0].serviceAccount is not supported: the agent applies with its own',
+    ],
+    [
+      'overrideTargets',
+      'overrideTargets:\n- clusterGroup: prod\n',
+      'a/fleet.yaml:2:1: overrideTargets is not supported: which clusters a target reaches is set by its environments',
+    ],
+    [
+      'paused: true',
+      'paused: true\n',
+      'a/fleet.yaml:1:9: paused: true is not supported: Flotilla holds a revision back',
+    ],
+  ])('refuses %s as unsupported, saying why', (_name, text, message) => {
+    const run = () => parseFleetYaml(text, 'a/fleet.yaml');
     expect(run).toThrow(FleetYamlUnsupportedError);
-    expect(run).toThrow('a/fleet.yaml:3:3: helm.valuesFrom is not supported: it reads ConfigMaps and Secrets');
+    expect(run).toThrow(message);
   });
 
   it('reports YAML syntax errors with the file name it was given', () => {

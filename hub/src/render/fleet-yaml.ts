@@ -143,6 +143,11 @@ function read(context: Context, raw: unknown, spec: Spec, path: string): unknown
       return readObject(context, node, path, spec.fields);
     case 'unsupported':
       throw new FleetYamlUnsupportedError(`${at(context, node)}: ${path} is not supported: ${spec.reason}`);
+    case 'falseOnly':
+      if (scalarOf(context, node, path, 'true or false', (v) => typeof v === 'boolean') === true) {
+        throw new FleetYamlUnsupportedError(`${at(context, node)}: ${path}: true is not supported: ${spec.reason}`);
+      }
+      return false;
   }
 }
 

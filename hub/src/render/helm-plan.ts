@@ -56,7 +56,8 @@ export function helmPlan(
   // fleet.yaml, then its customization, then the target's own options (the API's): later wins.
   const layers = [fleet.helm, c?.helm, input.helm];
   const merged = layers.reduce<unknown>((out, layer) => mergeValues(out, layer?.values ?? {}), {});
-  const values = substituteClusterValues(merged, input.cluster);
+  // Fleet's helm.disablePreProcess: `${ }` in values stays as written.
+  const values = helm.disablePreProcess === true ? merged : substituteClusterValues(merged, input.cluster);
   // undefined for a chart from a chart repository: fetched by the hub, not read from the tree.
   const chartPath = helm.repo ? undefined : posixJoin(path, checkRelativePath(helm.chart ?? '.').join('/'));
   const valuesFiles = layers
