@@ -138,7 +138,7 @@ function removePointers(obj: KubeObject, pointers: string[]): KubeObject {
 async function waitEstablished(crds: ObjectResult[], deps: ApplyDeps): Promise<void> {
   const deadline = deps.clock.now() + deps.crdTimeoutMs;
   for (const r of crds) {
-    while (healthOf(r.object).health !== 'Ready' && deps.clock.now() < deadline) {
+    while (healthOf(r.object, deps.clock.now()).health !== 'Ready' && deps.clock.now() < deadline) {
       await deps.sleep(250);
       r.object = (await deps.client.get(r.ref)) ?? r.object;
     }

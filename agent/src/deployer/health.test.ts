@@ -1,201 +1,148 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { KubeObject } from '../objects.js';
-import { healthOf } from './health.js';
+import { healthOf, type Health } from './health.js';
+import { KSTATUS_CASES, KSTATUS_PROBES, type KstatusCase, type KstatusStatus } from './testdata/kstatus-cases.js';
 
-function obj(apiVersion: string, kind: string, spec: object, status: object, generation = 1): KubeObject {
-  return { apiVersion, kind, metadata: { name: 'x', namespace: 'n', generation }, spec, status };
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const AS_FLOTILLA: Record<KstatusStatus, Health> = {
+  Current: 'Ready',
+  InProgress: 'InProgress',
+  Failed: 'Failed',
+  Terminating: 'InProgress',
+  NotFound: 'Unknown',
+};
+const manifest = (c: KstatusCase) => parse(c.manifest.replaceAll('__NOW__', new Date(NOW).toISOString())) as KubeObject;
+const docs = readFileSync(new URL('../../../docs/health.md', import.meta.url), 'utf8');
+
+describe('healthOf agrees with kstatus', () => {
+  it.each([...KSTATUS_CASES, ...KSTATUS_PROBES].map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(healthOf(manifest(c), NOW).health).toBe(c.differs?.health ?? AS_FLOTILLA[c.kstatus]);
+  });
+
+  it('differs only where docs/health.md says so, and why', () => {
+    const differing = [...KSTATUS_CASES, ...KSTATUS_PROBES].filter((c) => c.differs);
+    expect(differing.length).toBeLessThanOrEqual(5);
+    for (const { differs } of differing) expect(docs).toContain(`| ${differs?.kind} | ${differs?.case} |`);
+  });
+});
+
+function obj(apiVersion: string, kind: string, spec: object, status: object, metadata: object = {}): KubeObject {
+  return { apiVersion, kind, metadata: { name: 'x', namespace: 'n', generation: 1, ...metadata }, spec, status };
 }
-const cond = (type: string, status: string, extra: object = {}) => ({ conditions: [{ type, status, ...extra }] });
+const cond = (type: string, status: string, extra: object = {}) => ({ type, status, ...extra });
+const conditions = (...c: object[]) => ({ conditions: c });
+const deployed = { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
 
-describe('healthOf', () => {
+describe('healthOf says why', () => {
   it.each([
+    ['CR being deleted', obj('x.io/v1', 'W', {}, {}, { deletionTimestamp: 'now' }), 'InProgress', 'being deleted'],
     [
-      'Deployment ready',
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 2 },
-        { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
-      ),
-      'Ready',
-      '',
-    ],
-    [
-      'Deployment not observed',
-      obj('apps/v1', 'Deployment', { replicas: 2 }, {}),
-      'InProgress',
-      'not yet observed by its controller',
-    ],
-    [
-      'Deployment stale generation',
-      obj('apps/v1', 'Deployment', { replicas: 2 }, { observedGeneration: 1 }, 2),
+      'generation not observed',
+      obj('x.io/v1', 'W', {}, { observedGeneration: 1 }, { generation: 2 }),
       'InProgress',
       'generation 2 not yet observed (at 1)',
     ],
     [
-      'Deployment pods un-ready',
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 1 },
-        { observedGeneration: 1, replicas: 1, updatedReplicas: 1, unavailableReplicas: 1 },
-      ),
+      'Stalled',
+      obj('x.io/v1', 'W', {}, conditions(cond('Stalled', 'True', { reason: 'NoQuota', message: 'out of IPs' }))),
+      'Failed',
+      'NoQuota: out of IPs',
+    ],
+    [
+      'Reconciling',
+      obj('x.io/v1', 'W', {}, conditions(cond('Reconciling', 'True', { message: 'creating' }))),
       'InProgress',
-      '0 of 1 replicas available',
+      'creating',
+    ],
+    [
+      'Ready=False',
+      obj('x.io/v1', 'W', {}, conditions(cond('Ready', 'False', { reason: 'Waiting', message: 'for a bolt' }))),
+      'InProgress',
+      'Waiting: for a bolt',
     ],
     [
       'Deployment rolling',
-      obj(
-        'apps/v1',
-        'Deployment',
-        { replicas: 3 },
-        { observedGeneration: 1, replicas: 4, updatedReplicas: 3, availableReplicas: 3 },
-      ),
+      obj('apps/v1', 'Deployment', { replicas: 2 }, { ...deployed, replicas: 3 }),
       'InProgress',
       '1 old replicas pending termination',
+    ],
+    [
+      'Deployment un-available pods',
+      obj('apps/v1', 'Deployment', { replicas: 2 }, { ...deployed, availableReplicas: 0 }),
+      'InProgress',
+      '0 of 2 replicas available',
     ],
     [
       'Deployment stuck',
       obj(
         'apps/v1',
         'Deployment',
-        { replicas: 1 },
+        { replicas: 2 },
         {
-          observedGeneration: 1,
-          ...cond('Progressing', 'False', {
-            reason: 'ProgressDeadlineExceeded',
-            message: 'ReplicaSet "web-1" has timed out progressing.',
-          }),
+          ...deployed,
+          ...conditions(
+            cond('Progressing', 'False', {
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "web-1" has timed out progressing.',
+            }),
+          ),
         },
       ),
       'Failed',
       'rollout stuck: ReplicaSet "web-1" has timed out progressing.',
     ],
     [
-      'Deployment scaled to zero',
-      obj('apps/v1', 'Deployment', { replicas: 0 }, { observedGeneration: 1 }),
-      'Ready',
-      '',
-    ],
-    [
-      'StatefulSet ready',
+      'Deployment Available=False',
       obj(
         'apps/v1',
-        'StatefulSet',
-        { replicas: 2 },
-        { observedGeneration: 1, readyReplicas: 2, updatedReplicas: 2, currentRevision: 'a', updateRevision: 'a' },
-      ),
-      'Ready',
-      '',
-    ],
-    [
-      'StatefulSet rolling',
-      obj(
-        'apps/v1',
-        'StatefulSet',
-        { replicas: 2 },
-        { observedGeneration: 1, readyReplicas: 2, updatedReplicas: 2, currentRevision: 'a', updateRevision: 'b' },
-      ),
-      'InProgress',
-      'rolling out revision b',
-    ],
-    [
-      'StatefulSet partitioned',
-      obj(
-        'apps/v1',
-        'StatefulSet',
-        { replicas: 3, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } },
-        { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 1 },
-      ),
-      'Ready',
-      '',
-    ],
-    [
-      'DaemonSet unavailable',
-      obj(
-        'apps/v1',
-        'DaemonSet',
-        {},
-        { observedGeneration: 1, desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 1 },
-      ),
-      'InProgress',
-      '1 of 3 pods available',
-    ],
-    [
-      'DaemonSet ready',
-      obj(
-        'apps/v1',
-        'DaemonSet',
-        {},
+        'Deployment',
+        { replicas: 2, progressDeadlineSeconds: 600 },
         {
-          observedGeneration: 1,
-          desiredNumberScheduled: 3,
-          updatedNumberScheduled: 3,
-          numberAvailable: 3,
-          numberReady: 3,
+          ...deployed,
+          ...conditions(
+            cond('Progressing', 'True', { reason: 'NewReplicaSetAvailable' }),
+            cond('Available', 'False', { reason: 'MinimumReplicasUnavailable' }),
+          ),
         },
       ),
-      'Ready',
-      '',
-    ],
-    ['Job complete', obj('batch/v1', 'Job', {}, cond('Complete', 'True')), 'Ready', ''],
-    [
-      'Job failed',
-      obj('batch/v1', 'Job', {}, cond('Failed', 'True', { reason: 'BackoffLimitExceeded' })),
-      'Failed',
-      'job failed: BackoffLimitExceeded',
-    ],
-    ['Job running', obj('batch/v1', 'Job', {}, { active: 1 }), 'InProgress', '1 active, 0 succeeded'],
-    ['PVC bound', obj('v1', 'PersistentVolumeClaim', {}, { phase: 'Bound' }), 'Ready', ''],
-    ['PVC pending', obj('v1', 'PersistentVolumeClaim', {}, { phase: 'Pending' }), 'InProgress', 'claim Pending'],
-    ['Service ClusterIP', obj('v1', 'Service', { type: 'ClusterIP' }, {}), 'Ready', ''],
-    [
-      'Service LB waiting',
-      obj('v1', 'Service', { type: 'LoadBalancer' }, { loadBalancer: {} }),
       'InProgress',
-      'waiting for a load balancer address',
+      'not available (Available=False: MinimumReplicasUnavailable)',
     ],
     [
-      'Service LB ready',
-      obj('v1', 'Service', { type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } }),
-      'Ready',
-      '',
-    ],
-    [
-      'CRD established',
-      obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, cond('Established', 'True')),
-      'Ready',
-      '',
-    ],
-    [
-      'CRD pending',
-      obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', {}, {}),
-      'InProgress',
-      'not yet established',
-    ],
-    [
-      'CRD names refused',
+      'Deployment still progressing',
       obj(
-        'apiextensions.k8s.io/v1',
-        'CustomResourceDefinition',
-        {},
-        cond('NamesAccepted', 'False', { message: 'taken' }),
+        'apps/v1',
+        'Deployment',
+        { replicas: 2, progressDeadlineSeconds: 600 },
+        { ...deployed, ...conditions(cond('Progressing', 'True', { reason: 'ReplicaSetUpdated' })) },
       ),
-      'Failed',
-      'names not accepted: taken',
+      'InProgress',
+      'new ReplicaSet not yet available (Progressing=True: ReplicaSetUpdated)',
     ],
     [
-      'Namespace terminating',
-      obj('v1', 'Namespace', {}, { phase: 'Terminating' }),
+      'ReplicaSet failure',
+      obj(
+        'apps/v1',
+        'ReplicaSet',
+        { replicas: 1 },
+        conditions(cond('ReplicaFailure', 'True', { reason: 'FailedCreate', message: 'quota' })),
+      ),
       'InProgress',
-      'namespace terminating',
+      'replica failure: FailedCreate: quota',
     ],
-    ['Pod running ready', obj('v1', 'Pod', {}, { phase: 'Running', ...cond('Ready', 'True') }), 'Ready', ''],
     [
-      'Pod running un-ready',
-      obj('v1', 'Pod', {}, { phase: 'Running', ...cond('Ready', 'False', { message: 'probe failed' }) }),
+      'DaemonSet not scheduled',
+      obj('apps/v1', 'DaemonSet', {}, { observedGeneration: 1 }),
       'InProgress',
-      'pod Running: probe failed',
+      'not yet scheduled by its controller',
+    ],
+    [
+      'StatefulSet extra pods',
+      obj('apps/v1', 'StatefulSet', { replicas: 1 }, { replicas: 2, readyReplicas: 2 }),
+      'InProgress',
+      '1 extra replicas pending termination',
     ],
     [
       'Pod crash-looping',
@@ -206,26 +153,126 @@ describe('healthOf', () => {
         { phase: 'Running', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'CrashLoopBackOff' } } }] },
       ),
       'Failed',
-      'container c: CrashLoopBackOff',
+      'CrashLoopBackOff: container c',
     ],
-    ['Pod succeeded', obj('v1', 'Pod', {}, { phase: 'Succeeded' }), 'Ready', ''],
     [
-      'custom Ready=False',
-      obj('example.com/v1', 'Widget', {}, cond('Ready', 'False', { reason: 'Waiting', message: 'for a bolt' })),
+      'Pod pulling',
+      obj(
+        'v1',
+        'Pod',
+        {},
+        { phase: 'Pending', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ImagePullBackOff' } } }] },
+      ),
       'InProgress',
-      'Waiting: for a bolt',
+      'container c: ImagePullBackOff',
     ],
-    ['custom without conditions', obj('example.com/v1', 'Widget', {}, {}), 'Ready', ''],
-    ['ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, 'Ready', ''],
+    [
+      'Pod un-ready',
+      obj('v1', 'Pod', {}, { phase: 'Running', ...conditions(cond('Ready', 'False', { message: 'probe failed' })) }),
+      'InProgress',
+      'pod Running: probe failed',
+    ],
+    [
+      'Pod failed',
+      obj('v1', 'Pod', {}, { phase: 'Failed', reason: 'Evicted', message: 'low on memory' }),
+      'Failed',
+      'pod failed: Evicted: low on memory',
+    ],
+    ['Pod lost', obj('v1', 'Pod', {}, { phase: 'Unknown' }), 'Unknown', 'pod phase Unknown'],
+    [
+      'Job running',
+      obj('batch/v1', 'Job', {}, { startTime: '2025-01-01T00:00:00Z', active: 1 }),
+      'InProgress',
+      '1 active, 0 succeeded, 0 failed',
+    ],
+    [
+      'Job failed',
+      obj('batch/v1', 'Job', {}, conditions(cond('Failed', 'True', { reason: 'BackoffLimitExceeded' }))),
+      'Failed',
+      'job failed: BackoffLimitExceeded',
+    ],
+    [
+      'Job suspended on purpose',
+      obj('batch/v1', 'Job', { suspend: true }, conditions(cond('Suspended', 'True'))),
+      'Ready',
+      '',
+    ],
+    [
+      'PVC lost',
+      obj('v1', 'PersistentVolumeClaim', {}, { phase: 'Lost' }),
+      'Failed',
+      'volume lost: the claim lost its PersistentVolume',
+    ],
+    [
+      'LoadBalancer waiting',
+      obj('v1', 'Service', { type: 'LoadBalancer', clusterIP: '10.0.0.1' }, { loadBalancer: {} }),
+      'InProgress',
+      'waiting for a load balancer address',
+    ],
+    [
+      'CRD refused',
+      obj(
+        'apiextensions.k8s.io/v1',
+        'CustomResourceDefinition',
+        {},
+        conditions(cond('Established', 'False', { reason: 'NotAccepted', message: 'not allowed' })),
+      ),
+      'Failed',
+      'not established: NotAccepted: not allowed',
+    ],
   ] as const)('%s', (_name, o, health, message) => {
-    expect(healthOf(o as KubeObject)).toEqual({ health, message });
+    expect(healthOf(o, NOW)).toEqual({ health, message });
   });
 
-  it('is Unknown for an object that does not exist, InProgress while it is deleted', () => {
-    expect(healthOf(null).health).toBe('Unknown');
-    expect(healthOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { deletionTimestamp: 'now' } })).toEqual({
+  it('is Unknown for an object that does not exist', () => {
+    expect(healthOf(null, NOW)).toEqual({ health: 'Unknown', message: 'not found' });
+  });
+});
+
+describe('an unschedulable Pod', () => {
+  const pod = (created: string) =>
+    obj(
+      'v1',
+      'Pod',
+      {},
+      {
+        phase: 'Pending',
+        ...conditions(cond('PodScheduled', 'False', { reason: 'Unschedulable', message: '0/1 nodes are available' })),
+      },
+      { creationTimestamp: created },
+    );
+  const created = Date.parse('2025-06-01T11:59:50Z');
+
+  it('is InProgress for 15 s after its creation, and says when to look again', () => {
+    expect(healthOf(pod('2025-06-01T11:59:50Z'), NOW)).toEqual({
       health: 'InProgress',
-      message: 'being deleted',
+      message: 'not yet scheduled: 0/1 nodes are available',
+      recheckAt: created + 15_000,
     });
+  });
+
+  it('is Failed from then on', () => {
+    expect(healthOf(pod('2025-06-01T11:59:50Z'), created + 15_000)).toEqual({
+      health: 'Failed',
+      message: 'unschedulable: 0/1 nodes are available',
+    });
+  });
+});
+
+describe('custom rules', () => {
+  const widget = (observedGeneration: number) =>
+    obj('x.io/v1', 'W', {}, { observedGeneration, ...conditions(cond('Stalled', 'True')) }, { generation: 2 });
+  const custom = () => ({ health: 'Ready', message: '' }) as const;
+
+  it('take the place of the standard conditions and the kind rules', () => {
+    expect(healthOf(widget(2), NOW, custom)).toEqual({ health: 'Ready', message: '' });
+  });
+
+  it('come after the generation check', () => {
+    expect(healthOf(widget(1), NOW, custom).health).toBe('InProgress');
+  });
+
+  it('leave kinds they do not cover to the built-in rules', () => {
+    expect(healthOf(widget(2), NOW, () => undefined).health).toBe('Failed');
   });
 });

@@ -67,7 +67,7 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
   await d.inventories.save(inventory, intent ?? previous);
   const now = d.clock.now();
   const drift = driftRecords(bundle.id, planned, results, now);
-  const report = foldReport(bundle.id, results, healthMap(results), drift, now, bundle.digest);
+  const report = foldReport(bundle.id, results, healthMap(results, now), drift, now, bundle.digest);
   return { report, plan: planned, results, desired, inventory, resources };
 }
 
@@ -176,9 +176,9 @@ function driftRecords(
   return out;
 }
 
-function healthMap(results: readonly ObjectResult[]): Map<string, HealthResult> {
+function healthMap(results: readonly ObjectResult[], now: number): Map<string, HealthResult> {
   const m = new Map<string, HealthResult>();
-  for (const r of results) if (r.action !== 'delete') m.set(r.key, healthOf(r.object));
+  for (const r of results) if (r.action !== 'delete') m.set(r.key, healthOf(r.object, now));
   return m;
 }
 

@@ -29,7 +29,8 @@ export async function waitReady(
       held,
       o.concurrency ?? 8,
     );
-    const health = new Map(desired.map((d) => [d.key, healthOf(live.get(d.key))]));
+    const now = o.clock.now();
+    const health = new Map(desired.map((d) => [d.key, healthOf(live.get(d.key), now)]));
     const ready = [...health.values()].every((h) => h.health === 'Ready');
     if (ready || o.clock.now() >= deadline) return { ready, health };
     await o.sleep(o.intervalMs ?? 1000);

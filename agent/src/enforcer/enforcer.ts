@@ -39,6 +39,9 @@ interface Held {
   inventory: Inventory;
   results: ObjectResult[];
   health: Map<string, HealthResult>;
+  /** The live objects whose verdict changes with time alone, to judge again when it is due. */
+  timed: Map<string, KubeObject>;
+  recheck?: { at: number; stop: AbortController };
   /** Drift reported and not corrected (self-heal off). */
   drift: Map<string, DriftRecord>;
   report?: BundleReport;
@@ -103,6 +106,7 @@ export class Enforcer {
     await this.reconcileNow(bundleId);
     if (h.inventory.entries.size > 0) return false;
     this.held.delete(bundleId);
+    h.recheck?.stop.abort();
     await this.o.inventories.remove(bundleId);
     await this.o.cache?.remove(bundleId);
     return true;
@@ -124,6 +128,7 @@ export class Enforcer {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    for (const h of this.held.values()) h.recheck?.stop.abort();
     this.watcher.stop();
     this.queue.stop();
     await Promise.all([...this.held.values()].map((h) => h.running));
@@ -160,7 +165,9 @@ export class Enforcer {
       });
       h.desired = new Map(r.desired.map((d) => [d.key, d]));
       h.inventory = r.inventory;
-      h.health = new Map(r.results.map((x) => [x.key, healthOf(x.object)]));
+      h.health = new Map();
+      h.timed = new Map();
+      for (const x of r.results) this.assess(h, x.key, x.object);
       // Live objects are not kept: health and the inventory say all the enforcer needs.
       h.results = r.results.map(({ object: _object, ...rest }) => rest);
       h.drift = new Map(r.report.drift.filter((d) => !d.corrected).map((d) => [refKey(d.ref), d]));
@@ -203,8 +210,7 @@ export class Enforcer {
       const live: KubeObject | null = e.type === 'DELETED' ? ((await this.o.client.get(d.ref)) ?? null) : e.object;
       const c = planObject(d, live, h.inventory.entries.get(key), h.bundle.options, this.o.client.fieldManager);
       const before = h.health.get(key);
-      const health = healthOf(live);
-      h.health.set(key, health);
+      const health = this.assess(h, key, live);
       const drifted = h.drift.has(key);
       if (c.drift) await this.onDrift(h, c, key);
       else if (c.action === 'unchanged') h.drift.delete(key);
@@ -232,7 +238,7 @@ export class Enforcer {
         digest: c.desired.digest,
         owned: ownedDigest(r.object, this.o.client.fieldManager),
       });
-      h.health.set(key, healthOf(r.object));
+      this.assess(h, key, r.object);
       h.drift.delete(key);
       await this.o.inventories.save(h.inventory);
     } else {
@@ -247,6 +253,37 @@ export class Enforcer {
     const changed = !h.report || h.report.state !== report.state || notReadyKey(h.report) !== notReadyKey(report);
     h.report = report;
     if (changed || fresh) this.o.onReport?.(report);
+    this.scheduleRecheck(h);
+  }
+
+  /** One object's health now; an object whose verdict waits on time is kept, to be judged again then. */
+  private assess(h: Held, key: string, live: KubeObject | null | undefined): HealthResult {
+    const health = healthOf(live, this.clock.now());
+    h.health.set(key, health);
+    if (health.recheckAt !== undefined && live) h.timed.set(key, live);
+    else h.timed.delete(key);
+    return health;
+  }
+
+  /**
+   * A verdict that changes with time alone (a Pod unschedulable past its grace period) comes with no
+   * watch event: a timer judges it again when it is due, rather than the resync minutes later.
+   */
+  private scheduleRecheck(h: Held): void {
+    let at = Infinity;
+    for (const key of h.timed.keys()) at = Math.min(at, h.health.get(key)?.recheckAt ?? Infinity);
+    if (h.recheck?.at === at) return;
+    h.recheck?.stop.abort();
+    h.recheck = undefined;
+    if (at === Infinity || this.stopping.signal.aborted) return;
+    const recheck = { at, stop: new AbortController() };
+    h.recheck = recheck;
+    void this.sleep(Math.max(0, at - this.clock.now()), recheck.stop.signal).then(() => {
+      if (recheck.stop.signal.aborted || this.held.get(h.bundle.id) !== h) return;
+      h.recheck = undefined;
+      for (const [key, live] of h.timed) this.assess(h, key, live);
+      this.publish(h);
+    });
   }
 
   private resyncAll(): void {
@@ -268,6 +305,7 @@ function emptyHeld(bundle: Bundle): Held {
     inventory: { bundleId: bundle.id, entries: new Map() },
     results: [],
     health: new Map(),
+    timed: new Map(),
     drift: new Map(),
     again: false,
   };

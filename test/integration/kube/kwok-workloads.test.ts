@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
+import { UNREADY_POD_LABEL } from '../../harness/kube/kwok-stages.js';
 
 const alpha = clusterByName(inject('kubeClusters'), 'alpha');
 const ns = `kwok-${randomBytes(3).toString('hex')}`;
@@ -59,6 +67,59 @@ describe('workloads progress on a simulated cluster (controller-manager, schedul
       expect(p.spec?.nodeName).toBe('kwok-node-0');
       expect(p.status?.phase).toBe('Running');
     }
+  });
+
+  it('keeps pods labelled unready Running with Ready=False: their ReplicaSet stays short of ready replicas', async () => {
+    const labels = { app: 'short', [UNREADY_POD_LABEL]: 'true' };
+    await apps.createNamespacedReplicaSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'short' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'short' } },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+        },
+      },
+    });
+    await expect
+      .poll(
+        async () => {
+          const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=short' });
+          return pods.items.map((p) => p.status?.phase);
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toEqual(['Running', 'Running']);
+    const rs = await apps.readNamespacedReplicaSet({ name: 'short', namespace: ns });
+    expect(rs.status?.replicas).toBe(2);
+    expect(rs.status?.readyReplicas ?? 0).toBe(0);
+    expect(rs.status?.availableReplicas ?? 0).toBe(0);
+  });
+
+  it('marks a Job created suspended with Suspended=True and starts no pod', async () => {
+    const batch = kc.makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'later' },
+        spec: {
+          suspend: true,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+        },
+      },
+    });
+    await expect
+      .poll(
+        async () => {
+          const job = await batch.readNamespacedJob({ name: 'later', namespace: ns });
+          return job.status?.conditions?.find((c) => c.type === 'Suspended')?.status;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('True');
+    const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: 'job-name=later' });
+    expect(pods.items).toHaveLength(0);
   });
 
   it('gives a new namespace its default ServiceAccount (controller-manager runs)', async () => {
