@@ -11,6 +11,7 @@ import type { DesiredState as _flotilla_v1_DesiredState, DesiredState__Output as
 import type { DriftReport as _flotilla_v1_DriftReport, DriftReport__Output as _flotilla_v1_DriftReport__Output } from './flotilla/v1/DriftReport.js';
 import type { FetchBundleRequest as _flotilla_v1_FetchBundleRequest, FetchBundleRequest__Output as _flotilla_v1_FetchBundleRequest__Output } from './flotilla/v1/FetchBundleRequest.js';
 import type { FieldDrift as _flotilla_v1_FieldDrift, FieldDrift__Output as _flotilla_v1_FieldDrift__Output } from './flotilla/v1/FieldDrift.js';
+import type { HealthCheck as _flotilla_v1_HealthCheck, HealthCheck__Output as _flotilla_v1_HealthCheck__Output } from './flotilla/v1/HealthCheck.js';
 import type { Heartbeat as _flotilla_v1_Heartbeat, Heartbeat__Output as _flotilla_v1_Heartbeat__Output } from './flotilla/v1/Heartbeat.js';
 import type { Hello as _flotilla_v1_Hello, Hello__Output as _flotilla_v1_Hello__Output } from './flotilla/v1/Hello.js';
 import type { HubError as _flotilla_v1_HubError, HubError__Output as _flotilla_v1_HubError__Output } from './flotilla/v1/HubError.js';
@@ -46,6 +47,7 @@ export interface ProtoGrpcType {
       DriftReport: MessageTypeDefinition<_flotilla_v1_DriftReport, _flotilla_v1_DriftReport__Output>
       FetchBundleRequest: MessageTypeDefinition<_flotilla_v1_FetchBundleRequest, _flotilla_v1_FetchBundleRequest__Output>
       FieldDrift: MessageTypeDefinition<_flotilla_v1_FieldDrift, _flotilla_v1_FieldDrift__Output>
+      HealthCheck: MessageTypeDefinition<_flotilla_v1_HealthCheck, _flotilla_v1_HealthCheck__Output>
       Heartbeat: MessageTypeDefinition<_flotilla_v1_Heartbeat, _flotilla_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_flotilla_v1_Hello, _flotilla_v1_Hello__Output>
       HubError: MessageTypeDefinition<_flotilla_v1_HubError, _flotilla_v1_HubError__Output>

@@ -1,6 +1,7 @@
 // Original file: flotilla/v1/agent.proto
 
 import type { IgnoreRule as _flotilla_v1_IgnoreRule, IgnoreRule__Output as _flotilla_v1_IgnoreRule__Output } from '../../flotilla/v1/IgnoreRule.js';
+import type { HealthCheck as _flotilla_v1_HealthCheck, HealthCheck__Output as _flotilla_v1_HealthCheck__Output } from '../../flotilla/v1/HealthCheck.js';
 
 export interface BundleOptions {
   'defaultNamespace'?: (string);
@@ -12,6 +13,12 @@ export interface BundleOptions {
    * Other bundle ids that must be Ready before this one is applied.
    */
   'dependsOn'?: (string)[];
+  /**
+   * Health rules from configuration (set per target through the hub's API): CEL expressions over the
+   * object, as Flux's healthCheckExprs. The first rule whose group and kind match an object judges it
+   * in place of the built-in rules.
+   */
+  'healthChecks'?: (_flotilla_v1_HealthCheck)[];
 }
 
 export interface BundleOptions__Output {
@@ -24,4 +31,10 @@ export interface BundleOptions__Output {
    * Other bundle ids that must be Ready before this one is applied.
    */
   'dependsOn': (string)[];
+  /**
+   * Health rules from configuration (set per target through the hub's API): CEL expressions over the
+   * object, as Flux's healthCheckExprs. The first rule whose group and kind match an object judges it
+   * in place of the built-in rules.
+   */
+  'healthChecks': (_flotilla_v1_HealthCheck__Output)[];
 }
