@@ -39,7 +39,8 @@ export {
   type InventoryEntry,
 } from './deployer/inventory.js';
 export { prune } from './deployer/prune.js';
-export { healthOf, HEALTH, type Health, type HealthResult } from './deployer/health.js';
+export { healthOf, HEALTH, type CustomHealth, type Health, type HealthResult } from './deployer/health.js';
+export { customHealth, celProblem, CEL_LIMITS, type HealthCheck } from './deployer/health-cel.js';
 export { driftOf, toWireDrift, type DriftRecord, type FieldDrift } from './deployer/drift.js';
 export { ownedFieldsDiff, ownedDigest, ownerOf, type FieldDiff } from './deployer/fields.js';
 export { semanticEqual, parseQuantity } from './deployer/semantic.js';

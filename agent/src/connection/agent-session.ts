@@ -49,6 +49,7 @@ const NO_OPTIONS = {
   forceConflicts: false,
   ignore: [],
   dependsOn: [],
+  healthChecks: [],
 };
 
 /**

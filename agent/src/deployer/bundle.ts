@@ -1,5 +1,6 @@
 import type { BundleOptions__Output } from '@flotilla/proto';
 import type { KubeObject } from '../objects.js';
+import type { HealthCheck } from './health-cel.js';
 
 /** Labels and annotations Flotilla puts on, or reads from, the objects it applies. */
 export const BUNDLE_LABEL = 'flotilla.dev/bundle';
@@ -25,6 +26,8 @@ export interface BundleOptions {
   /** Take fields another declarative applier owns. */
   forceConflicts: boolean;
   ignore: IgnoreRule[];
+  /** Health rules from configuration (CEL), for kinds the built-in rules do not judge as wanted. */
+  healthChecks?: HealthCheck[];
 }
 
 /** A rendered bundle: its objects and how to apply them. */
@@ -59,6 +62,17 @@ export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
       jsonPointers: r.jsonPointers,
       managers: r.managers,
     })),
+    ...(o.healthChecks?.length
+      ? {
+          healthChecks: o.healthChecks.map(({ apiVersion, kind, current, inProgress, failed }) => ({
+            apiVersion,
+            kind,
+            current,
+            inProgress,
+            failed,
+          })),
+        }
+      : {}),
   };
 }
 

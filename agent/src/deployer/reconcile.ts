@@ -8,7 +8,8 @@ import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from './bundle.js';
 import type { ObjectResult } from './changes.js';
 import { driftOf, type DriftRecord } from './drift.js';
 import { ownedDigest } from './fields.js';
-import { healthOf, type HealthResult } from './health.js';
+import { customHealth } from './health-cel.js';
+import { healthOf, type CustomHealth, type HealthResult } from './health.js';
 import type { Inventory, InventoryEntry, InventoryStore } from './inventory.js';
 import { readLive } from './live.js';
 import { plan, type PlannedChange } from './plan.js';
@@ -67,7 +68,14 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
   await d.inventories.save(inventory, intent ?? previous);
   const now = d.clock.now();
   const drift = driftRecords(bundle.id, planned, results, now);
-  const report = foldReport(bundle.id, results, healthMap(results, now), drift, now, bundle.digest);
+  const report = foldReport(
+    bundle.id,
+    results,
+    healthMap(results, now, customHealth(bundle.options.healthChecks)),
+    drift,
+    now,
+    bundle.digest,
+  );
   return { report, plan: planned, results, desired, inventory, resources };
 }
 
@@ -176,9 +184,9 @@ function driftRecords(
   return out;
 }
 
-function healthMap(results: readonly ObjectResult[], now: number): Map<string, HealthResult> {
+function healthMap(results: readonly ObjectResult[], now: number, custom?: CustomHealth): Map<string, HealthResult> {
   const m = new Map<string, HealthResult>();
-  for (const r of results) if (r.action !== 'delete') m.set(r.key, healthOf(r.object, now));
+  for (const r of results) if (r.action !== 'delete') m.set(r.key, healthOf(r.object, now, custom));
   return m;
 }
 

@@ -6,6 +6,7 @@ import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from '../deployer/bundle.
 import type { ObjectResult } from '../deployer/changes.js';
 import { driftOf, type DriftRecord } from '../deployer/drift.js';
 import { ownedDigest } from '../deployer/fields.js';
+import { customHealth } from '../deployer/health-cel.js';
 import { healthOf, type HealthResult } from '../deployer/health.js';
 import type { Inventory, InventoryStore } from '../deployer/inventory.js';
 import { planObject } from '../deployer/plan.js';
@@ -174,7 +175,8 @@ export class Enforcer {
       for (const d of r.report.drift) this.o.onDrift?.(d);
       this.publish(h, r.report);
       // Kinds whose CRDs this reconcile installed: their changes since its reads would go unseen.
-      if ((await this.watcher.ensure(r.resources)) > 0) h.again = true;
+      // r.resources holds only the kinds served when it read; discovery knows the new ones now.
+      if ((await this.watcher.ensure(await resourcesOf(h.bundle, this.o.client))) > 0) h.again = true;
     } catch (err) {
       this.o.onError?.(err, h.bundle.id);
     }
@@ -258,7 +260,7 @@ export class Enforcer {
 
   /** One object's health now; an object whose verdict waits on time is kept, to be judged again then. */
   private assess(h: Held, key: string, live: KubeObject | null | undefined): HealthResult {
-    const health = healthOf(live, this.clock.now());
+    const health = healthOf(live, this.clock.now(), customHealth(h.bundle.options.healthChecks));
     h.health.set(key, health);
     if (health.recheckAt !== undefined && live) h.timed.set(key, live);
     else h.timed.delete(key);
