@@ -120,7 +120,12 @@ export async function waitRegistered(
       const state = registered ? `registered, condition ${c.condition}` : 'not registered';
       throw new NotReadyError(
         `the agent of cluster ${o.cluster} has not connected to the hub within ${Math.round(o.timeoutMs / 1000)}s (${state})`,
-        { hint: `check the agent: kubectl -n ${o.namespace} logs deploy/flotilla-agent` },
+        {
+          hint:
+            `check the agent: kubectl -n ${o.namespace} logs deploy/flotilla-agent; on a cluster with no container ` +
+            'runtime (a simulated cluster) it cannot start: run it as a process (flotilla-agent run --help; ' +
+            'README: "Running the agent as a process")',
+        },
       );
     }
     await sleep(o.intervalMs ?? 2000);

@@ -45,5 +45,9 @@ describe('npm run demo -- --no-wait', () => {
       'Roll prod back: a revert commit on its branch, rolled out like any commit',
     ]);
     expect(out).toMatch(/Every step succeeded/);
+    // Agents dial the hub by IP address: never as the TLS server name (issue #19, item 8).
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(readFileSync(join(dir, `agent-${env}.log`), 'utf8')).not.toMatch(/DEP0123|DeprecationWarning/);
+    }
   });
 });

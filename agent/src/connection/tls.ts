@@ -4,8 +4,9 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { FlotillaError, pki } from '@flotilla/proto';
+import { HubChannelCredentials } from './hub-credentials.js';
 
 export class HubTlsError extends FlotillaError {
   constructor(
@@ -83,11 +84,12 @@ export class AgentTls implements ChannelSecurity {
   async credentials(): Promise<grpc.ChannelCredentials> {
     const ca = await this.trustedCa();
     const haveCert = existsSync(this.c.certFile) && existsSync(this.c.keyFile);
-    return grpc.credentials.createSsl(
-      ca ? Buffer.from(ca) : null,
-      haveCert ? readFileSync(this.c.keyFile) : null,
-      haveCert ? readFileSync(this.c.certFile) : null,
-    );
+    return new HubChannelCredentials({
+      host: this.host,
+      ...(this.c.serverName ? { serverName: this.c.serverName } : {}),
+      ...(ca ? { ca: Buffer.from(ca) } : {}),
+      ...(haveCert ? { key: readFileSync(this.c.keyFile), cert: readFileSync(this.c.certFile) } : {}),
+    });
   }
 
   channelOptions(): grpc.ChannelOptions {

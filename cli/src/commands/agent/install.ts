@@ -6,7 +6,9 @@ import { parseDuration, parseLabels } from '../../parse.js';
 
 export default class AgentInstall extends FleetCommand<typeof AgentInstall> {
   static override summary = 'Install the agent into a cluster and wait until it has registered with the hub.';
-  static override description = `Registers the cluster (a fresh one-time token; operator role), renders the agent's manifests, applies them with server-side apply (field manager "fleet") through the given kube context, then waits until the hub shows the cluster registered and connected (exit code 6 when --timeout passes first). Run it again to reinstall: a new token is minted each time, which for a cluster the hub already holds needs the admin role.`;
+  static override description = `Registers the cluster (a fresh one-time token; operator role), renders the agent's manifests, applies them with server-side apply (field manager "fleet") through the given kube context, then waits until the hub shows the cluster registered and connected (exit code 6 when --timeout passes first). Run it again to reinstall: a new token is minted each time, which for a cluster the hub already holds needs the admin role.
+
+The agent runs as a Deployment: on a cluster with no container runtime (a simulated cluster such as the demo's and the tests', where pods never really start) it never registers. Run it as a process against the kube context instead: \`fleet clusters register\` prints the \`flotilla-agent run\` command line (README: "Running the agent as a process").`;
   static override examples = [
     '<%= config.bin %> agent install --context kind-eu-1 --cluster eu-1 --label env=prod --label region=eu',
     '<%= config.bin %> agent install --context prod-us --cluster us-1 --kubeconfig ~/.kube/prod.yaml --timeout 10m',

@@ -5,7 +5,7 @@ import { parseDuration, parseLabels } from '../../parse.js';
 
 export default class AgentManifest extends FleetCommand<typeof AgentManifest> {
   static override summary = "Print the agent's Kubernetes manifests (YAML) for a cluster.";
-  static override description = `Apply them with kubectl, or commit them to the repo that bootstraps your clusters. With --register, the manifests carry a fresh one-time registration token (operator role for a new cluster, admin for one the hub already holds); otherwise pass one with --token (from \`fleet clusters register\`), or leave it out for an agent that already holds a credential. The agent address and the hub CA come from the hub (GET /api/v1/hub). The output is a multi-document YAML stream (a JSON list with -o json).`;
+  static override description = `Apply them with kubectl, or commit them to the repo that bootstraps your clusters. With --register, the manifests carry a fresh one-time registration token (operator role for a new cluster, admin for one the hub already holds); otherwise pass one with --token (from \`fleet clusters register\`), or leave it out for an agent that already holds a credential. The agent address and the hub CA come from the hub (GET /api/v1/hub). The output is a multi-document YAML stream (a JSON list with -o json). To run the agent as a process instead (no container runtime, a simulated cluster), see \`fleet clusters register\` and README: "Running the agent as a process".`;
   static override examples = [
     '<%= config.bin %> agent manifest --cluster eu-1 --register | kubectl --context eu-1 apply --server-side -f -',
     '<%= config.bin %> agent manifest --cluster eu-1 --token "$TOKEN" --image registry.example.com/flotilla-agent:0.1.0',

@@ -9,7 +9,7 @@ export default class ClustersRegister extends FleetCommand<typeof ClustersRegist
 
 Names are DNS-1123 labels (at most 63 lowercase letters, digits and '-'); labels follow Kubernetes' syntax. A cluster's labels come from here and \`fleet clusters label\`, never from its agent.
 
-To install the agent in one step instead, use \`fleet agent install\`.`;
+To install the agent in one step instead, use \`fleet agent install\`. On a cluster that cannot run the agent's image (a simulated cluster with no container runtime), run the agent as a process: the output ends with the \`flotilla-agent run\` command line (token, hub address and the hash of the hub's CA filled in); see \`flotilla-agent run --help\`.`;
   static override examples = [
     '<%= config.bin %> clusters register eu-1 --label env=prod --label region=eu',
     {
@@ -24,11 +24,15 @@ To install the agent in one step instead, use \`fleet agent install\`.`;
   };
 
   async run() {
-    const res = await this.client().registerCluster({
+    const client = this.client();
+    const registered = await client.registerCluster({
       name: this.args.name,
       ...(this.flags.label ? { labels: parseLabels(this.flags.label) } : {}),
       ttlSeconds: Math.max(1, Math.round(parseDuration(this.flags.ttl, '--ttl') / 1000)),
     });
+    // The CA pin completes what an agent run as a process needs; the token is worth showing without it.
+    const { caFingerprint } = await client.hubInfo().catch(() => ({ caFingerprint: undefined }));
+    const res = { ...registered, ...(caFingerprint ? { caFingerprint } : {}) };
     this.print(res, (r) =>
       [
         details([
@@ -36,9 +40,14 @@ To install the agent in one step instead, use \`fleet agent install\`.`;
           ['Token', r.token],
           ['Expires', r.expiresAt],
           ['Hub address', r.hubAddress],
+          ['Hub CA hash', r.caFingerprint],
         ]),
         '',
-        'The token is shown once and works once. Install the agent with it, or run `fleet agent install`.',
+        'The token is shown once and works once. Install the agent with it (`fleet agent install` does it all),',
+        'or run the agent as a process against a kube context (README: "Running the agent as a process"):',
+        `  flotilla-agent run --cluster ${r.cluster} --hub ${r.hubAddress ?? '<host:port>'}` +
+          `${r.caFingerprint ? ` --hub-ca-hash ${r.caFingerprint}` : ''} --token ${r.token} \\`,
+        `    --kubeconfig ~/.kube/config --context <context> --state-dir <a directory for ${r.cluster}>`,
       ].join('\n'),
     );
     return res;
