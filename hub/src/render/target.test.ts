@@ -125,6 +125,23 @@ describe('planRender: a target for a cluster', () => {
     expect([cache.misses, cache.hits]).toEqual([1, 1]);
   });
 
+  it("keys the render by the target's own Helm values too, and refuses them on a path that is not a chart", async () => {
+    const plan = (helm?: { values?: Record<string, unknown>; valuesFiles?: string[] }) =>
+      planRender({ root, path: 'apps/vf', target: 'web', cluster: cluster('a', {}), tools, ...(helm ? { helm } : {}) });
+    const keys = await Promise.all(
+      [undefined, { values: { a: 'x' } }, { values: { a: 'x' } }, { valuesFiles: ['values-prod.yaml'] }].map(
+        async (h) => (await plan(h)).cacheKey,
+      ),
+    );
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[1]).toBe(keys[2]);
+    const overValues = await (await plan({ values: { b: 'api' } })).run();
+    expect(overValues.objects[0]?.data).toEqual({ a: 'file', b: 'api' });
+    await expect(
+      planRender({ root, path: 'apps/plain', target: 'web', cluster: cluster('a', {}), tools, helm: { values: {} } }),
+    ).rejects.toThrow(/target web sets Helm values in its options, but "apps\/plain" renders as plain YAML/);
+  });
+
   it('names the file and line, the chart, or the fleet.yaml field that is wrong', async () => {
     const c = cluster('a', {});
     await expect(render('apps/broken', c)).rejects.toThrow(/apps\/broken\/bad\.yaml:\d+:\d+: /);
