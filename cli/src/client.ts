@@ -28,6 +28,7 @@ import {
   type RollbackRequest,
   type StatusView,
   type Target,
+  type TargetRemovalView,
   type TargetView,
   type WhoAmI,
 } from '@flotilla/proto/api';
@@ -132,7 +133,14 @@ export class FleetClient {
   listTargets = () => this.items<TargetView>('/targets');
   getTarget = (name: string) => this.get<TargetView>(`/targets/${seg(name)}`);
   addTarget = (target: Target) => this.send<TargetView>('POST', '/targets', target);
-  removeTarget = (name: string) => this.send<void>('DELETE', `/targets/${seg(name)}`);
+  /** The target's custom health rules (CEL), the whole list; the hub checks them. */
+  setHealthChecks = (name: string, healthChecks: unknown[]) =>
+    this.send<TargetView>('PUT', `/targets/${seg(name)}/health-checks`, { healthChecks });
+  /** What the removal takes from which cluster; with dryRun nothing is removed. */
+  removeTarget = (name: string, opts: { orphan?: boolean; dryRun?: boolean } = {}) =>
+    this.call<TargetRemovalView>('DELETE', `/targets/${seg(name)}`, {
+      query: { orphan: opts.orphan ? 'true' : undefined, dryRun: opts.dryRun ? 'true' : undefined },
+    });
 
   listBundles = () => this.items<BundleView>('/bundles');
   getBundle = (digest: string) => this.get<BundleDetail>(`/bundles/${seg(digest)}`);

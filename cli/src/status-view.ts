@@ -60,7 +60,19 @@ export function statusTable(view: StatusView, now: Date = new Date()): string {
     { header: 'seen', value: (r) => age(r.cluster?.lastSeenAt, now) },
     { header: 'message', value: (r) => problemOf(r.cluster) },
   ]);
-  return `${header}\n${body}`;
+  return `${header}\n${body}${problemsText(view)}`;
+}
+
+/** Renders that failed or were refused: deployed nowhere new until fixed, named with why. */
+function problemsText(view: StatusView): string {
+  if (!view.problems?.length) return '';
+  const rows = table(view.problems, [
+    { header: 'target', value: (p) => p.target },
+    { header: 'environment', value: (p) => p.environment },
+    { header: 'commit', value: (p) => short(p.commit) },
+    { header: 'not deployed because', value: (p) => p.message },
+  ]);
+  return `\n\nNot deployed (what was deployed before stays):\n${rows}`;
 }
 
 function targetsSummary(c: ClusterStatus | undefined): string | undefined {

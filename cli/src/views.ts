@@ -8,6 +8,7 @@ import type {
   EnvironmentView,
   GroupDetail,
   RepoView,
+  TargetRemovalView,
   TargetView,
 } from '@flotilla/proto/api';
 import { age, byName, bytes, details, labelsText, list, section, short, table, worstFirst } from './format.js';
@@ -214,6 +215,24 @@ export function targetsTable(items: readonly TargetView[]): string {
   );
 }
 
+/** What `targets remove` did (or, with --dry-run, would do): each cluster and its object count. */
+export function removalText(r: TargetRemovalView, dryRun = false): string {
+  const clusters = new Set(r.deployments.map((d) => d.cluster)).size;
+  const head = dryRun ? `Would remove target ${r.target}` : `Removed target ${r.target}`;
+  if (r.deployments.length === 0)
+    return `${head}. It is deployed nowhere: no object to ${r.orphan ? 'leave' : 'delete'}.`;
+  const what = r.orphan
+    ? `its objects stay on the clusters; the agents forget them`
+    : `the agents delete its objects (those another target holds, or marked flotilla.dev/prune: disabled, stay)`;
+  const rows = table(r.deployments, [
+    { header: 'cluster', value: (d) => d.cluster },
+    { header: 'environment', value: (d) => d.environment },
+    { header: r.orphan ? 'objects left' : 'objects deleted', value: (d) => d.objects },
+  ]);
+  const total = `${r.objects} object${r.objects === 1 ? '' : 's'} on ${clusters} cluster${clusters === 1 ? '' : 's'}.`;
+  return `${head}: ${what}.\n${rows}\n${total}`;
+}
+
 export function targetDetail(t: TargetView): string {
   return [
     details([
@@ -222,6 +241,10 @@ export function targetDetail(t: TargetView): string {
       ['Path', t.path],
       ['Environments', list(t.environments)],
       ['Options', Object.keys(t.options ?? {}).length > 0 ? JSON.stringify(t.options) : undefined],
+      [
+        'Removing',
+        t.removing ? `since ${t.removing.requestedAt}${t.removing.orphan ? ' (orphan: objects stay)' : ''}` : undefined,
+      ],
     ]),
     section(
       'Renders',

@@ -203,6 +203,19 @@ export interface Target {
 export interface TargetView extends Required<Target> {
   /** Per environment: render state and error (file:line) when the last render failed. */
   renders: { environment: string; state: string; commit?: string; error?: string; updatedAt?: string }[];
+  /** Its removal was asked for and the hub has not finished it yet (the next reconcile does). */
+  removing?: { orphan: boolean; requestedAt: string };
+}
+
+/** What removing a target does, where: the answer to DELETE /targets/{name}. */
+export interface TargetRemovalView {
+  target: string;
+  /** true: the objects stay in the clusters and the agents forget them; false: the agents delete them. */
+  orphan: boolean;
+  /** Each deployment removed, with how many objects its bundle holds. */
+  deployments: { cluster: string; environment: string; objects: number }[];
+  /** Objects in all, over every deployment. */
+  objects: number;
 }
 
 export interface BundleView {
@@ -295,6 +308,11 @@ export interface StatusView {
       targets: { target: string; state: BundleStateName; revision?: string; message: string }[];
     }[];
   }[];
+  /**
+   * What Git asks for and the hub does not deploy: renders that failed and renders refused (a
+   * TARGET_OVERLAP), per target and environment. What was deployed before stays meanwhile.
+   */
+  problems?: { target: string; environment: string; commit?: string; message: string }[];
 }
 
 export interface FleetEvent {

@@ -9,7 +9,7 @@ import { eventLine, eventsTable } from '../status-view.js';
 export default class Events extends FleetCommand<typeof Events> {
   static override summary =
     'Show the event log (commits seen, renders, applies, drift, promotions, rollbacks), or follow it live.';
-  static override description = `Kinds: CommitSeen, FetchFailed, BranchDeleted, BundleRendered, RenderFailed, Applied, DriftDetected, DriftCorrected, Promotion, Rollback, ClusterRegistered, ClusterRevoked.
+  static override description = `Kinds: CommitSeen, FetchFailed, BranchDeleted, BundleRendered, RenderFailed, TargetOverlap, TargetRemoved, Applied, DriftDetected, DriftCorrected, Promotion, Rollback, ClusterRegistered, ClusterRevoked.
 
 With --follow, prints events as they happen until interrupted (Ctrl-C). A dropped connection is resumed where it left off (Last-Event-ID), so no event is lost or shown twice. With -o json, --follow prints one JSON object per line.`;
   static override examples = [

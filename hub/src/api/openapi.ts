@@ -118,6 +118,20 @@ const SCHEMAS: Record<string, unknown> = {
       type: 'array',
       items: obj(['environment', 'state'], { environment: str, state: str, commit: str, error: str, updatedAt: time }),
     },
+    removing: obj(['orphan', 'requestedAt'], { orphan: { type: 'boolean' }, requestedAt: time }),
+  }),
+  TargetRemoval: obj(['target', 'orphan', 'deployments', 'objects'], {
+    target: str,
+    orphan: { type: 'boolean' },
+    deployments: {
+      type: 'array',
+      items: obj(['cluster', 'environment', 'objects'], {
+        cluster: str,
+        environment: str,
+        objects: { type: 'integer' },
+      }),
+    },
+    objects: { type: 'integer' },
   }),
   Bundle: obj(['digest', 'size', 'objectCount', 'createdAt', 'usedBy'], {
     digest: str,
@@ -192,6 +206,11 @@ const SCHEMAS: Record<string, unknown> = {
           }),
         },
       }),
+    },
+    problems: {
+      type: 'array',
+      description: 'Renders that failed or were refused (TARGET_OVERLAP): not deployed; what was deployed stays',
+      items: obj(['target', 'environment', 'message'], { target: str, environment: str, commit: str, message: str }),
     },
   }),
   Drift: obj(['cluster', 'object', 'fields', 'detectedAt', 'corrected', 'eventId'], {
@@ -276,6 +295,8 @@ const RESPONSES: Record<string, string> = {
   'GET /api/v1/targets': 'list:Target',
   'GET /api/v1/targets/{name}': 'Target',
   'POST /api/v1/targets': 'Target',
+  'PUT /api/v1/targets/{name}/health-checks': 'Target',
+  'DELETE /api/v1/targets/{name}': 'TargetRemoval',
   'GET /api/v1/bundles': 'list:Bundle',
   'GET /api/v1/bundles/{digest}': 'BundleDetail',
   'GET /api/v1/deployments': 'list:Deployment',

@@ -95,6 +95,7 @@ export function targetView(store: Store, t: Target): TargetView {
       ...(r.message ? { error: r.message } : {}),
       updatedAt: r.updatedAt,
     })),
+    ...(t.removal ? { removing: { ...t.removal } } : {}),
   };
 }
 
@@ -156,7 +157,20 @@ export function statusView(store: Store, now: Date, staleAfterMs: number, onlyEn
     };
   });
   environments.sort((a, b) => worstFirst(a, b) || a.name.localeCompare(b.name));
-  return { state: worstState(environments.map((e) => e.state)), environments };
+  const problems = store.renderStatus
+    .list(onlyEnvironment ? { environment: onlyEnvironment } : {})
+    .filter((r) => r.state === 'Failed')
+    .map((r) => ({
+      target: r.target,
+      environment: r.environment,
+      ...(r.commit ? { commit: r.commit } : {}),
+      message: r.message,
+    }));
+  return {
+    state: worstState(environments.map((e) => e.state)),
+    environments,
+    ...(problems.length > 0 ? { problems } : {}),
+  };
 }
 
 export function eventView(e: FleetEvent): ApiEvent {

@@ -104,7 +104,12 @@ function announce(d: DesiredSet, appliedGeneration?: string): Announcement {
   const unchanged = appliedGeneration === d.generation;
   return {
     generation: d.generation,
-    message: { generation: d.generation, unchanged, bundles: unchanged ? [] : d.bundles },
+    message: {
+      generation: d.generation,
+      unchanged,
+      bundles: unchanged ? [] : d.bundles,
+      orphaned: unchanged ? [] : d.orphaned,
+    },
   };
 }
 
@@ -160,6 +165,7 @@ export class AgentProtocol {
     const facts = reportedFacts(h, 'drop');
     this.o.store.clusters.recordSeen(cluster, facts);
     if (facts.kubernetesVersion && facts.kubernetesVersion !== before) this.o.onKubernetesVersionChanged?.(cluster);
+    this.ackOrphans(cluster, h.appliedGeneration);
     return { welcome: this.welcome(cluster), desired: this.desired(cluster, h.appliedGeneration).message };
   }
 
@@ -178,10 +184,21 @@ export class AgentProtocol {
     return out;
   }
 
+  /**
+   * The agent applied a desired state that named its orphaned bundles (they are part of its
+   * generation): it forgot them, and the marks go. Probed on every heartbeat, an indexed lookup.
+   */
+  private ackOrphans(cluster: string, appliedGeneration: string): void {
+    if (appliedGeneration === '0' || !this.o.store.orphans.has(cluster)) return;
+    if (desiredFor(this.o.store, cluster).generation === appliedGeneration) this.o.store.orphans.clear(cluster);
+  }
+
   /** Status, drift and heartbeat messages from an agent (a hello is answered by `hello`). */
   handle(cluster: string, m: AgentMessage__Output): void {
-    if (m.heartbeat) this.o.store.clusters.touch(cluster);
-    else if (m.drift) this.drift(cluster, m.drift);
+    if (m.heartbeat) {
+      this.o.store.clusters.touch(cluster);
+      this.ackOrphans(cluster, m.heartbeat.appliedGeneration);
+    } else if (m.drift) this.drift(cluster, m.drift);
     else if (m.status) this.status(cluster, m.status);
     else if (m.statuses) this.statuses(cluster, m.statuses.statuses);
   }

@@ -6,6 +6,8 @@ export interface DesiredSet {
   /** A digest of the whole desired set as a uint64 (decimal): equal sets, equal generations. */
   generation: string;
   bundles: BundleRef[];
+  /** Bundle ids the agent forgets without deleting their objects (see OrphanStore). */
+  orphaned: string[];
 }
 
 /** `environment/target`: the stable name of a deployment slot on the wire. */
@@ -16,13 +18,21 @@ export function parseBundleId(id: string): { environment: string; target: string
   return i <= 0 ? undefined : { environment: id.slice(0, i), target: id.slice(i + 1) };
 }
 
+/** The namespace an agent gives namespaced objects that name none ('' : the agent's own default, `default`). */
+export function targetNamespace(o: JsonObject): string {
+  return typeof o.namespace === 'string'
+    ? o.namespace
+    : typeof o.defaultNamespace === 'string'
+      ? o.defaultNamespace
+      : '';
+}
+
 function toWireOptions(o: JsonObject): BundleOptions {
   const ignore = Array.isArray(o.ignore)
     ? (o.ignore as { object?: Record<string, string>; jsonPointers?: string[] }[])
     : [];
   return {
-    defaultNamespace:
-      typeof o.namespace === 'string' ? o.namespace : typeof o.defaultNamespace === 'string' ? o.defaultNamespace : '',
+    defaultNamespace: targetNamespace(o),
     selfHeal: o.selfHeal !== false,
     prune: o.prune !== false,
     forceConflicts: o.forceConflicts === true,
@@ -33,7 +43,7 @@ function toWireOptions(o: JsonObject): BundleOptions {
 
 type Sizes = (digest: string) => number;
 
-function desiredSet(deployments: readonly Deployment[], size: Sizes): DesiredSet {
+function desiredSet(deployments: readonly Deployment[], orphans: readonly string[], size: Sizes): DesiredSet {
   const bundles: BundleRef[] = deployments.map((d) => ({
     bundleId: bundleId(d.environment, d.target),
     digest: d.bundle,
@@ -42,10 +52,16 @@ function desiredSet(deployments: readonly Deployment[], size: Sizes): DesiredSet
     revision: d.revision ?? '',
     options: toWireOptions(d.options),
   }));
-  const h = createHash('sha256').update(JSON.stringify(bundles)).digest();
+  // A bundle desired again is no longer orphaned; without orphans the hash is what it always was.
+  const desired = new Set(bundles.map((b) => b.bundleId));
+  const orphaned = orphans.filter((id) => !desired.has(id));
+  const h = createHash('sha256')
+    .update(JSON.stringify(orphaned.length > 0 ? { bundles, orphaned } : bundles))
+    .digest();
   return {
     generation: h.readBigUInt64BE(0).toString(),
     bundles,
+    orphaned,
   };
 }
 
@@ -64,7 +80,8 @@ function sizes(store: Store): Sizes {
  * agent that reports the generation it applied is answered "unchanged" in a few bytes.
  */
 export function desiredFor(store: Store, cluster: string): DesiredSet {
-  return desiredSet(store.deployments.list({ cluster }), sizes(store));
+  const orphans = store.orphans.list(cluster).map((o) => o.bundleId);
+  return desiredSet(store.deployments.list({ cluster }), orphans, sizes(store));
 }
 
 /**
@@ -76,6 +93,8 @@ export function desiredForAll(store: Store, clusters: Iterable<string>): Map<str
   const byCluster = new Map<string, Deployment[]>();
   for (const c of clusters) byCluster.set(c, []);
   for (const d of store.deployments.list()) byCluster.get(d.cluster)?.push(d);
+  const orphans = new Map<string, string[]>();
+  for (const o of store.orphans.list()) orphans.set(o.cluster, [...(orphans.get(o.cluster) ?? []), o.bundleId]);
   const size = sizes(store);
-  return new Map([...byCluster].map(([c, ds]) => [c, desiredSet(ds, size)]));
+  return new Map([...byCluster].map(([c, ds]) => [c, desiredSet(ds, orphans.get(c) ?? [], size)]));
 }

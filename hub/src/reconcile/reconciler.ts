@@ -2,10 +2,12 @@ import type { TargetHelmOptions } from '@flotilla/proto/api';
 import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
 import { planRender, type DeployOptions, type RenderKind, type RenderTools } from '../render/target.js';
-import type { Cluster, Deployment, JsonObject, Store } from '../store/index.js';
+import { bundleId } from '../protocol/desired.js';
+import type { Cluster, Deployment, JsonObject, Store, Target } from '../store/index.js';
 import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
+import { OverlapCheck } from './overlaps.js';
 import { TreeCancelledError, type ExportedTrees } from './trees.js';
 
 export interface ReconcileSummary {
@@ -61,16 +63,23 @@ const SLICE_MS = 10;
  * changed placements in a few transactions: the hub keeps serving agents and registrations meanwhile.
  */
 export class Reconciler {
-  constructor(private readonly deps: Deps) {}
+  private readonly overlaps: OverlapCheck;
+  constructor(private readonly deps: Deps) {
+    this.overlaps = new OverlapCheck(deps.store);
+  }
 
   async reconcile(): Promise<ReconcileSummary> {
     const { store } = this.deps;
     const clusters = store.clusters.list().filter((c) => c.revokedAt === undefined);
+    // A target being removed is placed nowhere: its deployments go at the end of this reconcile,
+    // in the same desired state as whatever takes its objects over, then the target itself.
+    const targets = store.targets.list();
+    const removing = targets.filter((t) => t.removal);
     const { placements, problems } = place(
       clusters,
       store.groups.list(),
       store.environments.list(),
-      store.targets.list(),
+      targets.filter((t) => !t.removal),
     );
     const summary: ReconcileSummary = {
       changed: 0,
@@ -133,11 +142,17 @@ export class Reconciler {
     }
 
     const before = new Map(store.deployments.list().map((d) => [key(d), d]));
+    // A conflicted (cluster, target) keeps what it has until the conflict is resolved.
+    for (const pr of problems) {
+      if (pr.code !== 'TARGET_CONFLICT') continue;
+      for (const d of before.values()) if (d.cluster === pr.cluster && d.target === pr.target) keep.add(key(d));
+    }
+    const accepted = this.refuseOverlaps(rendered, before, keep, summary);
     const stored = new Set<string>();
-    for (let i = 0; i < rendered.length; i += WRITE_CHUNK) {
+    for (let i = 0; i < accepted.length; i += WRITE_CHUNK) {
       if (i > 0) await yielder.now();
       store.transaction(() => {
-        for (const r of rendered.slice(i, i + WRITE_CHUNK)) {
+        for (const r of accepted.slice(i, i + WRITE_CHUNK)) {
           try {
             // Each in its own savepoint: one that fails is undone alone, the chunk commits.
             const outcome = store.transaction(() => this.write(r, before.get(key(r.p)), stored));
@@ -149,20 +164,62 @@ export class Reconciler {
         }
       });
     }
-    this.recordRenderStatus(renderedPairs, failedPairs);
-    // A conflicted (cluster, target) keeps what it has until the conflict is resolved.
-    for (const pr of problems) {
-      if (pr.code !== 'TARGET_CONFLICT') continue;
-      for (const d of store.deployments.list({ cluster: pr.cluster ?? '', target: pr.target ?? '' })) keep.add(key(d));
-    }
+    this.recordRenderStatus(renderedPairs, failedPairs, overlapPairs(summary.problems, rendered));
     store.transaction(() => {
+      const removed = new Map<string, Deployment[]>();
       for (const d of store.deployments.list()) {
         if (keep.has(key(d))) continue;
         store.deployments.delete(d);
+        removed.set(d.target, [...(removed.get(d.target) ?? []), d]);
         summary.removed++;
       }
+      for (const t of removing) this.finishRemoval(t, removed.get(t.name) ?? []);
     });
     return summary;
+  }
+
+  /**
+   * A removed target's deployments are gone (agents prune their objects, or with `orphan` forget
+   * them: marked for each cluster until its agent confirms); now the target goes too.
+   */
+  private finishRemoval(t: Target, deployments: readonly Deployment[]): void {
+    const { store } = this.deps;
+    const orphan = t.removal?.orphan === true;
+    if (orphan) for (const d of deployments) store.orphans.add(d.cluster, bundleId(d.environment, d.target));
+    store.targets.delete(t.name);
+    store.events.append({
+      kind: 'TargetRemoved',
+      repo: t.repo,
+      target: t.name,
+      payload: {
+        orphan,
+        requestedAt: t.removal?.requestedAt ?? '',
+        deployments: deployments.map((d) => ({ cluster: d.cluster, environment: d.environment })),
+      },
+    });
+  }
+
+  /**
+   * The rendered placements that may be written: one claiming objects another slot holds on its
+   * cluster is refused (TARGET_OVERLAP), and what it had deployed stays.
+   */
+  private refuseOverlaps(
+    rendered: readonly Rendered[],
+    before: ReadonlyMap<string, Deployment>,
+    keep: ReadonlySet<string>,
+    summary: ReconcileSummary,
+  ): Rendered[] {
+    const proposed = new Set(rendered.map((r) => key(r.p)));
+    const standing = [...before.values()].filter((d) => keep.has(key(d)) && !proposed.has(key(d)));
+    const proposals = rendered.map((r) => ({
+      ...r.p,
+      digest: r.bundle.digest,
+      objects: r.bundle.objects,
+      options: r.options,
+    }));
+    const { refused, problems } = this.overlaps.check(proposals, standing, before);
+    summary.problems.push(...problems);
+    return refused.size === 0 ? [...rendered] : rendered.filter((r) => !refused.has(key(r.p)));
   }
 
   private async renderPlacement(
@@ -263,30 +320,46 @@ export class Reconciler {
     return before?.generation === after.generation ? 'unchanged' : 'changed';
   }
 
+  /** Failed renders, then refused ones (TARGET_OVERLAP: rendered, not deployed), then the rest Rendered. */
   private recordRenderStatus(
     rendered: Map<string, string>,
     failed: Map<string, { commit: string; message: string }>,
+    overlapping: Map<string, { commit: string; message: string }>,
   ): void {
     const { store } = this.deps;
-    for (const [pair, f] of failed) {
+    const notDeployed = [
+      ...[...failed].map(([pair, f]) => ({ pair, f, kind: 'RenderFailed' as const })),
+      ...[...overlapping]
+        .filter(([pair]) => !failed.has(pair))
+        .map(([pair, f]) => ({ pair, f, kind: 'TargetOverlap' as const })),
+    ];
+    for (const { pair, f, kind } of notDeployed) {
       const [target = '', environment = ''] = pair.split('\u0000');
       const prev = store.renderStatus.get(target, environment);
       store.renderStatus.put({ target, environment, commit: f.commit, state: 'Failed', message: f.message });
       if (prev?.state !== 'Failed' || prev.commit !== f.commit || prev.message !== f.message) {
-        store.events.append({
-          kind: 'RenderFailed',
-          target,
-          environment,
-          payload: { commit: f.commit, message: f.message },
-        });
+        store.events.append({ kind, target, environment, payload: { commit: f.commit, message: f.message } });
       }
     }
     for (const [pair, commit] of rendered) {
-      if (failed.has(pair)) continue;
+      if (failed.has(pair) || overlapping.has(pair)) continue;
       const [target = '', environment = ''] = pair.split('\u0000');
       store.renderStatus.put({ target, environment, commit, state: 'Rendered', message: '' });
     }
   }
+}
+
+/** The TARGET_OVERLAP messages per (target, environment), at the commit refused. */
+function overlapPairs(problems: readonly Problem[], rendered: readonly Rendered[]) {
+  const out = new Map<string, { commit: string; message: string }>();
+  for (const pr of problems) {
+    if (pr.code !== 'TARGET_OVERLAP') continue;
+    const pair = `${pr.target}\u0000${pr.environment}`;
+    const commit = rendered.find((r) => r.p.target === pr.target && r.p.environment === pr.environment)?.head ?? '';
+    const prev = out.get(pair);
+    out.set(pair, { commit, message: prev ? `${prev.message}; ${pr.message}` : `TARGET_OVERLAP: ${pr.message}` });
+  }
+  return out;
 }
 
 /** What a target's own options (set through the API) decide over fleet.yaml: self-heal and prune. */
@@ -294,6 +367,8 @@ function targetOverrides(o: JsonObject | undefined): JsonObject {
   const out: JsonObject = {};
   if (typeof o?.selfHeal === 'boolean') out.selfHeal = o.selfHeal;
   if (typeof o?.prune === 'boolean') out.prune = o.prune;
+  // Custom health rules (CEL), set through the API and checked there: sent to the agents as they are.
+  if (Array.isArray(o?.healthChecks)) out.healthChecks = o.healthChecks;
   return out;
 }
 

@@ -14,6 +14,8 @@ export const EVENT_KINDS = [
   'BranchDeleted',
   'BundleRendered',
   'RenderFailed',
+  'TargetOverlap',
+  'TargetRemoved',
   'PlaintextSecret',
   'Applied',
   'DriftDetected',

@@ -6,6 +6,7 @@ import { inTransaction, integrityCheck, openDatabase, parseOptions, type StoreOp
 import { deploymentStore, type DeploymentStore } from './deployments.js';
 import { eventStore, type EventStore } from './events.js';
 import { migrate, schemaVersion } from './migrations.js';
+import { orphanStore, type OrphanStore } from './orphans.js';
 import { registrationTokenStore, type RegistrationTokenStore } from './registration-tokens.js';
 import { renderStatusStore, type RenderStatusStore } from './render-status.js';
 import { repoStore, type RepoStore } from './repos.js';
@@ -23,6 +24,8 @@ export interface Store {
   readonly deployments: DeploymentStore;
   readonly events: EventStore;
   readonly renderStatus: RenderStatusStore;
+  /** Bundles agents must forget without deleting their objects (targets removed with --orphan). */
+  readonly orphans: OrphanStore;
   readonly registrationTokens: RegistrationTokenStore;
   readonly apiTokens: ApiTokenStore;
   /**
@@ -63,6 +66,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     deployments: deploymentStore(db, now),
     events: eventStore(db, now),
     renderStatus: renderStatusStore(db, now),
+    orphans: orphanStore(db, now),
     registrationTokens: registrationTokenStore(db, now),
     apiTokens: apiTokenStore(db, now),
     transaction: (fn) => inTransaction(db, fn),
@@ -100,7 +104,8 @@ export { API_TOKEN_ROLES } from './api-tokens.js';
 export type { ApiToken, ApiTokenRole, ApiTokenStore, NewApiToken } from './api-tokens.js';
 export type { NewRegistrationToken, RegistrationToken, RegistrationTokenStore } from './registration-tokens.js';
 export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
-export type { NewTarget, Target, TargetStore } from './targets.js';
+export type { NewTarget, Target, TargetRemoval, TargetStore } from './targets.js';
+export type { OrphanedBundle, OrphanStore } from './orphans.js';
 export { BUNDLE_ENCODINGS } from './bundles.js';
 export type { BundleEncoding, BundleInfo, BundleStore, NewBundle } from './bundles.js';
 export { INITIAL_STATE, isBundleState, SETTLED_STATES } from './deployments.js';

@@ -341,6 +341,25 @@ CREATE INDEX events_drift_object ON events (cluster, environment, target, json_e
 ALTER TABLE repos ADD COLUMN render_hosts TEXT;
 `,
   },
+  {
+    version: 10,
+    name: 'target removal and orphaned bundles',
+    // A target being removed stays until the next reconcile deletes its deployments, so that agents
+    // learn of the removal in the same desired state as whatever takes its objects over. Orphaned
+    // bundles: those an agent must forget without deleting their objects (removed with --orphan),
+    // kept until the agent reports a desired state naming them applied.
+    sql: `
+ALTER TABLE targets ADD COLUMN removal_requested_at TEXT;
+ALTER TABLE targets ADD COLUMN removal_orphan INTEGER NOT NULL DEFAULT 0 CHECK (removal_orphan IN (0, 1));
+
+CREATE TABLE orphaned_bundles (
+  cluster      TEXT NOT NULL REFERENCES clusters(name) ON DELETE CASCADE,
+  bundle_id    TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  PRIMARY KEY (cluster, bundle_id)
+) STRICT, WITHOUT ROWID;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

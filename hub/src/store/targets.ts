@@ -11,9 +11,17 @@ export interface Target {
   environments: string[];
   /** Deployment options (self-heal, prune, default namespace...), opaque to the store. */
   options: JsonObject;
+  /** Set once its removal is asked for: the next reconcile removes its deployments, then the target. */
+  removal?: TargetRemoval;
 }
 
-export type NewTarget = Omit<Target, 'options'> & { options?: JsonObject };
+export interface TargetRemoval {
+  /** Leave its objects in the clusters (agents forget them) instead of deleting them. */
+  orphan: boolean;
+  requestedAt: string;
+}
+
+export type NewTarget = Omit<Target, 'options' | 'removal'> & { options?: JsonObject };
 
 export interface TargetStore {
   /** Creates or replaces; its repo and environments must exist. */
@@ -22,6 +30,8 @@ export interface TargetStore {
   list(): Target[];
   /** Deletes the target and its deployments; false when there was none. */
   delete(name: string): boolean;
+  /** Asks for its removal (see Target.removal); false when there is no such target. */
+  markRemoved(name: string, removal: TargetRemoval): boolean;
 }
 
 export interface TargetRow {
@@ -29,6 +39,8 @@ export interface TargetRow {
   repo: string;
   path: string;
   options: string;
+  removal_requested_at?: string | null;
+  removal_orphan?: number;
 }
 
 export function targetFromRow(row: TargetRow, environments: string[]): Target {
@@ -38,6 +50,9 @@ export function targetFromRow(row: TargetRow, environments: string[]): Target {
     path: row.path,
     environments,
     options: decodeObject(row.options, `target "${row.name}" options`),
+    ...(row.removal_requested_at
+      ? { removal: { orphan: row.removal_orphan === 1, requestedAt: row.removal_requested_at } }
+      : {}),
   };
 }
 
@@ -73,6 +88,9 @@ export function targetStore(db: Db): TargetStore {
   const repoExists = db.prepare<[string], string>('SELECT name FROM repos WHERE name = ?').pluck();
   const envExists = db.prepare<[string], string>('SELECT name FROM environments WHERE name = ?').pluck();
   const remove = db.prepare<[string]>('DELETE FROM targets WHERE name = ?');
+  const markRemoval = db.prepare<[string, number, string]>(
+    'UPDATE targets SET removal_requested_at = ?, removal_orphan = ? WHERE name = ?',
+  );
 
   const checkReferences = (target: NewTarget): void => {
     const what = `target "${target.name}"`;
@@ -123,5 +141,6 @@ export function targetStore(db: Db): TargetStore {
         'deferred',
       ),
     delete: (name) => remove.run(name).changes > 0,
+    markRemoved: (name, r) => markRemoval.run(r.requestedAt, r.orphan ? 1 : 0, name).changes > 0,
   };
 }

@@ -40,11 +40,16 @@ export interface Placement {
 }
 
 export interface Problem {
-  code: 'UNKNOWN_GROUP' | 'UNKNOWN_ENVIRONMENT' | 'REPO_MISMATCH' | 'TARGET_CONFLICT';
+  code: 'UNKNOWN_GROUP' | 'UNKNOWN_ENVIRONMENT' | 'REPO_MISMATCH' | 'TARGET_CONFLICT' | 'TARGET_OVERLAP';
   message: string;
   environment?: string;
   target?: string;
   cluster?: string;
+  /** TARGET_OVERLAP (see ownership.ts): the slot that holds the objects, where, and the first few of them. */
+  holder?: { environment: string; target: string };
+  clusters?: string[];
+  objects?: string[];
+  objectCount?: number;
 }
 
 export interface TargetingResult {

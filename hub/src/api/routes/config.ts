@@ -8,11 +8,12 @@ import type {
   RepoView,
   Target,
   TargetOptions,
+  TargetRemovalView,
   TargetView,
 } from '@flotilla/proto/api';
 import { repoPathProblem } from '../../render/load.js';
 import { hostEntryProblem } from '../../render/net-policy.js';
-import type { JsonObject } from '../../store/index.js';
+import type { JsonObject, Store } from '../../store/index.js';
 import { safeRepoPath } from '../../source/git-source.js';
 import {
   checkRepoAuth,
@@ -374,23 +375,52 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return reply.code(201).send(targetView(store, t));
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  app.delete<{
+    Params: { name: string };
+    Querystring: { orphan?: boolean; dryRun?: boolean };
+    Reply: TargetRemovalView;
+  }>(
     '/targets/:name',
     {
       config: { role: 'admin' },
       schema: {
-        summary: 'Remove a target: its objects are pruned from the clusters (unless prune is disabled)',
+        summary: 'Remove a target: its objects are pruned from the clusters (unless prune is off), or left with orphan',
+        description:
+          'Answers, once a reconcile has removed its deployments and told the agents, with what went where ' +
+          '(each cluster and its object count): the agents delete the objects, or with `orphan=true` forget ' +
+          'them and leave them in place. With `dryRun=true` only the answer: nothing is removed.',
         tags: ['targets'],
         params: nameParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { orphan: { type: 'boolean' }, dryRun: { type: 'boolean' } },
+        },
       },
     },
-    async (req, reply) => {
-      if (!store.targets.delete(req.params.name))
-        throw ApiError.notFound(`target "${req.params.name}" does not exist`, TARGET_HINT);
+    async (req) => {
+      const { name } = req.params;
+      if (!store.targets.get(name)) throw ApiError.notFound(`target "${name}" does not exist`, TARGET_HINT);
+      const view = removalView(store, name, req.query.orphan === true);
+      if (req.query.dryRun === true) return view;
+      store.targets.markRemoved(name, { orphan: view.orphan, requestedAt: new Date().toISOString() });
       changed();
-      return reply.code(204).send();
+      // The reconcile removes its deployments and the target, and tells the agents: done when this answers.
+      if (deps.engine?.reconcileNow) await deps.engine.reconcileNow();
+      else if (!deps.engine) store.targets.delete(name);
+      return view;
     },
   );
+}
+
+/** What removing a target takes from which cluster: its deployments and their bundles' object counts. */
+function removalView(store: Store, target: string, orphan: boolean): TargetRemovalView {
+  const deployments = store.deployments.list({ target }).map((d) => ({
+    cluster: d.cluster,
+    environment: d.environment,
+    objects: store.bundles.get(d.bundle)?.objectCount ?? 0,
+  }));
+  return { target, orphan, deployments, objects: deployments.reduce((n, d) => n + d.objects, 0) };
 }
 
 /** The URL and auth of a new repo, against the hub's credential policy: 400 naming the field. */

@@ -18,6 +18,8 @@ export interface ApiDeps {
     fetch(repo: string): Promise<RepoSyncResult>;
     refreshRepos(): void;
     requestReconcile(): void;
+    /** Runs a reconcile now (after any running one) and resolves when it is done. */
+    reconcileNow?(): Promise<unknown>;
   };
   /** The agents' transport. */
   agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void };

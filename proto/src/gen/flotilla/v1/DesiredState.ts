@@ -11,6 +11,11 @@ export interface DesiredState {
   'generation'?: (number | string | Long);
   'bundles'?: (_flotilla_v1_BundleRef)[];
   'unchanged'?: (boolean);
+  /**
+   * Bundles removed with --orphan: the agent forgets them (drops their inventory) and leaves their
+   * objects in the cluster. A bundle the agent holds that is in neither list is pruned.
+   */
+  'orphaned'?: (string)[];
 }
 
 /**
@@ -21,4 +26,9 @@ export interface DesiredState__Output {
   'generation': (string);
   'bundles': (_flotilla_v1_BundleRef__Output)[];
   'unchanged': (boolean);
+  /**
+   * Bundles removed with --orphan: the agent forgets them (drops their inventory) and leaves their
+   * objects in the cluster. A bundle the agent holds that is in neither list is pruned.
+   */
+  'orphaned': (string)[];
 }
