@@ -33,6 +33,8 @@ export * from './messages.js';
 export * from './states.js';
 export * from './errors.js';
 export * from './names.js';
+/** Custom health rules in CEL: their shape, limits and parse check (hub and agent alike). */
+export * from './health-checks.js';
 export { agentMessageDeserializer, FAST_DECODED_FIELDS } from './fast-decode.js';
 /** The same protocol over NATS JetStream: subjects, headers and protobuf codecs. */
 export * from './nats.js';

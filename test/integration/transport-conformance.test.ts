@@ -324,6 +324,28 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     await expect.poll(() => state('alpha', 'web'), { timeout: 15_000 }).toBe('Ready');
   });
 
+  it(`${fx.label}: a target's custom health rules (CEL) reach the agent with the bundle's options`, async () => {
+    const alpha = agents.get('alpha')!;
+    const rule = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      current: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')",
+      inProgress: '',
+      failed: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'False')",
+    };
+    const options = { selfHeal: true, healthChecks: [rule] };
+    store.deployments.setDesired({ cluster: 'alpha', target: 'web', environment: 'dev', bundle: web2.digest, options });
+    await fx.notify('alpha');
+    await expect
+      .poll(() => alpha.sink.applied.get('dev/web')?.options.healthChecks, { timeout: 15_000 })
+      .toEqual([rule]);
+    desire('alpha', web2.digest, 'web');
+    await fx.notify('alpha');
+    await expect
+      .poll(() => alpha.sink.applied.get('dev/web')?.options.healthChecks, { timeout: 15_000 })
+      .toBeUndefined();
+  });
+
   it(`${fx.label}: a bundle of more than 50 MB arrives intact, in chunks`, async () => {
     expect(big.bytes.length).toBeGreaterThan(50 * 1024 * 1024);
     const alpha = agents.get('alpha')!;

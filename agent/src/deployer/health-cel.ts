@@ -1,67 +1,34 @@
 import { Script, createContext } from 'node:vm';
-import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import type { ParseResult } from '@marcbachmann/cel-js';
+import {
+  CEL_LIMITS,
+  celEnvironment,
+  celErrorText,
+  celProblem,
+  HEALTH_CHECK_STEPS as STEPS,
+  type HealthCheckRule,
+} from '@flotilla/proto';
 import { groupOf, isPlainObject, type KubeObject } from '../objects.js';
 import type { CustomHealth } from './health.js';
 import { failed, progress, ready, unknown, type HealthResult } from './health-status.js';
+
+export { CEL_LIMITS, celProblem } from '@flotilla/proto';
 
 /**
  * A health rule from configuration for one kind, as Flux's healthCheckExprs: CEL expressions over
  * the object (its top-level fields are the variables: `metadata`, `spec`, `status`...). They are
  * tried in the order inProgress, failed, current; the first that holds decides, and when none does
- * the object is InProgress. Empty expressions are skipped; `current` is required.
+ * the object is InProgress. Empty expressions are skipped; `current` is required. The parse limits
+ * are the hub's (proto/src/health-checks.ts); here an evaluation also stops at a time budget.
  */
-export interface HealthCheck {
-  /** Its group decides which objects the rule covers, in any version. */
-  apiVersion: string;
-  kind: string;
-  current: string;
-  inProgress: string;
-  failed: string;
-}
+export type HealthCheck = HealthCheckRule;
 
-/**
- * What one evaluation may cost. CEL has no loops, but comprehensions nest over the object's lists
- * (n^k steps) and `matches` runs a backtracking RegExp; the parse limits bound the expression and
- * the time budget bounds the rest: an evaluation past it stops and the object's health says so.
- */
-export const CEL_LIMITS = {
-  maxExpressionLength: 4096,
-  maxAstNodes: 500,
-  maxDepth: 32,
-  /** Per object, all of its rule's expressions together. */
-  evaluationMs: 100,
-} as const;
-
-const env = new Environment({
-  unlistedVariablesAreDyn: true,
-  enableOptionalTypes: true,
-  homogeneousAggregateLiterals: false,
-  limits: { maxAstNodes: CEL_LIMITS.maxAstNodes, maxDepth: CEL_LIMITS.maxDepth },
-});
-
-const STEPS = ['inProgress', 'failed', 'current'] as const;
 type Step = (typeof STEPS)[number];
 type Compiled = { step: Step; source: string; run?: ParseResult; error?: string };
 
-/** The first line of a CEL error (the rest is a caret under the expression). */
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]?.trim() ?? '';
-
-/** Parses one expression: the problem with it, or undefined when it is valid (the hub checks with this). */
-export function celProblem(expression: string): string | undefined {
-  if (expression.length > CEL_LIMITS.maxExpressionLength) {
-    return `longer than ${CEL_LIMITS.maxExpressionLength} characters`;
-  }
-  try {
-    env.parse(expression);
-    return undefined;
-  } catch (err) {
-    return firstLine(err);
-  }
-}
-
 function compileStep(step: Step, source: string): Compiled {
   const problem = celProblem(source);
-  return problem ? { step, source, error: problem } : { step, source, run: env.parse(source) };
+  return problem ? { step, source, error: problem } : { step, source, run: celEnvironment().parse(source) };
 }
 
 /** A rule's expressions, parsed once; `covers` says which objects it judges. */
@@ -98,7 +65,7 @@ class CompiledCheck {
       const why = `${decided.step}: ${brief(decided.source)}`;
       return decided.step === 'failed' ? failed(why) : progress(why);
     } catch (err) {
-      const what = (err as { code?: string }).code === TIMEOUT ? overBudget : firstLine(err);
+      const what = (err as { code?: string }).code === TIMEOUT ? overBudget : celErrorText(err);
       return unknown(`${name}: ${step?.step ?? 'evaluation'}: ${what}`);
     }
   }

@@ -9,6 +9,7 @@ import { openApiCollector } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { configRoutes, type RepoPolicyDeps } from './routes/config.js';
+import { healthCheckRoutes } from './routes/health-checks.js';
 import { gitopsRoutes } from './routes/gitops.js';
 import { observeRoutes } from './routes/observe.js';
 import type { ApiDeps } from './routes/shared.js';
@@ -104,6 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       await adminRoutes(api, deps);
       await clusterRoutes(api, deps);
       await configRoutes(api, deps);
+      await healthCheckRoutes(api, deps);
       await observeRoutes(api, deps);
       await gitopsRoutes(api, deps);
     },

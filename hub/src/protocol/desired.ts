@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BundleOptions, BundleRef } from '@flotilla/proto';
+import type { BundleOptions, BundleRef, HealthCheckRule } from '@flotilla/proto';
 import type { Deployment, JsonObject, Store } from '../store/index.js';
 
 export interface DesiredSet {
@@ -38,7 +38,20 @@ function toWireOptions(o: JsonObject): BundleOptions {
     forceConflicts: o.forceConflicts === true,
     ignore: ignore.map((r) => ({ object: r.object ?? {}, jsonPointers: r.jsonPointers ?? [] })),
     dependsOn: Array.isArray(o.dependsOn) ? (o.dependsOn as string[]) : [],
+    healthChecks: healthChecksOf(o),
   };
+}
+
+/** A target's custom health rules (checked by the API when set), as the agents take them. */
+function healthChecksOf(o: JsonObject): HealthCheckRule[] {
+  if (!Array.isArray(o.healthChecks)) return [];
+  return (o.healthChecks as Partial<Record<keyof HealthCheckRule, unknown>>[]).map((r) => ({
+    apiVersion: String(r.apiVersion ?? ''),
+    kind: String(r.kind ?? ''),
+    current: String(r.current ?? ''),
+    inProgress: String(r.inProgress ?? ''),
+    failed: String(r.failed ?? ''),
+  }));
 }
 
 type Sizes = (digest: string) => number;
