@@ -56,7 +56,8 @@ spec:
           image: ${image}
           ports: [{ containerPort: 80 }]
 `,
-  'apps/guestbook/service.yaml': `apiVersion: v1\nkind: Service\nmetadata:\n  name: frontend\n  namespace: ${NS}\nspec:\n  selector: { app: guestbook }\n  ports: [{ port: 80, targetPort: 80 }]\n`,
+  // A LoadBalancer: Ready once it has an address, which the simulated clusters assign (lb-assigner.ts).
+  'apps/guestbook/service.yaml': `apiVersion: v1\nkind: Service\nmetadata:\n  name: frontend\n  namespace: ${NS}\nspec:\n  type: LoadBalancer\n  selector: { app: guestbook }\n  ports: [{ port: 80, targetPort: 80 }]\n`,
 });
 
 interface Step {
@@ -126,6 +127,14 @@ async function configMessage(name: string): Promise<string | undefined> {
   return core
     .readNamespacedConfigMap({ name: 'guestbook', namespace: NS })
     .then((cm) => cm.data?.message)
+    .catch(() => undefined);
+}
+
+async function loadBalancerIp(name: string): Promise<string | undefined> {
+  const core = kubeClient(cluster(name)).makeApiClient(CoreV1Api);
+  return core
+    .readNamespacedService({ name: 'frontend', namespace: NS })
+    .then((s) => s.status?.loadBalancer?.ingress?.[0]?.ip)
     .catch(() => undefined);
 }
 
@@ -357,6 +366,8 @@ async function main(): Promise<void> {
       abort: agentDied,
     });
     await fleetCli(['status']);
+    const addresses = await Promise.all(ENVS.map(async (env) => `${env} ${await loadBalancerIp(env)}`));
+    return `the frontend LoadBalancer's address: ${addresses.join(', ')}`;
   });
 
   await step('Commit a change to dev → converged on the dev cluster', async () => {

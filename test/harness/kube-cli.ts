@@ -1,5 +1,5 @@
 /**
- * npm run kube:up -- --clusters N [--minimal] [--names a,b] [--dir .flotilla/kube]
+ * npm run kube:up -- --clusters N [--minimal [--load-balancers]] [--names a,b] [--dir .flotilla/kube]
  * npm run kube:down
  * npm run kube:status
  */
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './kube/binaries.js';
 import { fleetRss, liveProcesses, readRecord, startFleet, stopRecord } from './kube/fleet.js';
 
-const USAGE = 'usage: kube-cli.ts up [--clusters N | --names a,b] [--minimal] [--dir DIR] | down | status';
+const USAGE =
+  'usage: kube-cli.ts up [--clusters N | --names a,b] [--minimal [--load-balancers]] [--dir DIR] | down | status';
 
 function fail(message: string): never {
   process.stderr.write(`kube: ${message}\n`);
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
       clusters: { type: 'string', default: '1' },
       names: { type: 'string' },
       minimal: { type: 'boolean', default: false },
+      // Full clusters always get the load-balancer address assigner; minimal ones on request.
+      'load-balancers': { type: 'boolean', default: false },
       dir: { type: 'string', default: join(REPO_ROOT, '.flotilla/kube') },
     },
   });
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
       clusters: names,
       dir,
       minimal: values.minimal,
+      loadBalancers: values['load-balancers'] || !values.minimal,
       detached: true,
       progress: (line) => process.stdout.write(`kube: ${line}\n`),
     });

@@ -15,6 +15,8 @@ import {
 } from './components.js';
 import { httpCall } from './http.js';
 import { writeKwokStages } from './kwok-stages.js';
+import { LB_ASSIGNER_COMMAND, LB_ASSIGNER_NAME, startLbAssigner } from './lb-assigner.js';
+import { DEFAULT_LB_RANGE } from './lb-plan.js';
 import { ensurePki, writeServiceAccountKeys, type Pki } from './pki.js';
 
 /** What a test (or a person) needs to talk to one simulated cluster. */
@@ -51,6 +53,11 @@ export interface StartFleetOptions {
   dir: string;
   /** apiserver only: no controller-manager, scheduler, kwok or node. */
   minimal?: boolean;
+  /**
+   * Assign addresses to Services of type LoadBalancer (lb-assigner.ts, one process for the fleet), as
+   * cloud-provider-kind or MetalLB do. Default: unless minimal.
+   */
+  loadBalancers?: boolean;
   /** Leave the processes running after this Node process exits (kube:up). */
   detached?: boolean;
   binaries?: KubeBinaries;
@@ -142,6 +149,15 @@ export async function startFleet(o: StartFleetOptions): Promise<KubeFleet> {
       ),
     );
     record.clusters = clusters;
+    if (o.loadBalancers ?? !minimal) {
+      const lb = await startLbAssigner({
+        kubeconfigs: clusters.map((c) => c.kubeconfig),
+        logFile: join(dir, 'lb-assigner.log'),
+        detached,
+      });
+      remember(lb, LB_ASSIGNER_COMMAND);
+      progress(`load-balancer addresses from ${DEFAULT_LB_RANGE} (${LB_ASSIGNER_NAME}, pid ${lb.pid})`);
+    }
     if (detached) saveRecord(record);
     return { clusters, record, restart: restartOne, stop };
   } catch (err) {

@@ -12,6 +12,8 @@ export interface HttpsOptions {
   token?: string;
   method?: string;
   body?: unknown;
+  /** Of the body (default application/json): a merge patch says application/merge-patch+json. */
+  contentType?: string;
   timeoutMs?: number;
 }
 
@@ -21,7 +23,7 @@ export function httpCall(url: string, opts: HttpsOptions = {}): Promise<HttpResu
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (payload !== undefined) headers['content-type'] = 'application/json';
+  if (payload !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
   const options = {
     method: opts.method ?? 'GET',
     headers,
