@@ -41,7 +41,8 @@ the hub:
 
 the cluster:
   --kubeconfig <file>            the cluster to manage (KUBECONFIG); default: the pod's service account
-  --context <name>               a context of --kubeconfig (default: its current-context)
+  --context <name>               a context of --kubeconfig, or alone of ~/.kube/config
+                                 (default: the kubeconfig's current-context)
   --namespace <ns>               the agent's namespace: inventories, identity Secret (FLOTILLA_NAMESPACE;
                                  default ${DEFAULT_AGENT_NAMESPACE})
   --retry-base-seconds <s>       a failed apply is retried after this, doubling each time

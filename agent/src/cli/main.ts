@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { route } from './help.js';
 import { run } from './run.js';
+import { withKubeDefaults } from './run-config.js';
 
 const r = route(process.argv.slice(2));
 if (r.kind === 'help') {
@@ -15,7 +16,7 @@ if (r.kind === 'help') {
   };
   const cfg = (() => {
     try {
-      return parseDaemonArgs(r.args, process.env);
+      return withKubeDefaults(parseDaemonArgs(r.args, process.env), process.env);
     } catch (err) {
       return fail(err, '(flotilla-agent run --help lists the flags)\n');
     }
