@@ -72,6 +72,21 @@ export class PruneError extends FlotillaError {
   }
 }
 
+/** A bundle asks for an object another bundle on this cluster holds (in its inventory): not taken. */
+export class ObjectHeldError extends FlotillaError {
+  readonly code = 'OBJECT_HELD';
+  constructor(
+    readonly ref: ObjectRef,
+    /** The bundle that holds it. */
+    readonly holder: string,
+  ) {
+    super(
+      `${formatRef(ref)} belongs to bundle ${holder} on this cluster (its inventory holds it): not adopted. ` +
+        'An object belongs to one target on a cluster: remove it from one of the two targets, or remove one target',
+    );
+  }
+}
+
 export class InventoryError extends FlotillaError {
   readonly code = 'INVENTORY';
 }

@@ -12,7 +12,8 @@ import { decodeBundle } from './bundle-bytes.js';
 import { StatusBatcher } from './status-batcher.js';
 
 /** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
-export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'>;
+export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'> &
+  Partial<Pick<Enforcer, 'expect' | 'forget'>>;
 
 export interface AgentSessionOptions {
   clusterName: string;
@@ -255,7 +256,10 @@ export abstract class AgentSession {
     }
   }
 
-  /** Applies a desired state: fetches what it does not hold (idempotent by digest), removes what left. */
+  /**
+   * Applies a desired state: forgets what was orphaned, fetches what it does not hold (idempotent by
+   * digest), applies it, removes (prunes) what left.
+   */
   private async onDesired(d: NonNullable<HubMessage__Output['desired']>, link: HubLink): Promise<void> {
     if (d.unchanged || (d.generation === this.appliedGeneration && this.holdsAll(d.bundles))) {
       this.event('unchanged', { generation: d.generation });
@@ -264,6 +268,8 @@ export abstract class AgentSession {
     }
     const applied = new Set<string>();
     const wanted = new Map(d.bundles.map((b) => [b.bundleId, b]));
+    const orphaned = await this.forgetOrphaned(d.orphaned ?? [], wanted);
+    const fetched: Bundle[] = [];
     for (const ref of d.bundles) {
       const have = this.refs.get(ref.bundleId);
       if (have && have.digest === ref.digest && have.generation === ref.generation && this.sink.report(ref.bundleId)) {
@@ -279,12 +285,21 @@ export abstract class AgentSession {
       };
       this.refs.set(ref.bundleId, ref);
       this.event('bundleFetched', { bundleId: ref.bundleId, digest: ref.digest, bytes: bytes.length });
+      fetched.push(bundle);
+    }
+    // Every new bundle and every removal known before anything is applied: objects moving between
+    // bundles are handed over, not deleted and created again.
+    await this.sink.expect?.(
+      fetched,
+      this.sink.bundles().filter((id) => !wanted.has(id) && !orphaned.has(id)),
+    );
+    for (const bundle of fetched) {
       const report = await this.sink.set(bundle);
-      applied.add(ref.bundleId);
+      applied.add(bundle.id);
       if (report) this.report(report);
     }
     for (const id of this.sink.bundles()) {
-      if (wanted.has(id)) continue;
+      if (wanted.has(id) || orphaned.has(id)) continue;
       await this.sink.remove(id);
       this.refs.delete(id);
       this.event('bundleRemoved', { bundleId: id });
@@ -292,6 +307,18 @@ export abstract class AgentSession {
     this.appliedGeneration = d.generation;
     this.saveState();
     this.resendReports(applied);
+  }
+
+  /** Bundles removed with --orphan: forgotten, their objects left in the cluster. */
+  private async forgetOrphaned(ids: readonly string[], wanted: ReadonlyMap<string, unknown>): Promise<Set<string>> {
+    const orphaned = new Set(ids.filter((id) => !wanted.has(id)));
+    for (const id of this.sink.bundles()) {
+      if (!orphaned.has(id) || !this.sink.forget) continue;
+      await this.sink.forget(id);
+      this.refs.delete(id);
+      this.event('bundleOrphaned', { bundleId: id });
+    }
+    return orphaned;
   }
 
   /** A redelivered desired state (at-least-once transports) that is already applied in full. */

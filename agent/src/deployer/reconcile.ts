@@ -12,6 +12,7 @@ import { customHealth } from './health-cel.js';
 import { healthOf, type CustomHealth, type HealthResult } from './health.js';
 import type { Inventory, InventoryEntry, InventoryStore } from './inventory.js';
 import { readLive } from './live.js';
+import { applyClaims, NO_CLAIMS, type Claims } from './ownership.js';
 import { plan, type PlannedChange } from './plan.js';
 import { prepare, type DesiredObject, type InvalidObject, type ScopeOf } from './prepare.js';
 import { prune } from './prune.js';
@@ -25,6 +26,8 @@ export interface ReconcileDeps {
   /** Requests in flight within a stage. */
   concurrency?: number;
   crdTimeoutMs?: number;
+  /** What the other bundles on this cluster hold and want (ownership.ts); none by default. */
+  claims?: Claims;
 }
 
 type Deps = Required<ReconcileDeps>;
@@ -37,15 +40,18 @@ export interface ReconcileResult {
   inventory: Inventory;
   /** The resources the bundle's objects live in (to watch them). */
   resources: ResourceInfo[];
+  /** Keys of the desired objects not applied because another bundle holds them. */
+  refused: string[];
 }
 
 export function withDefaults(d: ReconcileDeps): Deps {
-  return { clock: systemClock, sleep: realSleep, concurrency: 16, crdTimeoutMs: 30_000, ...d };
+  return { clock: systemClock, sleep: realSleep, concurrency: 16, crdTimeoutMs: 30_000, claims: NO_CLAIMS, ...d };
 }
 
 /**
- * One reconcile of one bundle, as named steps: prepare → read live → plan → record intent → staged
- * apply → prune → inventory → health. An unchanged bundle makes no write call.
+ * One reconcile of one bundle, as named steps: prepare → read live → plan (what other bundles hold
+ * is neither adopted nor deleted) → record intent → staged apply → prune → inventory → health. An
+ * unchanged bundle makes no write call.
  */
 export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<ReconcileResult> {
   const d = withDefaults(deps);
@@ -53,17 +59,16 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
   const { desired, invalid } = await prepareBundle(bundle, d.client);
   const previous = await d.inventories.load(bundle.id);
   const { live, resources } = await readBundleLive(bundle, desired, previous, d);
-  const planned = plan({
-    desired,
-    live,
-    options: bundle.options,
-    manager,
-    ...(previous ? { inventory: previous } : {}),
-  });
+  const { planned, refused } = applyClaims(
+    plan({ desired, live, options: bundle.options, manager, ...(previous ? { inventory: previous } : {}) }),
+    bundle.id,
+    previous,
+    d.claims,
+  );
   const intent = await recordIntent(bundle.id, planned, previous, d.inventories);
   const applied = await applyStaged(planned, bundle.options, d);
   const pruned = await prune(planned, d.client, d.concurrency);
-  const results = [...invalid.map(invalidResult), ...applied, ...pruned];
+  const results = [...invalid.map(invalidResult), ...refused, ...applied, ...pruned];
   const inventory = nextInventory(bundle.id, results, planned, previous, manager);
   await d.inventories.save(inventory, intent ?? previous);
   const now = d.clock.now();
@@ -76,7 +81,7 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
     now,
     bundle.digest,
   );
-  return { report, plan: planned, results, desired, inventory, resources };
+  return { report, plan: planned, results, desired, inventory, resources, refused: refused.map((r) => r.key) };
 }
 
 /** The resources a bundle's objects live in, as far as the cluster serves their kinds already. */

@@ -11,9 +11,10 @@ import { healthOf, type HealthResult } from '../deployer/health.js';
 import type { Inventory, InventoryStore } from '../deployer/inventory.js';
 import { planObject } from '../deployer/plan.js';
 import type { DesiredObject } from '../deployer/prepare.js';
-import { reconcile, resourcesOf } from '../deployer/reconcile.js';
+import { prepareBundle, reconcile, resourcesOf } from '../deployer/reconcile.js';
 import { foldReport, type BundleReport } from '../deployer/report.js';
 import type { BundleCache } from './cache.js';
+import { ClaimIndex } from './claims.js';
 import { KeyedQueue } from './queue.js';
 import { ObjectWatcher, type ObjectEvent } from './watcher.js';
 
@@ -56,6 +57,8 @@ interface Held {
  */
 export class Enforcer {
   private readonly held = new Map<string, Held>();
+  /** Who holds and wants what, across bundles (an object belongs to one). */
+  private readonly claims = new ClaimIndex();
   private readonly watcher: ObjectWatcher;
   private readonly queue: KeyedQueue<ObjectEvent>;
   private readonly clock: Clock;
@@ -85,6 +88,38 @@ export class Enforcer {
     this.resyncLoop = this.resyncEvery(this.o.resyncMs ?? 300_000);
   }
 
+  /**
+   * A desired state arrived: what each of its new bundles will ask for, and which bundles leave,
+   * known before any of them is applied. An object moving from one bundle to another is then
+   * handed over (adopted, not deleted and created again) in whichever order they apply.
+   */
+  async expect(bundles: readonly Bundle[], leaving: readonly string[]): Promise<void> {
+    for (const id of leaving) this.claims.expect(id, []);
+    for (const b of bundles) {
+      const { desired } = await prepareBundle(b, this.o.client);
+      this.claims.expect(
+        b.id,
+        desired.map((x) => x.key),
+      );
+    }
+  }
+
+  /**
+   * Stops managing a bundle without touching its objects (its target was removed with --orphan):
+   * they stay in the cluster, and its inventory goes.
+   */
+  async forget(bundleId: string): Promise<void> {
+    const h = this.held.get(bundleId);
+    if (h) {
+      await h.running;
+      this.held.delete(bundleId);
+      h.recheck?.stop.abort();
+    }
+    this.claims.forget(bundleId);
+    await this.o.inventories.remove(bundleId);
+    await this.o.cache?.remove(bundleId);
+  }
+
   /** Takes a bundle (new or changed) and applies it; resolves with its report. */
   async set(bundle: Bundle, cache = true): Promise<BundleReport | undefined> {
     if (cache) await this.o.cache?.save(bundle);
@@ -107,6 +142,7 @@ export class Enforcer {
     await this.reconcileNow(bundleId);
     if (h.inventory.entries.size > 0) return false;
     this.held.delete(bundleId);
+    this.claims.forget(bundleId);
     h.recheck?.stop.abort();
     await this.o.inventories.remove(bundleId);
     await this.o.cache?.remove(bundleId);
@@ -163,9 +199,17 @@ export class Enforcer {
         clock: this.clock,
         sleep: this.sleep,
         ...(this.o.concurrency ? { concurrency: this.o.concurrency } : {}),
+        claims: this.claims,
       });
-      h.desired = new Map(r.desired.map((d) => [d.key, d]));
+      // Objects another bundle holds are neither watched nor corrected for this one.
+      const refused = new Set(r.refused);
+      h.desired = new Map(r.desired.filter((d) => !refused.has(d.key)).map((d) => [d.key, d]));
       h.inventory = r.inventory;
+      this.claims.record(
+        h.bundle.id,
+        r.inventory.entries.keys(),
+        r.desired.map((d) => d.key),
+      );
       h.health = new Map();
       h.timed = new Map();
       for (const x of r.results) this.assess(h, x.key, x.object);
