@@ -24,6 +24,8 @@ import {
   type PromotionRequest,
   type RepoCreateRequest,
   type RepoView,
+  type RetryRequest,
+  type RetryRequested,
   type Rollback,
   type RollbackRequest,
   type StatusView,
@@ -146,6 +148,9 @@ export class FleetClient {
   getBundle = (digest: string) => this.get<BundleDetail>(`/bundles/${seg(digest)}`);
 
   listDeployments = (f: DeploymentFilter = {}) => this.items<DeploymentView>('/deployments', { ...f });
+  /** Asks the agents to apply the matching deployments again now; the ones asked for. */
+  retryDeployments = async (req: RetryRequest) =>
+    (await this.send<List<RetryRequested>>('POST', '/deployments/retry', req)).items;
   status = (environment?: string) => this.get<StatusView>('/status', { environment });
   /** One page of drift, newest page first: the next is `{ ...f, ...page.next }`. */
   drift = (f: { cluster?: string; history?: boolean; limit?: number; before?: number } = {}) =>

@@ -86,11 +86,22 @@ export function age(iso: string | undefined, now: Date): string | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  const s = Math.max(0, Math.floor((now.getTime() - t) / 1000));
+  return duration(Math.max(0, Math.floor((now.getTime() - t) / 1000)));
+}
+
+function duration(s: number): string {
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.floor(s / 60)}m`;
   if (s < 172_800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86_400)}d`;
+}
+
+/** How long until `iso`, as `age` says how long since: `12s`, `4m`; `now` once it is due. */
+export function until(iso: string | undefined, now: Date): string | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return t <= now.getTime() ? 'now' : `in ${duration(Math.ceil((t - now.getTime()) / 1000))}`;
 }
 
 export function bytes(n: number): string {

@@ -62,6 +62,19 @@ describe('statusTable', () => {
     expect(lines[2]).toMatch(/Stale\s+ErrApplied\s+mixed\s+1\/2\s+-\s+db: ErrApplied admission webhook denied$/);
   });
 
+  it("shows a failing target's next retry before its message", () => {
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const retrying = structuredClone(view);
+    retrying.environments[1]!.clusters[1]!.targets[1]!.retry = {
+      attempt: 3,
+      at: '2026-01-01T00:00:12.000Z',
+      reason: 'ConfigMap/shop/web: namespaces "shop" not found',
+    };
+    expect(statusTable(retrying, now).split('\n')[2]).toMatch(
+      /\s+db: ErrApplied \(retry #3 in 12s\) admission webhook denied$/,
+    );
+  });
+
   it('says so when there is nothing yet', () => {
     expect(statusTable({ state: 'Ready', environments: [] })).toMatch(/No environments yet/);
   });

@@ -1,5 +1,6 @@
 import type { FleetEvent, StatusView } from '@flotilla/proto/api';
 import { age, short, stateRank, table, worstFirst } from './format.js';
+import { retryText } from './views.js';
 
 type EnvStatus = StatusView['environments'][number];
 type ClusterStatus = EnvStatus['clusters'][number];
@@ -35,14 +36,15 @@ export function revisionOf(c: ClusterStatus | undefined): string | undefined {
 }
 
 /** The first thing worth reading about a cluster that is not Ready: its worst target and message. */
-export function problemOf(c: ClusterStatus | undefined): string | undefined {
+export function problemOf(c: ClusterStatus | undefined, now: Date = new Date()): string | undefined {
   const bad = worstFirst(
     c?.targets ?? [],
     (t) => t.state,
     (t) => t.target,
   ).find((t) => t.state !== 'Ready');
   if (!bad) return undefined;
-  return `${bad.target}: ${bad.state}${bad.message ? ` ${bad.message}` : ''}`;
+  const retry = bad.retry ? ` (retry ${retryText(bad.retry, now)})` : '';
+  return `${bad.target}: ${bad.state}${retry}${bad.message ? ` ${bad.message}` : ''}`;
 }
 
 export function statusTable(view: StatusView, now: Date = new Date()): string {
@@ -58,7 +60,7 @@ export function statusTable(view: StatusView, now: Date = new Date()): string {
     { header: 'revision', value: (r) => revisionOf(r.cluster) },
     { header: 'targets', value: (r) => targetsSummary(r.cluster) },
     { header: 'seen', value: (r) => age(r.cluster?.lastSeenAt, now) },
-    { header: 'message', value: (r) => problemOf(r.cluster) },
+    { header: 'message', value: (r) => problemOf(r.cluster, now) },
   ]);
   return `${header}\n${body}${problemsText(view)}`;
 }

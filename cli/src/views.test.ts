@@ -25,6 +25,11 @@ describe('deploymentsTable', () => {
         cluster: 'edge-2',
         state: 'ErrApplied',
         message: 'Service/shop/web: field is immutable',
+        retry: {
+          attempt: 2,
+          at: new Date(Date.now() + 3_630_000).toISOString(),
+          reason: 'Service/shop/web: spec.clusterIP: field is immutable',
+        },
         objects: {
           total: 14,
           ready: 11,
@@ -56,8 +61,9 @@ describe('deploymentsTable', () => {
       { ...base, cluster: 'edge-3', state: 'Pending', message: '' },
     ];
     const lines = deploymentsTable(items).split('\n');
-    expect(lines[0]).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+READY\s+REVISION/);
-    expect(lines[1]).toMatch(/^edge-2\s+prod\s+web\s+ErrApplied\s+11\/14\s/);
+    expect(lines[0]).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+READY\s+RETRY\s+REVISION/);
+    // The second failed apply in a row; the agent applies again in an hour (or at `deployments retry`).
+    expect(lines[1]).toMatch(/^edge-2\s+prod\s+web\s+ErrApplied\s+11\/14\s+#2 in 60m\s/);
     expect(lines[2]).toMatch(/^edge-3\s+prod\s+web\s+Pending\s+-\s/);
     expect(lines[3]).toMatch(/^edge-1\s+prod\s+web\s+Ready\s+3\/3\s/);
     const below = lines.slice(lines.indexOf('Objects not ready:') + 1);

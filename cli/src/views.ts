@@ -11,7 +11,7 @@ import type {
   TargetRemovalView,
   TargetView,
 } from '@flotilla/proto/api';
-import { age, byName, bytes, details, labelsText, list, section, short, table, worstFirst } from './format.js';
+import { age, byName, bytes, details, labelsText, list, section, short, table, until, worstFirst } from './format.js';
 
 const now = () => new Date();
 
@@ -55,6 +55,11 @@ export function clusterDetail(c: ClusterDetail): string {
   ].join('\n');
 }
 
+/** A failed apply's next attempt: `#3 in 12s` (the third failure in a row; the next apply in 12 s). */
+export function retryText(r: DeploymentView['retry'], at: Date = now()): string | undefined {
+  return r && `#${r.attempt} ${until(r.at, at)}`;
+}
+
 /**
  * One row per deployment, worst first; READY counts its objects (ready/total) as the agent last
  * reported them. Below, the objects that hold deployments back, each with its health and why.
@@ -73,6 +78,7 @@ export function deploymentsTable(items: readonly DeploymentView[]): string {
       { header: 'target', value: (d) => d.target },
       { header: 'state', value: (d) => d.state },
       { header: 'ready', value: (d) => d.objects && `${d.objects.ready}/${d.objects.total}` },
+      { header: 'retry', value: (d) => retryText(d.retry) },
       { header: 'revision', value: (d) => short(d.revision) },
       { header: 'bundle', value: (d) => short(d.bundle, 12) },
       { header: 'age', value: (d) => age(d.updatedAt, now()) },

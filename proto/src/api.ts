@@ -290,6 +290,33 @@ export interface DeploymentView {
   updatedAt: string;
   /** Absent until the agent reports on this generation. */
   objects?: DeploymentObjects;
+  /** Its apply failed and the agent retries it with backoff: when, and why. */
+  retry?: DeploymentRetry;
+}
+
+/** A failed apply that the agent retries with backoff (2 s doubling to 5 min); `fleet deployments retry` runs it now. */
+export interface DeploymentRetry {
+  /** Applies in a row that failed. */
+  attempt: number;
+  /** When the agent applies it next. */
+  at: string;
+  /** The failure it retries: the first object refused, with the apiserver's words. */
+  reason: string;
+}
+
+/** POST /deployments/retry: the deployments to apply again now. Without `state`, those not Ready. */
+export interface RetryRequest {
+  cluster?: string;
+  target?: string;
+  environment?: string;
+  state?: BundleStateName;
+}
+
+/** A deployment whose agent was asked to apply it again now. */
+export interface RetryRequested extends Required<Omit<RetryRequest, 'state'>> {
+  state: BundleStateName;
+  /** Its cluster's agent is connected: it applies within seconds; otherwise as soon as it reconnects. */
+  connected: boolean;
 }
 
 /** GET /status: environments × clusters, worst first. */
@@ -305,7 +332,14 @@ export interface StatusView {
       condition: ClusterCondition;
       lastSeenAt?: string;
       state: BundleStateName;
-      targets: { target: string; state: BundleStateName; revision?: string; message: string }[];
+      targets: {
+        target: string;
+        state: BundleStateName;
+        revision?: string;
+        message: string;
+        /** Its apply failed: the agent's next attempt. */
+        retry?: DeploymentRetry;
+      }[];
     }[];
   }[];
   /**

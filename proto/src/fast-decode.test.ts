@@ -47,6 +47,7 @@ function randomMessage(next: () => number): AgentMessage {
     observedAtUnixMs: long(true),
     objectsTotal: [0, int(1000), 2 ** 32 - 1][int(3)]!,
     objectsReady: [0, int(1000), 2 ** 31][int(3)]!,
+    ...(int(3) === 0 ? { retryAttempt: int(20), retryAtUnixMs: long(true), retryReason: str() } : {}),
     objects: Array.from({ length: int(4) }, () => ({
       ...(int(3) ? { object: { apiVersion: str(), kind: str(), namespace: str(), name: str() } } : {}),
       change: enumValue(['OBJECT_CHANGE_CREATED', 'OBJECT_CHANGE_FAILED']) as never,

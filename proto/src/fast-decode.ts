@@ -27,7 +27,7 @@ import type { StatusBatch__Output } from './gen/flotilla/v1/StatusBatch.js';
 export const FAST_DECODED_FIELDS = {
   'flotilla.v1.AgentMessage': [2, 4, 5],
   'flotilla.v1.StatusBatch': [1],
-  'flotilla.v1.BundleStatus': [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  'flotilla.v1.BundleStatus': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
   'flotilla.v1.ObjectStatus': [1, 2, 3, 4, 5],
   'flotilla.v1.ObjectRef': [1, 2, 3, 4],
   'flotilla.v1.Heartbeat': [1, 2],
@@ -186,6 +186,9 @@ function bundleStatus(r: Reader, end: number): BundleStatus__Output {
     observedAtUnixMs: '0',
     objectsTotal: 0,
     objectsReady: 0,
+    retryAttempt: 0,
+    retryAtUnixMs: '0',
+    retryReason: '',
   };
   while (r.pos < end) {
     const tag = r.uint32();
@@ -202,6 +205,9 @@ function bundleStatus(r: Reader, end: number): BundleStatus__Output {
     } else if (field === 7 && wire === VARINT) s.observedAtUnixMs = r.long(true);
     else if (field === 8 && wire === VARINT) s.objectsTotal = r.uint32();
     else if (field === 9 && wire === VARINT) s.objectsReady = r.uint32();
+    else if (field === 10 && wire === VARINT) s.retryAttempt = r.uint32();
+    else if (field === 11 && wire === VARINT) s.retryAtUnixMs = r.long(true);
+    else if (field === 12 && wire === DELIMITED) s.retryReason = r.string();
     else throw NOT_CANONICAL;
   }
   if (r.pos !== end) throw NOT_CANONICAL;

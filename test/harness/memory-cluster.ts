@@ -20,6 +20,14 @@ export class MemoryCluster implements BundleSink {
     return Promise.resolve(this.report(bundle.id));
   }
 
+  /** Bundle ids the hub asked to apply again now (`fleet deployments retry`), in order. */
+  readonly retried: string[] = [];
+
+  retry(bundleId: string): Promise<BundleReport | undefined> {
+    if (this.applied.has(bundleId)) this.retried.push(bundleId);
+    return Promise.resolve(this.report(bundleId));
+  }
+
   remove(bundleId: string): Promise<boolean> {
     this.#reports.delete(bundleId);
     return Promise.resolve(this.applied.delete(bundleId));

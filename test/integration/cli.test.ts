@@ -339,8 +339,8 @@ describe('fleet CLI against a hub process', () => {
     expect((await fleet(['bundles', 'get', `sha256:${'0'.repeat(64)}`])).code).toBe(3);
     const deployments = await fleet(['deployments', 'list', '--cluster', 'c1']);
     // READY counts objects as the agent reports them: none has reported yet.
-    expect(deployments.stdout).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+READY\s+REVISION/m);
-    expect(deployments.stdout).toMatch(/^c1\s+dev\s+web\s+Pending\s+-\s/m);
+    expect(deployments.stdout).toMatch(/^CLUSTER\s+ENVIRONMENT\s+TARGET\s+STATE\s+READY\s+RETRY\s+REVISION/m);
+    expect(deployments.stdout).toMatch(/^c1\s+dev\s+web\s+Pending\s+-\s+-\s/m);
     expect(deployments.stdout.trim().split('\n')).toHaveLength(2);
     expect((await fleet(['deployments', 'list', '--state', 'Broken'])).code).toBe(2);
     expect((await fleet(['drift'])).stdout).toBe('No drift.\n');

@@ -26,6 +26,7 @@ const emptyCluster: BundleSink = {
   remove: () => Promise.resolve(true),
   report: () => undefined,
   bundles: () => [],
+  retry: () => Promise.resolve(undefined),
 };
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 

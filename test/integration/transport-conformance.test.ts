@@ -290,6 +290,21 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     );
   });
 
+  it(`${fx.label}: a retry asked for on the hub reaches the agent, which applies the bundle again, no bytes fetched`, async () => {
+    const beta = agents.get('beta')!;
+    const fetched = count(beta, 'bundleFetched');
+    // What `POST /deployments/retry` does: the store first, then the transport.
+    store.deployments.requestRetry([{ cluster: 'beta', target: 'db', environment: 'dev' }]);
+    await fx.notify('beta');
+    await expect.poll(() => beta.sink.retried, { timeout: 15_000 }).toEqual(['dev/db']);
+    store.deployments.requestRetry([{ cluster: 'beta', target: 'db', environment: 'dev' }]);
+    await fx.notify('beta');
+    await expect.poll(() => beta.sink.retried, { timeout: 15_000 }).toEqual(['dev/db', 'dev/db']);
+    expect(count(beta, 'retryRequested')).toBe(2);
+    expect(count(beta, 'bundleFetched')).toBe(fetched);
+    expect(beta.sink.received.filter((b) => b.id === 'dev/db')).toHaveLength(1);
+  });
+
   it(`${fx.label}: a restarted agent holding the current state exchanges hashes only, fetching no bytes`, async () => {
     await stopAgent('alpha');
     const again = startAgent('alpha');

@@ -12,7 +12,7 @@ import { decodeBundle } from './bundle-bytes.js';
 import { StatusBatcher } from './status-batcher.js';
 
 /** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
-export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles'> &
+export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles' | 'retry'> &
   Partial<Pick<Enforcer, 'expect' | 'forget'>>;
 
 export interface AgentSessionOptions {
@@ -51,7 +51,21 @@ const NO_OPTIONS = {
   ignore: [],
   dependsOn: [],
   healthChecks: [],
+  namespace: null,
 };
+
+/**
+ * The same bundle with the same options: nothing to apply. Options are compared too, not only the
+ * generation: a hub that starts sending an option it knew but did not send (after an upgrade) keeps
+ * the deployment's generation, and the agent must still apply it.
+ */
+function sameBundle(have: BundleRef__Output, ref: BundleRef__Output): boolean {
+  return (
+    have.digest === ref.digest &&
+    have.generation === ref.generation &&
+    JSON.stringify(have.options ?? null) === JSON.stringify(ref.options ?? null)
+  );
+}
 
 /**
  * The agent's side of the protocol, whatever the transport: registers once, then keeps one session
@@ -272,7 +286,8 @@ export abstract class AgentSession {
     const fetched: Bundle[] = [];
     for (const ref of d.bundles) {
       const have = this.refs.get(ref.bundleId);
-      if (have && have.digest === ref.digest && have.generation === ref.generation && this.sink.report(ref.bundleId)) {
+      if (have && sameBundle(have, ref) && this.sink.report(ref.bundleId)) {
+        if (String(have.retryRequests ?? '0') !== String(ref.retryRequests ?? '0')) await this.retry(ref, applied);
         continue;
       }
       const bytes = await link.fetch(ref.digest);
@@ -319,6 +334,15 @@ export abstract class AgentSession {
       this.event('bundleOrphaned', { bundleId: id });
     }
     return orphaned;
+  }
+
+  /** Someone asked on the hub for this bundle to be applied again now: it is, whatever its backoff. */
+  private async retry(ref: BundleRef__Output, applied: Set<string>): Promise<void> {
+    this.refs.set(ref.bundleId, ref);
+    this.event('retryRequested', { bundleId: ref.bundleId, requests: ref.retryRequests });
+    const report = await this.sink.retry(ref.bundleId);
+    applied.add(ref.bundleId);
+    if (report) this.report(report);
   }
 
   /** A redelivered desired state (at-least-once transports) that is already applied in full. */

@@ -29,3 +29,31 @@ describe('parseDaemonArgs: transport', () => {
     );
   });
 });
+
+describe('parseDaemonArgs: retries of failed applies', () => {
+  const base = ['--hub', 'hub:9443', '--cluster', 'alpha', '--insecure'];
+  it('keeps the default backoff unless told, and takes seconds from flags or the environment', () => {
+    expect(parseDaemonArgs(base, {}).retry).toBeUndefined();
+    expect(parseDaemonArgs([...base, '--retry-base-seconds', '0.5', '--retry-max-seconds', '60'], {}).retry).toEqual({
+      baseMs: 500,
+      maxMs: 60_000,
+    });
+    expect(parseDaemonArgs(base, { FLOTILLA_RETRY_BASE_SECONDS: '120' }).retry).toEqual({
+      baseMs: 120_000,
+      maxMs: 300_000,
+    });
+    expect(parseDaemonArgs(base, { FLOTILLA_RETRY_BASE_SECONDS: '600' }).retry).toEqual({
+      baseMs: 600_000,
+      maxMs: 600_000,
+    });
+  });
+
+  it('names a bad value', () => {
+    expect(() => parseDaemonArgs([...base, '--retry-base-seconds', 'soon'], {})).toThrow(
+      /--retry-base-seconds "soon" is not a positive number of seconds/,
+    );
+    expect(() => parseDaemonArgs([...base, '--retry-base-seconds', '10', '--retry-max-seconds', '5'], {})).toThrow(
+      /--retry-max-seconds 5 is less than the base delay of 10 s/,
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_AGENT_NAMESPACE, InventoryStore } from '../deployer/inventory.js';
+import { APPLY_RETRY, type ApplyRetryPolicy } from '../enforcer/backoff.js';
 import { BundleCache } from '../enforcer/cache.js';
 import { Enforcer } from '../enforcer/enforcer.js';
 import { inClusterAccess, loadKubeconfig } from '../kube/config.js';
@@ -34,6 +35,8 @@ export interface DaemonConfig {
   identitySecret?: string;
   /** Set with --transport nats: the NATS server(s), and register-only creds for a first start on a JWT-mode server. */
   nats?: { url: string; registerCreds?: string };
+  /** --retry-base-seconds, --retry-max-seconds: how a failed apply is retried (default APPLY_RETRY). */
+  retry?: ApplyRetryPolicy;
 }
 
 /**
@@ -64,6 +67,8 @@ export function parseDaemonArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       transport: { type: 'string' },
       'nats-url': { type: 'string' },
       'nats-register-creds': { type: 'string' },
+      'retry-base-seconds': { type: 'string' },
+      'retry-max-seconds': { type: 'string' },
     },
   });
   const nats = parseNatsFlags(values, env);
@@ -92,7 +97,30 @@ export function parseDaemonArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       ? { identitySecret: values['identity-secret'] ?? env.FLOTILLA_IDENTITY_SECRET }
       : {}),
     ...(nats ? { nats } : {}),
+    ...retryPolicy(values, env),
   };
+}
+
+/** A failed apply is retried after `base` seconds, doubling to `max`; both must be positive numbers. */
+function retryPolicy(
+  v: { 'retry-base-seconds'?: string; 'retry-max-seconds'?: string },
+  env: NodeJS.ProcessEnv,
+): { retry?: ApplyRetryPolicy } {
+  const base = v['retry-base-seconds'] ?? env.FLOTILLA_RETRY_BASE_SECONDS;
+  const max = v['retry-max-seconds'] ?? env.FLOTILLA_RETRY_MAX_SECONDS;
+  if (base === undefined && max === undefined) return {};
+  const seconds = (value: string | undefined, flag: string, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`run: --${flag} "${value}" is not a positive number of seconds`);
+    return n * 1000;
+  };
+  const baseMs = seconds(base, 'retry-base-seconds', APPLY_RETRY.baseMs);
+  const maxMs = seconds(max, 'retry-max-seconds', Math.max(APPLY_RETRY.maxMs, baseMs));
+  if (maxMs < baseMs) {
+    throw new Error(`run: --retry-max-seconds ${max} is less than the base delay of ${baseMs / 1000} s`);
+  }
+  return { retry: { baseMs, maxMs } };
 }
 
 function parseNatsFlags(
@@ -124,6 +152,7 @@ export async function runDaemon(cfg: DaemonConfig, env: NodeJS.ProcessEnv): Prom
     client,
     inventories: new InventoryStore(client, cfg.namespace),
     cache: new BundleCache(join(cfg.stateDir, 'bundles')),
+    ...(cfg.retry ? { retry: cfg.retry } : {}),
     onReport: (r) => {
       log.info({ bundleId: r.bundleId, state: r.state }, 'bundleReport');
       late.conn?.report(r);

@@ -28,6 +28,19 @@ export interface BundleOptions {
   ignore: IgnoreRule[];
   /** Health rules from configuration (CEL), for kinds the built-in rules do not judge as wanted. */
   healthChecks?: HealthCheck[];
+  /** The namespace the bundle deploys to, created before its other objects (fleet.yaml `namespace`). */
+  namespace?: BundleNamespace;
+}
+
+/** Fleet's target namespace: created by the agent when missing, labelled, kept unless `deleteWithBundle`. */
+export interface BundleNamespace {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Deleted when the bundle is removed (fleet.yaml deleteNamespace), if the agent created it. */
+  deleteWithBundle: boolean;
+  /** fleet.yaml `namespace`: every namespaced object goes there, and cluster-scoped ones are refused. */
+  enforce: boolean;
 }
 
 /** A rendered bundle: its objects and how to apply them. */
@@ -71,6 +84,17 @@ export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
             inProgress,
             failed,
           })),
+        }
+      : {}),
+    ...(o.namespace?.name
+      ? {
+          namespace: {
+            name: o.namespace.name,
+            labels: { ...o.namespace.labels },
+            annotations: { ...o.namespace.annotations },
+            deleteWithBundle: o.namespace.deleteWithBundle,
+            enforce: o.namespace.enforce,
+          },
         }
       : {}),
   };

@@ -36,11 +36,13 @@ export function prepare(bundle: Bundle, scopeOf: ScopeOf): { desired: DesiredObj
   const seen = new Set<string>();
   const scope = withBundleCrds(bundle.objects, scopeOf);
   const label = bundleLabelValue(bundle.id);
+  const home = bundle.options.namespace?.enforce ? bundle.options.namespace.name : undefined;
   bundle.objects.forEach((raw, i) => {
     const ref = looseRef(raw);
-    const problem = validate(raw, i);
+    const namespaced = scope(raw.apiVersion, raw.kind);
+    const problem = validate(raw, i) ?? (home !== undefined ? outsideHome(raw, namespaced, home) : undefined);
     if (problem) return invalid.push({ ref, error: new InvalidObjectError(problem) });
-    const object = normalize(raw, scope(raw.apiVersion, raw.kind), bundle.options.defaultNamespace, label);
+    const object = normalize(raw, namespaced, bundle.options.defaultNamespace, label, home);
     const r: ObjectRef = { ...ref, namespace: object.metadata.namespace ?? '' };
     const key = refKey(r);
     if (seen.has(key)) {
@@ -90,12 +92,32 @@ function withBundleCrds(objects: KubeObject[], scopeOf: ScopeOf): ScopeOf {
   return (apiVersion, kind) => scopeOf(apiVersion, kind) ?? fromCrds.get(`${apiVersion}/${kind}`);
 }
 
-function normalize(raw: KubeObject, namespaced: boolean | undefined, defaultNs: string, label: string): KubeObject {
+/**
+ * fleet.yaml `namespace: x` puts every object in x, and refuses cluster-scoped ones (Fleet fails the
+ * deployment; here the object fails, the rest applies). Namespace x itself is the one exception.
+ */
+function outsideHome(o: KubeObject, namespaced: boolean | undefined, home: string): string | undefined {
+  if (namespaced !== false || (o.apiVersion === 'v1' && o.kind === 'Namespace' && o.metadata.name === home)) {
+    return undefined;
+  }
+  return (
+    `${o.kind} ${o.metadata.name} is cluster-scoped, and fleet.yaml's namespace: ${home} puts every object ` +
+    `of the bundle in that namespace, as Fleet does; use defaultNamespace instead to deploy cluster-scoped objects`
+  );
+}
+
+function normalize(
+  raw: KubeObject,
+  namespaced: boolean | undefined,
+  defaultNs: string,
+  label: string,
+  home?: string,
+): KubeObject {
   // dropNulls copies every object and array: the caller's objects are never changed.
   const o = dropNulls(raw) as KubeObject;
   delete o.status;
   for (const f of SERVER_OWNED_META) delete o.metadata[f];
-  if (namespaced === true) o.metadata.namespace ||= defaultNs;
+  if (namespaced === true) o.metadata.namespace = home ?? (o.metadata.namespace || defaultNs);
   if (namespaced === false) delete o.metadata.namespace;
   o.metadata.labels = { ...o.metadata.labels, [BUNDLE_LABEL]: label };
   if (o.kind === 'Secret' && o.apiVersion === 'v1' && isPlainObject(o.stringData)) {

@@ -12,6 +12,7 @@ import { customHealth } from './health-cel.js';
 import { healthOf, type CustomHealth, type HealthResult } from './health.js';
 import type { Inventory, InventoryEntry, InventoryStore } from './inventory.js';
 import { readLive } from './live.js';
+import { withBundleNamespace } from './namespace.js';
 import { applyClaims, NO_CLAIMS, type Claims } from './ownership.js';
 import { plan, type PlannedChange } from './plan.js';
 import { prepare, type DesiredObject, type InvalidObject, type ScopeOf } from './prepare.js';
@@ -87,7 +88,10 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
 /** The resources a bundle's objects live in, as far as the cluster serves their kinds already. */
 export async function resourcesOf(bundle: Bundle, client: KubeClient): Promise<ResourceInfo[]> {
   const seen = new Map<string, ResourceInfo>();
-  for (const o of bundle.objects) {
+  // The namespace the agent creates for the bundle (namespace.ts) is watched like its objects.
+  const ns = bundle.options.namespace;
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns?.name ?? '' } };
+  for (const o of ns ? [...bundle.objects, namespace] : bundle.objects) {
     if (typeof o?.apiVersion !== 'string' || typeof o.kind !== 'string') continue;
     try {
       const info = await client.resolve(o);
@@ -99,8 +103,12 @@ export async function resourcesOf(bundle: Bundle, client: KubeClient): Promise<R
   return [...seen.values()];
 }
 
-/** Validates and normalizes the objects; discovery tells which kinds are namespaced. */
-export async function prepareBundle(bundle: Bundle, client: KubeClient) {
+/**
+ * Validates and normalizes the objects, led by the namespace the bundle's options name (created as
+ * Fleet does: see namespace.ts); discovery tells which kinds are namespaced.
+ */
+export async function prepareBundle(named: Bundle, client: KubeClient) {
+  const bundle = await withBundleNamespace(named, client);
   const scopes = new Map<string, boolean | undefined>();
   for (const o of bundle.objects) {
     if (typeof o?.apiVersion !== 'string' || typeof o.kind !== 'string') continue;

@@ -30,6 +30,18 @@ export interface BundleReport {
   objects: ObjectReport[];
   drift: DriftRecord[];
   observedAt: number;
+  /** A failed apply's next attempt (the enforcer schedules it); absent when the bundle is not failing. */
+  retry?: RetryInfo;
+}
+
+/** The next apply of a bundle whose apply failed, as the agent reports it. */
+export interface RetryInfo {
+  /** Applies in a row that failed: 1 after the first failure. */
+  attempt: number;
+  /** When the next apply runs, in ms since the epoch. */
+  at: number;
+  /** The failure it retries: the first object refused, with the apiserver's words. */
+  reason: string;
 }
 
 /** The state one object pulls its bundle towards. */
@@ -131,5 +143,6 @@ export function toWireStatus(r: BundleReport, generation = 0): BundleStatus {
     objectsTotal: r.objects.length,
     objectsReady: r.objects.length - behind.length,
     observedAtUnixMs: r.observedAt,
+    ...(r.retry ? { retryAttempt: r.retry.attempt, retryAtUnixMs: r.retry.at, retryReason: r.retry.reason } : {}),
   };
 }

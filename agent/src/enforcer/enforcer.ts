@@ -13,6 +13,8 @@ import { planObject } from '../deployer/plan.js';
 import type { DesiredObject } from '../deployer/prepare.js';
 import { prepareBundle, reconcile, resourcesOf } from '../deployer/reconcile.js';
 import { foldReport, type BundleReport } from '../deployer/report.js';
+import { messageOf } from '../errors.js';
+import { RetrySchedule, type ApplyRetryPolicy } from './backoff.js';
 import type { BundleCache } from './cache.js';
 import { ClaimIndex } from './claims.js';
 import { KeyedQueue } from './queue.js';
@@ -30,6 +32,10 @@ export interface EnforcerOptions {
   resyncMs?: number;
   /** Events for one object within this window collapse into one check. */
   debounceMs?: number;
+  /** How a failed apply is retried (default APPLY_RETRY: 2 s doubling to 5 min). */
+  retry?: ApplyRetryPolicy;
+  /** The retries' jitter (tests pin it). */
+  random?: () => number;
   onReport?(report: BundleReport): void;
   onDrift?(drift: DriftRecord): void;
   onError?(err: unknown, bundleId?: string): void;
@@ -64,12 +70,20 @@ export class Enforcer {
   private readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly stopping = new AbortController();
+  private readonly retries: RetrySchedule;
   private resyncLoop?: Promise<void>;
 
   constructor(private readonly o: EnforcerOptions) {
     this.clock = o.clock ?? systemClock;
     this.sleep = o.sleep ?? realSleep;
     this.queue = new KeyedQueue((key, e) => this.check(key, e), o.debounceMs ?? 200, this.sleep);
+    this.retries = new RetrySchedule({
+      clock: this.clock,
+      sleep: this.sleep,
+      ...(o.retry ? { policy: o.retry } : {}),
+      ...(o.random ? { random: o.random } : {}),
+      run: (id) => void this.reconcileNow(id),
+    });
     this.watcher = new ObjectWatcher(
       o.client,
       BUNDLE_LABEL,
@@ -114,6 +128,7 @@ export class Enforcer {
       await h.running;
       this.held.delete(bundleId);
       h.recheck?.stop.abort();
+      this.retries.reset(bundleId);
     }
     this.claims.forget(bundleId);
     await this.o.inventories.remove(bundleId);
@@ -144,9 +159,21 @@ export class Enforcer {
     this.held.delete(bundleId);
     this.claims.forget(bundleId);
     h.recheck?.stop.abort();
+    this.retries.reset(bundleId);
     await this.o.inventories.remove(bundleId);
     await this.o.cache?.remove(bundleId);
     return true;
+  }
+
+  /**
+   * Applies a held bundle again now (a user asked, through the hub): a failing bundle skips the rest
+   * of its backoff, which starts over. Resolves with its report.
+   */
+  async retry(bundleId: string): Promise<BundleReport | undefined> {
+    if (!this.held.has(bundleId)) return undefined;
+    this.retries.reset(bundleId);
+    await this.reconcileNow(bundleId);
+    return this.held.get(bundleId)?.report;
   }
 
   report(bundleId: string): BundleReport | undefined {
@@ -166,6 +193,7 @@ export class Enforcer {
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const h of this.held.values()) h.recheck?.stop.abort();
+    this.retries.stop();
     this.watcher.stop();
     this.queue.stop();
     await Promise.all([...this.held.values()].map((h) => h.running));
@@ -217,13 +245,26 @@ export class Enforcer {
       h.results = r.results.map(({ object: _object, ...rest }) => rest);
       h.drift = new Map(r.report.drift.filter((d) => !d.corrected).map((d) => [refKey(d.ref), d]));
       for (const d of r.report.drift) this.o.onDrift?.(d);
-      this.publish(h, r.report);
+      this.publish(h, this.withRetry(h.bundle.id, r.report));
       // Kinds whose CRDs this reconcile installed: their changes since its reads would go unseen.
       // r.resources holds only the kinds served when it read; discovery knows the new ones now.
       if ((await this.watcher.ensure(await resourcesOf(h.bundle, this.o.client))) > 0) h.again = true;
     } catch (err) {
+      // The cluster could not be read or written (its API away longer than the client retries): try again later.
+      if (!this.stopping.signal.aborted) this.retries.failed(h.bundle.id, messageOf(err));
       this.o.onError?.(err, h.bundle.id);
     }
+  }
+
+  /** A failed apply is tried again after a backoff, which a successful one ends. */
+  private withRetry(bundleId: string, report: BundleReport): BundleReport {
+    if (report.state !== 'ErrApplied') {
+      this.retries.reset(bundleId);
+      return report;
+    }
+    const failed = report.objects.find((o) => o.state === 'ErrApplied');
+    const reason = failed ? `${formatRef(failed.ref)}: ${failed.message || failed.reason}` : report.message;
+    return { ...report, retry: this.retries.failed(bundleId, reason) };
   }
 
   private route(e: ObjectEvent): void {
@@ -294,8 +335,10 @@ export class Enforcer {
   }
 
   private publish(h: Held, fresh?: BundleReport): void {
-    const report =
+    const retry = this.retries.info(h.bundle.id);
+    const folded =
       fresh ?? foldReport(h.bundle.id, h.results, h.health, [...h.drift.values()], this.clock.now(), h.bundle.digest);
+    const report = fresh || !retry ? folded : { ...folded, retry };
     const changed = !h.report || h.report.state !== report.state || notReadyKey(h.report) !== notReadyKey(report);
     h.report = report;
     if (changed || fresh) this.o.onReport?.(report);

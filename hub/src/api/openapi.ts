@@ -164,6 +164,7 @@ const SCHEMAS: Record<string, unknown> = {
     state,
     message: str,
     updatedAt: time,
+    retry: ref('DeploymentRetry'),
     objects: obj(['total', 'ready', 'notReady'], {
       total: { type: 'integer' },
       ready: { type: 'integer' },
@@ -183,6 +184,18 @@ const SCHEMAS: Record<string, unknown> = {
       },
     }),
   }),
+  DeploymentRetry: obj(['attempt', 'at', 'reason'], {
+    attempt: { type: 'integer', description: 'Applies in a row that failed' },
+    at: { ...time, description: 'When the agent applies it next (2 s doubling to 5 min after a failure)' },
+    reason: { type: 'string', description: 'The failure it retries: the first object refused, and why' },
+  }),
+  RetryRequested: obj(['cluster', 'target', 'environment', 'state', 'connected'], {
+    cluster: str,
+    target: str,
+    environment: str,
+    state,
+    connected: { type: 'boolean', description: 'The agent is connected; otherwise it applies once it reconnects' },
+  }),
   Status: obj(['state', 'environments'], {
     state,
     environments: {
@@ -201,7 +214,13 @@ const SCHEMAS: Record<string, unknown> = {
             state,
             targets: {
               type: 'array',
-              items: obj(['target', 'state', 'message'], { target: str, state, revision: str, message: str }),
+              items: obj(['target', 'state', 'message'], {
+                target: str,
+                state,
+                revision: str,
+                message: str,
+                retry: ref('DeploymentRetry'),
+              }),
             },
           }),
         },
@@ -300,6 +319,7 @@ const RESPONSES: Record<string, string> = {
   'GET /api/v1/bundles': 'list:Bundle',
   'GET /api/v1/bundles/{digest}': 'BundleDetail',
   'GET /api/v1/deployments': 'list:Deployment',
+  'POST /api/v1/deployments/retry': 'list:RetryRequested',
   'GET /api/v1/status': 'Status',
   'GET /api/v1/drift': 'page:Drift',
   'GET /api/v1/events': 'page:Event',

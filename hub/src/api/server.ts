@@ -12,6 +12,7 @@ import { configRoutes, type RepoPolicyDeps } from './routes/config.js';
 import { healthCheckRoutes } from './routes/health-checks.js';
 import { gitopsRoutes } from './routes/gitops.js';
 import { observeRoutes } from './routes/observe.js';
+import { retryRoutes } from './routes/retry.js';
 import type { ApiDeps } from './routes/shared.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -107,6 +108,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       await configRoutes(api, deps);
       await healthCheckRoutes(api, deps);
       await observeRoutes(api, deps);
+      await retryRoutes(api, deps);
       await gitopsRoutes(api, deps);
     },
     { prefix: API_PREFIX },

@@ -29,6 +29,7 @@ export function deploymentView(d: Deployment): DeploymentView {
     message: d.message,
     updatedAt: d.updatedAt,
     ...(d.objects ? { objects: d.objects } : {}),
+    ...(d.retry ? { retry: { ...d.retry } } : {}),
   };
 }
 
@@ -142,6 +143,7 @@ export function statusView(store: Store, now: Date, staleAfterMs: number, onlyEn
             state: d.state,
             ...(d.revision ? { revision: d.revision } : {}),
             message: d.message,
+            ...(d.retry ? { retry: { ...d.retry } } : {}),
           }))
           .sort((a, b) => worstFirst(a, b) || a.target.localeCompare(b.target)),
       };

@@ -11,6 +11,7 @@ import {
 } from '@flotilla/proto';
 import { foldStatus } from '../status/fold.js';
 import { summarizeObjects } from '../status/objects.js';
+import { retryOf } from '../status/retry.js';
 import type { JsonObject, Store } from '../store/index.js';
 import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
 import { BytesLru } from './bytes-lru.js';
@@ -323,6 +324,7 @@ export class AgentProtocol {
   status(cluster: string, s: BundleStatus__Output): void {
     const slot = parseBundleId(s.bundleId);
     if (!slot) return;
+    const retry = retryOf(s);
     foldStatus(this.o.store, {
       cluster,
       environment: slot.environment,
@@ -331,6 +333,7 @@ export class AgentProtocol {
       state: fromWireState(s.state),
       message: s.message,
       objects: summarizeObjects(s),
+      ...(retry ? { retry } : {}),
     });
   }
 

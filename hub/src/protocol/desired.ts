@@ -39,6 +39,31 @@ function toWireOptions(o: JsonObject): BundleOptions {
     ignore: ignore.map((r) => ({ object: r.object ?? {}, jsonPointers: r.jsonPointers ?? [] })),
     dependsOn: Array.isArray(o.dependsOn) ? (o.dependsOn as string[]) : [],
     healthChecks: healthChecksOf(o),
+    ...namespaceOf(o),
+  };
+}
+
+const stringMap = (v: unknown): Record<string, string> =>
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    : {};
+
+/**
+ * The namespace the agent creates for the bundle, as Fleet does: fleet.yaml's `namespace`, else its
+ * `defaultNamespace`; none when it names neither (objects then go to the agent's default namespace,
+ * which exists).
+ */
+function namespaceOf(o: JsonObject): Pick<BundleOptions, 'namespace'> {
+  const name = typeof o.namespace === 'string' ? o.namespace : o.defaultNamespace;
+  if (typeof name !== 'string' || name === '') return {};
+  return {
+    namespace: {
+      name,
+      labels: stringMap(o.namespaceLabels),
+      annotations: stringMap(o.namespaceAnnotations),
+      deleteWithBundle: o.deleteNamespace === true && o.keepResources !== true,
+      enforce: typeof o.namespace === 'string',
+    },
   };
 }
 
@@ -64,6 +89,8 @@ function desiredSet(deployments: readonly Deployment[], orphans: readonly string
     sizeBytes: size(d.bundle),
     revision: d.revision ?? '',
     options: toWireOptions(d.options),
+    // Only once asked for: the generations of deployments never retried stay as they were.
+    ...(d.retryRequests ? { retryRequests: d.retryRequests } : {}),
   }));
   // A bundle desired again is no longer orphaned; without orphans the hash is what it always was.
   const desired = new Set(bundles.map((b) => b.bundleId));

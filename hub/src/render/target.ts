@@ -13,6 +13,7 @@ import { parseFleetYaml } from './fleet-yaml.js';
 import { checkRelativePath, loadManifests, posixJoin, readManifestFiles } from './load.js';
 import { parseManifests } from './manifests.js';
 import { helmPlan } from './helm-plan.js';
+import { namespaceOptions, type NamespaceOptions } from './namespace-options.js';
 export { mergeValues } from './helm-plan.js';
 import { applyYamlOverlays } from './overlays.js';
 import { refuseKustomizeReach } from './reach.js';
@@ -52,7 +53,7 @@ export interface IgnoreRuleSpec {
 }
 
 /** What the agent needs besides the objects. */
-export interface DeployOptions {
+export interface DeployOptions extends NamespaceOptions {
   /** Fleet's `namespace`: every namespaced object goes there. */
   namespace?: string;
   /** Fleet's `defaultNamespace`: for objects that name none. */
@@ -101,6 +102,7 @@ function deployOptions(fleet: FleetYaml, c: TargetCustomization | undefined): De
     selfHeal: drift?.enabled !== false,
     ignore: ignoreRules([...(fleet.diff?.comparePatches ?? []), ...(c?.diff?.comparePatches ?? [])]),
     dependsOn: (fleet.dependsOn ?? []).flatMap((d) => (d.name ? [d.name] : [])),
+    ...namespaceOptions(fleet, c),
   };
 }
 

@@ -153,6 +153,43 @@ describe('deployments', () => {
     expect(t.store.deployments.get(KEY)?.objects).toBeUndefined();
   });
 
+  it("keeps the agent's retry of a failed apply until a report says none; a new generation starts without", () => {
+    const b1 = putBundle('one');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    const retry = {
+      attempt: 2,
+      at: '2025-01-01T00:00:04.000Z',
+      reason: 'ConfigMap/shop/web: namespaces "shop" not found',
+    };
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'ErrApplied', message: 'x', retry });
+    expect(t.store.deployments.get(KEY)?.retry).toEqual(retry);
+    // A routine report of the settled generation carries it too, and clears it once the apply works.
+    t.store.deployments.recordResettled({
+      ...KEY,
+      generation: 1,
+      state: 'ErrApplied',
+      retry: { ...retry, attempt: 3 },
+    });
+    expect(t.store.deployments.get(KEY)?.retry?.attempt).toBe(3);
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'Ready' });
+    expect(t.store.deployments.get(KEY)).not.toHaveProperty('retry');
+    t.store.deployments.recordStatus({ ...KEY, generation: 1, state: 'ErrApplied', retry });
+    t.store.deployments.setDesired({ ...KEY, bundle: putBundle('two') });
+    expect(t.store.deployments.get(KEY)).not.toHaveProperty('retry');
+  });
+
+  it('counts the retries asked for, per deployment; a deployment that does not exist is skipped', () => {
+    const b1 = putBundle('one');
+    t.store.deployments.setDesired({ ...KEY, bundle: b1 });
+    t.store.deployments.setDesired({ ...KEY, cluster: 'c2', bundle: b1 });
+    expect(t.store.deployments.get(KEY)).not.toHaveProperty('retryRequests');
+    const asked = t.store.deployments.requestRetry([KEY, { ...KEY, target: 'api' }]);
+    expect(asked.map((d) => [d.cluster, d.target, d.retryRequests])).toEqual([['c1', 'web', 1]]);
+    t.store.deployments.requestRetry([KEY]);
+    expect(t.store.deployments.get(KEY)).toMatchObject({ retryRequests: 2, generation: 1, state: 'Pending' });
+    expect(t.store.deployments.get({ ...KEY, cluster: 'c2' })).not.toHaveProperty('retryRequests');
+  });
+
   it('tells whether a cluster runs a bundle (who may fetch it)', () => {
     const b1 = putBundle('one');
     const b2 = putBundle('two');

@@ -29,6 +29,20 @@ export interface Deployment extends DeploymentKey {
   settledAt?: string;
   /** Per-object health from the last report on this generation; absent until one names its objects. */
   objects?: DeploymentObjects;
+  /** How many times someone asked for it to be applied again now (absent: never); sent with its desired state. */
+  retryRequests?: number;
+  /** Its apply failed: the agent's next attempt, as it last reported it. */
+  retry?: DeploymentRetry;
+}
+
+/** A failed apply the agent retries with backoff. */
+export interface DeploymentRetry {
+  /** Applies in a row that failed. */
+  attempt: number;
+  /** When the agent applies it next (ISO 8601). */
+  at: string;
+  /** The failure it retries. */
+  reason: string;
 }
 
 export interface DesiredDeployment extends DeploymentKey {
@@ -43,6 +57,8 @@ export interface DeploymentReport extends DeploymentKey {
   message?: string;
   /** The agent's per-object health, summarized; absent: not known (what was known is cleared). */
   objects?: DeploymentObjects;
+  /** The agent's next attempt of a failed apply; absent: none (what was known is cleared). */
+  retry?: DeploymentRetry;
 }
 
 export interface DeploymentFilter {
@@ -75,6 +91,11 @@ export interface DeploymentStore {
   uses(cluster: string, digest: string): boolean;
   /** Ordered by cluster, target, environment. */
   list(filter?: DeploymentFilter): Deployment[];
+  /**
+   * Asks the agents to apply these deployments again now (`fleet deployments retry`): raises each
+   * one's retry counter, which goes out with its desired state. Returns those that exist, as they are now.
+   */
+  requestRetry(keys: readonly DeploymentKey[]): Deployment[];
   delete(key: DeploymentKey): boolean;
 }
 
@@ -107,6 +128,10 @@ export interface DeploymentRow {
   objects_total: number | null;
   objects_ready: number | null;
   not_ready: string | null;
+  retry_requests: number;
+  retry_attempt: number | null;
+  retry_at: string | null;
+  retry_reason: string | null;
 }
 
 export function isBundleState(value: string): value is BundleStateName {
@@ -134,6 +159,11 @@ export function deploymentFromRow(row: DeploymentRow): Deployment {
     generationAt: row.generation_at ?? undefined,
     settledAt: row.settled_at ?? undefined,
     objects: objectsFromRow(row),
+    retryRequests: row.retry_requests > 0 ? row.retry_requests : undefined,
+    retry:
+      row.retry_at === null
+        ? undefined
+        : { attempt: row.retry_attempt ?? 0, at: row.retry_at, reason: row.retry_reason ?? '' },
   });
 }
 
@@ -167,7 +197,8 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
   // What is desired (deployments) and what the agent last reported for it (deployment_status, one
   // narrow row per deployment, for the generation it names), read as one row.
   const JOINED = `SELECT d.cluster, d.target, d.environment, d.bundle_digest, d.options, d.revision, d.generation,
-       s.state, s.message, s.updated_at, d.generation_at, s.settled_at, s.objects_total, s.objects_ready, s.not_ready
+       s.state, s.message, s.updated_at, d.generation_at, s.settled_at, s.objects_total, s.objects_ready, s.not_ready,
+       d.retry_requests, s.retry_attempt, s.retry_at, s.retry_reason
      FROM deployments d JOIN deployment_status s
        ON s.cluster = d.cluster AND s.target = d.target AND s.environment = d.environment`;
   const insertDesired = db.prepare<[string, string, string, string, string, string | null, string]>(
@@ -188,7 +219,8 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
      ON CONFLICT (cluster, target, environment) DO UPDATE SET
        generation = excluded.generation, state = excluded.state, message = excluded.message,
        updated_at = excluded.updated_at, settled_at = NULL,
-       objects_total = NULL, objects_ready = NULL, not_ready = NULL`,
+       objects_total = NULL, objects_ready = NULL, not_ready = NULL,
+       retry_attempt = NULL, retry_at = NULL, retry_reason = NULL`,
   );
   const touchStatus = db.prepare<[string, string, string, string]>(
     `UPDATE deployment_status SET updated_at = ? WHERE ${KEY}`,
@@ -204,12 +236,17 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     number | null,
     number | null,
     string | null,
+    number | null,
+    string | null,
+    string | null,
     string,
     string,
     string,
     number,
   ];
-  const REPORTED = 'state = ?, message = ?, updated_at = ?, objects_total = ?, objects_ready = ?, not_ready = ?';
+  const REPORTED =
+    'state = ?, message = ?, updated_at = ?, objects_total = ?, objects_ready = ?, not_ready = ?, ' +
+    'retry_attempt = ?, retry_at = ?, retry_reason = ?';
   const report = db.prepare<ReportParams>(`UPDATE deployment_status SET ${REPORTED} WHERE ${KEY} AND generation = ?`);
   const reportSettled = db.prepare<ReportParams>(
     `UPDATE deployment_status SET ${REPORTED} WHERE ${KEY} AND generation = ? AND settled_at IS NOT NULL`,
@@ -224,6 +261,9 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
     .pluck();
   const oneByKey = db.prepare<[string, string, string], DeploymentRow>(
     `${JOINED} WHERE d.cluster = ? AND d.target = ? AND d.environment = ?`,
+  );
+  const askRetry = db.prepare<[string, string, string]>(
+    `UPDATE deployments SET retry_requests = retry_requests + 1 WHERE ${KEY}`,
   );
   // The status row goes with it (ON DELETE CASCADE).
   const remove = db.prepare<[string, string, string]>(`DELETE FROM deployments WHERE ${KEY}`);
@@ -261,6 +301,9 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       o ? o.ready : null,
       // Nothing to encode for the routine report, where every object is ready.
       o && o.notReady.length > 0 ? JSON.stringify(o.notReady) : null,
+      r.retry ? r.retry.attempt : null,
+      r.retry ? r.retry.at : null,
+      r.retry ? r.retry.reason : null,
       r.cluster,
       r.target,
       r.environment,
@@ -338,6 +381,13 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       return row && deploymentFromRow(row);
     },
     list: (filter = {}) => list({ ...filter }).map(deploymentFromRow),
+    requestRetry: (keys) =>
+      inTransaction(db, () =>
+        keys.flatMap((k) => {
+          if (askRetry.run(k.cluster, k.target, k.environment).changes === 0) return [];
+          return [deploymentFromRow(rowOf(k))];
+        }),
+      ),
     delete: (key) => remove.run(key.cluster, key.target, key.environment).changes > 0,
   };
 }

@@ -18,6 +18,7 @@ export const EVENT_KINDS = [
   'TargetRemoved',
   'PlaintextSecret',
   'Applied',
+  'RetryRequested',
   'DriftDetected',
   'DriftCorrected',
   'Promotion',

@@ -114,6 +114,7 @@ export type {
   DeploymentFilter,
   DeploymentKey,
   DeploymentReport,
+  DeploymentRetry,
   DeploymentStore,
   DesiredDeployment,
   StatusRecord,

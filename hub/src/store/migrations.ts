@@ -360,6 +360,19 @@ CREATE TABLE orphaned_bundles (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    version: 11,
+    name: 'retries of failed applies',
+    // retry_requests: raised each time someone asks for a deployment to be applied again now; sent
+    // with its desired state, so an agent sees it move (and one that was away, on reconnect).
+    // retry_*: the agent's backoff of a failed apply as it last reported it (NULL: not failing).
+    sql: `
+ALTER TABLE deployments ADD COLUMN retry_requests INTEGER NOT NULL DEFAULT 0 CHECK (retry_requests >= 0);
+ALTER TABLE deployment_status ADD COLUMN retry_attempt INTEGER;
+ALTER TABLE deployment_status ADD COLUMN retry_at TEXT;
+ALTER TABLE deployment_status ADD COLUMN retry_reason TEXT;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

@@ -4,6 +4,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { AgentMessage as _flotilla_v1_AgentMessage, AgentMessage__Output as _flotilla_v1_AgentMessage__Output } from './flotilla/v1/AgentMessage.js';
 import type { AgentServiceClient as _flotilla_v1_AgentServiceClient, AgentServiceDefinition as _flotilla_v1_AgentServiceDefinition } from './flotilla/v1/AgentService.js';
 import type { BundleChunk as _flotilla_v1_BundleChunk, BundleChunk__Output as _flotilla_v1_BundleChunk__Output } from './flotilla/v1/BundleChunk.js';
+import type { BundleNamespace as _flotilla_v1_BundleNamespace, BundleNamespace__Output as _flotilla_v1_BundleNamespace__Output } from './flotilla/v1/BundleNamespace.js';
 import type { BundleOptions as _flotilla_v1_BundleOptions, BundleOptions__Output as _flotilla_v1_BundleOptions__Output } from './flotilla/v1/BundleOptions.js';
 import type { BundleRef as _flotilla_v1_BundleRef, BundleRef__Output as _flotilla_v1_BundleRef__Output } from './flotilla/v1/BundleRef.js';
 import type { BundleStatus as _flotilla_v1_BundleStatus, BundleStatus__Output as _flotilla_v1_BundleStatus__Output } from './flotilla/v1/BundleStatus.js';
@@ -39,6 +40,7 @@ export interface ProtoGrpcType {
       AgentMessage: MessageTypeDefinition<_flotilla_v1_AgentMessage, _flotilla_v1_AgentMessage__Output>
       AgentService: SubtypeConstructor<typeof grpc.Client, _flotilla_v1_AgentServiceClient> & { service: _flotilla_v1_AgentServiceDefinition }
       BundleChunk: MessageTypeDefinition<_flotilla_v1_BundleChunk, _flotilla_v1_BundleChunk__Output>
+      BundleNamespace: MessageTypeDefinition<_flotilla_v1_BundleNamespace, _flotilla_v1_BundleNamespace__Output>
       BundleOptions: MessageTypeDefinition<_flotilla_v1_BundleOptions, _flotilla_v1_BundleOptions__Output>
       BundleRef: MessageTypeDefinition<_flotilla_v1_BundleRef, _flotilla_v1_BundleRef__Output>
       BundleState: EnumTypeDefinition

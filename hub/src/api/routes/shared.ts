@@ -21,8 +21,8 @@ export interface ApiDeps {
     /** Runs a reconcile now (after any running one) and resolves when it is done. */
     reconcileNow?(): Promise<unknown>;
   };
-  /** The agents' transport. */
-  agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void };
+  /** The agents' transport; `notify` sends a cluster its desired state now (a retry asked for). */
+  agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void; notify?(cluster?: string): void };
   hubInfo?: () => HubInfo;
   /** An agent silent this long is Stale (default 45 s: three 15 s heartbeats). */
   staleAfterMs?: number;

@@ -19,6 +19,12 @@ export interface BundleRef {
    * The Git commit the bundle was rendered from.
    */
   'revision'?: (string);
+  /**
+   * Raised by the hub each time someone asks for this deployment to be applied again now (`fleet
+   * deployments retry`). An agent that sees it move applies the bundle at once, skipping the backoff
+   * of a failed apply; it is part of the desired state, so an agent that was away sees it on reconnect.
+   */
+  'retryRequests'?: (number | string | Long);
 }
 
 export interface BundleRef__Output {
@@ -37,4 +43,10 @@ export interface BundleRef__Output {
    * The Git commit the bundle was rendered from.
    */
   'revision': (string);
+  /**
+   * Raised by the hub each time someone asks for this deployment to be applied again now (`fleet
+   * deployments retry`). An agent that sees it move applies the bundle at once, skipping the backoff
+   * of a failed apply; it is part of the desired state, so an agent that was away sees it on reconnect.
+   */
+  'retryRequests': (string);
 }

@@ -19,6 +19,14 @@ export interface BundleStatus {
   'observedAtUnixMs'?: (number | string | Long);
   'objectsTotal'?: (number);
   'objectsReady'?: (number);
+  /**
+   * A failed apply is retried with backoff: how many applies in a row failed, when the next runs
+   * (0: none scheduled, the bundle is not failing), and the failure it retries (the first object
+   * refused, with the apiserver's words).
+   */
+  'retryAttempt'?: (number);
+  'retryAtUnixMs'?: (number | string | Long);
+  'retryReason'?: (string);
 }
 
 export interface BundleStatus__Output {
@@ -36,4 +44,12 @@ export interface BundleStatus__Output {
   'observedAtUnixMs': (string);
   'objectsTotal': (number);
   'objectsReady': (number);
+  /**
+   * A failed apply is retried with backoff: how many applies in a row failed, when the next runs
+   * (0: none scheduled, the bundle is not failing), and the failure it retries (the first object
+   * refused, with the apiserver's words).
+   */
+  'retryAttempt': (number);
+  'retryAtUnixMs': (string);
+  'retryReason': (string);
 }
