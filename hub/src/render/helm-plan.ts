@@ -10,7 +10,7 @@ import type { FleetYaml, TargetCustomization } from './fleet-types.js';
 import { checkRelativePath, posixJoin, realInside } from './load.js';
 import { parseManifests } from './manifests.js';
 import { substituteClusterValues } from './substitute.js';
-import type { DeployOptions, RenderInput, RenderPlan } from './target.js';
+import type { DeployOptions, RenderInput, RenderPlan } from './plan-types.js';
 import { scanTree } from './tree-scan.js';
 
 export { mergeValues };

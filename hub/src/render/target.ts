@@ -2,79 +2,30 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalize, type CanonicalBundle } from '../bundle/index.js';
+import { canonicalize } from '../bundle/index.js';
 import { kustomizeBuild } from '../tools/kustomize.js';
-import type { Sandbox } from '../tools/sandbox.js';
-import { matchCustomization, type ClusterFacts } from './customize.js';
-import type { TargetHelmOptions } from '@flotilla/proto/api';
+import { matchCustomization } from './customize.js';
 import { PathNotFoundError, UnsupportedLayoutError } from './errors.js';
 import type { ComparePatch, FleetYaml, TargetCustomization } from './fleet-types.js';
 import { parseFleetYaml } from './fleet-yaml.js';
 import { checkRelativePath, loadManifests, posixJoin, readManifestFiles } from './load.js';
 import { parseManifests } from './manifests.js';
 import { helmPlan } from './helm-plan.js';
-import { namespaceOptions, type NamespaceOptions } from './namespace-options.js';
+import { namespaceOptions } from './namespace-options.js';
+import type { DeployOptions, IgnoreRuleSpec, RenderInput, RenderKind, RenderPlan } from './plan-types.js';
 export { mergeValues } from './helm-plan.js';
 import { applyYamlOverlays } from './overlays.js';
 import { refuseKustomizeReach } from './reach.js';
 
-export interface RenderTools {
-  helm: string;
-  kustomize: string;
-  /** Where helm and kustomize run: contained by default (tools/sandbox.ts). */
-  sandbox: Sandbox;
-  /** Remote charts fetched by the hub, by digest, under its data directory. */
-  chartCache: string;
-}
-
-export interface RenderCluster extends ClusterFacts {
-  /** Passed to `helm template --kube-version` when known. */
-  kubernetesVersion?: string;
-}
-
-export interface RenderInput {
-  /** The repository tree at one commit, checked out on disk. */
-  root: string;
-  /** The target's path in the repository. */
-  path: string;
-  /** The target's name: Helm's default release name. */
-  target: string;
-  cluster: RenderCluster;
-  tools: RenderTools;
-  /** Hosts (and, explicitly, private addresses) this repository's renders may fetch charts from. */
-  allowedHosts?: readonly string[];
-  /** The target's own Helm values and values files (its API options), over fleet.yaml's. */
-  helm?: TargetHelmOptions;
-}
-
-export interface IgnoreRuleSpec {
-  object: { apiVersion?: string; kind?: string; namespace?: string; name?: string };
-  jsonPointers: string[];
-}
-
-/** What the agent needs besides the objects. */
-export interface DeployOptions extends NamespaceOptions {
-  /** Fleet's `namespace`: every namespaced object goes there. */
-  namespace?: string;
-  /** Fleet's `defaultNamespace`: for objects that name none. */
-  defaultNamespace?: string;
-  selfHeal: boolean;
-  ignore: IgnoreRuleSpec[];
-  dependsOn: string[];
-}
-
-export type RenderKind = 'yaml' | 'kustomize' | 'helm';
-
-export interface RenderPlan {
-  kind: RenderKind;
-  customization?: string;
-  /** doNotDeploy: this cluster gets nothing from the target. */
-  skip: boolean;
-  options: DeployOptions;
-  /** Same key ⇒ same output: the render cache's key. */
-  cacheKey: string;
-  run: () => Promise<CanonicalBundle>;
-}
+export type {
+  DeployOptions,
+  IgnoreRuleSpec,
+  RenderCluster,
+  RenderInput,
+  RenderKind,
+  RenderPlan,
+  RenderTools,
+} from './plan-types.js';
 
 export function ignoreRules(patches: readonly ComparePatch[] | undefined): IgnoreRuleSpec[] {
   return (patches ?? []).map((p) => ({
