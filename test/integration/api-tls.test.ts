@@ -1,39 +1,19 @@
 // The hub's HTTP API and webhooks over TLS (issue 28): a hub process, the `fleet` binary as users run
 // it, real Git over HTTP for the webhook's repo. Needs the build (npx tsc -b) for the CLI.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as tlsFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFleet, userEnv } from '../harness/fleet-cli.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { HUB_MAIN, NODE_TS, hubProcess, type HubProcess } from '../harness/hub.js';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 
-const FLEET = join(REPO_ROOT, 'cli/bin/run.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function fleet(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [FLEET, ...args], { env, cwd: REPO_ROOT }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(stdin ?? '');
-  });
-}
-
-/** A user's shell: no FLOTILLA_* from the runner, a config file of its own. */
-function userEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOTILLA_')) env[k] = v;
-  return { ...env, HOME: dir, FLOTILLA_CONFIG: join(dir, 'fleet.json'), NO_COLOR: '1', ...extra };
-}
+const fleet = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) =>
+  runFleet(args, { env, ...(stdin !== undefined ? { stdin } : {}) });
 
 describe('the API over HTTPS (a hub on loopback with --http-tls)', () => {
   let dir: string;

@@ -1,5 +1,4 @@
 // `fleet targets health-checks` (issue #27), as a user runs it: the fleet binary against a hub process.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetView } from '@flotilla/proto/api';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { FLEET, runFleet, userEnv } from '../harness/fleet-cli.js';
 import { hubProcess, type HubProcess } from '../harness/hub.js';
 
-const FLEET = join(REPO_ROOT, 'cli/bin/run.js');
 const HUB = join(REPO_ROOT, 'hub/dist/main.js');
 
 const RULES = `# Flux's shape: a list of rules
@@ -19,28 +18,13 @@ const RULES = `# Flux's shape: a list of rules
   current: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')"
 `;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('fleet targets health-checks', () => {
   let git: GitServer;
   let dir: string;
   let hub: HubProcess | undefined;
   let env: NodeJS.ProcessEnv;
 
-  const fleet = (args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [FLEET, ...args], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const fleet = (args: string[]) => runFleet(args, { env, cwd: dir });
 
   beforeAll(async () => {
     for (const built of [FLEET, HUB]) {
@@ -52,19 +36,10 @@ describe('fleet targets health-checks', () => {
       'apps/certs/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
     });
     dir = mkdtempSync(join(tmpdir(), 'flotilla-cli-health-'));
-    const base: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOTILLA_')) base[k] = v;
-    hub = await hubProcess({ dataDir: dir, entry: [HUB], env: { ...base, FLOTILLA_LOG_LEVEL: 'warn' } });
+    hub = await hubProcess({ dataDir: dir, entry: [HUB], env: userEnv(dir, { FLOTILLA_LOG_LEVEL: 'warn' }) });
     await hub.start();
     const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-    env = {
-      ...base,
-      HOME: dir,
-      FLOTILLA_CONFIG: join(dir, 'fleet.json'),
-      FLOTILLA_HUB_URL: hub.url,
-      FLOTILLA_TOKEN: token,
-    };
-    env.NO_COLOR = '1';
+    env = userEnv(dir, { FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: token });
     writeFileSync(join(dir, 'rules.yaml'), RULES);
     writeFileSync(join(dir, 'broken.yaml'), RULES.replace("c.status == 'True')", "c.status == 'True'"));
     writeFileSync(join(dir, 'not-a-list.yaml'), 'kind: Certificate\n');

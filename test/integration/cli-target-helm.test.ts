@@ -1,6 +1,5 @@
 // `fleet targets add` with Helm values (issue #19, item 10), as a user runs it: the fleet binary
 // against a hub process (built dist/), with real Git over HTTP and helm in the render sandbox.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleDetail, DeploymentView, TargetView } from '@flotilla/proto/api';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { FLEET, fleetJson, runFleet, userEnv } from '../harness/fleet-cli.js';
 import { hubProcess, type HubProcess } from '../harness/hub.js';
 
-const FLEET = join(REPO_ROOT, 'cli/bin/run.js');
 const HUB = join(REPO_ROOT, 'hub/dist/main.js');
 
 // The object's name shows which layer each value came from.
@@ -23,33 +22,14 @@ const CHART = {
   'charts/shop/fleet.yaml': 'helm:\n  values: {prefix: fleet, name: fleet}\n',
 };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('fleet targets add: Helm values and values files', () => {
   let git: GitServer;
   let dir: string;
   let hub: HubProcess | undefined;
   let env: NodeJS.ProcessEnv;
 
-  const fleet = (args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [FLEET, ...args], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  const json = async <T>(args: string[]): Promise<T> => {
-    const r = await fleet([...args, '-o', 'json']);
-    if (r.code !== 0) throw new Error(`fleet ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as T;
-  };
+  const fleet = (args: string[]) => runFleet(args, { env, cwd: dir });
+  const json = <T>(args: string[]) => fleetJson<T>(args, { env, cwd: dir });
 
   beforeAll(async () => {
     for (const built of [FLEET, HUB]) {
@@ -59,19 +39,10 @@ describe('fleet targets add: Helm values and values files', () => {
     await git.createRepo('config');
     await git.commitFiles('config', CHART);
     dir = mkdtempSync(join(tmpdir(), 'flotilla-cli-helm-'));
-    const base: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOTILLA_')) base[k] = v;
-    hub = await hubProcess({ dataDir: dir, entry: [HUB], env: { ...base, FLOTILLA_LOG_LEVEL: 'warn' } });
+    hub = await hubProcess({ dataDir: dir, entry: [HUB], env: userEnv(dir, { FLOTILLA_LOG_LEVEL: 'warn' }) });
     await hub.start();
     const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-    env = {
-      ...base,
-      HOME: dir,
-      FLOTILLA_CONFIG: join(dir, 'fleet.json'),
-      FLOTILLA_HUB_URL: hub.url,
-      FLOTILLA_TOKEN: token,
-    };
-    env.NO_COLOR = '1';
+    env = userEnv(dir, { FLOTILLA_HUB_URL: hub.url, FLOTILLA_TOKEN: token });
     writeFileSync(join(dir, 'prod.yaml'), 'prefix: local\nname: local\n');
     writeFileSync(join(dir, 'list.yaml'), '- a\n');
     for (const args of [

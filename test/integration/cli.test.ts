@@ -9,16 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { FLEET, runFleet, userEnv, type FleetRun } from '../harness/fleet-cli.js';
 import { hubProcess, type HubProcess } from '../harness/hub.js';
 
-const FLEET = join(REPO_ROOT, 'cli/bin/run.js');
 const HUB = join(REPO_ROOT, 'hub/dist/main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const configMap = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
@@ -34,37 +28,17 @@ describe('fleet CLI against a hub process', () => {
   const configFile = () => join(dir, 'home', 'fleet.json');
 
   /** The environment of a user's shell: no FLOTILLA_* from the test runner, a home of its own. */
-  const baseEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FLOTILLA_')) env[k] = v;
-    return {
-      ...env,
-      HOME: join(dir, 'home'),
-      XDG_CONFIG_HOME: join(dir, 'home', '.config'),
-      XDG_CACHE_HOME: join(dir, 'home', '.cache'),
-      FLOTILLA_CONFIG: configFile(),
-      NO_COLOR: '1',
-    };
-  };
+  const baseEnv = (): NodeJS.ProcessEnv => userEnv(join(dir, 'home'));
 
   /** Runs `fleet ARGS`; `as` picks a token by role (admin uses the saved login), `env` adds variables. */
   const fleet = (
     args: string[],
     o: { as?: 'viewer' | 'operator' | 'anonymous'; env?: NodeJS.ProcessEnv; stdin?: string } = {},
-  ): Promise<Run> => {
+  ): Promise<FleetRun> => {
     const env = { ...baseEnv(), ...o.env };
     if (o.as === 'anonymous') env.FLOTILLA_HUB_URL = hubUrl;
     else if (o.as) Object.assign(env, { FLOTILLA_HUB_URL: hubUrl, FLOTILLA_TOKEN: tokens[o.as] });
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [FLEET, ...args], { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(o.stdin ?? '');
-    });
+    return runFleet(args, { env, cwd: dir, ...(o.stdin !== undefined ? { stdin: o.stdin } : {}) });
   };
   const json = async <T>(args: string[], o: Parameters<typeof fleet>[1] = {}): Promise<T> => {
     const r = await fleet([...args, '-o', 'json'], o);

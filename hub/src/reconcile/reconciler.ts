@@ -62,6 +62,14 @@ const SLICE_MS = 10;
  * to the event loop every few milliseconds, reads what every placement shares once, and writes the
  * changed placements in a few transactions: the hub keeps serving agents and registrations meanwhile.
  */
+/** What a placement renders with besides its tree: its cluster, its target's options, its repo's hosts. */
+interface PlacementContext {
+  cluster: Cluster | undefined;
+  overrides: JsonObject;
+  allowedHosts: readonly string[];
+  helm: TargetHelmOptions | undefined;
+}
+
 export class Reconciler {
   private readonly overlaps: OverlapCheck;
   constructor(private readonly deps: Deps) {
@@ -122,14 +130,12 @@ export class Reconciler {
         continue;
       }
       try {
-        const r = await this.renderPlacement(
-          p,
-          head,
-          byName.get(p.cluster),
-          targetOptions.get(p.target) ?? {},
-          renderHosts.get(p.repo) ?? [],
-          targetHelm.get(p.target),
-        );
+        const r = await this.renderPlacement(p, head, {
+          cluster: byName.get(p.cluster),
+          overrides: targetOptions.get(p.target) ?? {},
+          allowedHosts: renderHosts.get(p.repo) ?? [],
+          helm: targetHelm.get(p.target),
+        });
         if (r === 'skip') continue;
         keep.add(key(p));
         rendered.push(r);
@@ -223,17 +229,10 @@ export class Reconciler {
     return refused.size === 0 ? [...rendered] : rendered.filter((r) => !refused.has(key(r.p)));
   }
 
-  private async renderPlacement(
-    p: Placement,
-    head: string,
-    cluster: Cluster | undefined,
-    overrides: JsonObject,
-    allowedHosts: readonly string[],
-    helm: TargetHelmOptions | undefined,
-  ): Promise<Rendered | 'skip'> {
+  private async renderPlacement(p: Placement, head: string, c: PlacementContext): Promise<Rendered | 'skip'> {
     const tree = await this.deps.trees.acquire(p.repo, head);
     try {
-      return await this.renderFrom(tree.root, p, head, cluster, overrides, allowedHosts, helm);
+      return await this.renderFrom(tree.root, p, head, c);
     } finally {
       tree.release();
     }
@@ -243,10 +242,7 @@ export class Reconciler {
     root: string,
     p: Placement,
     head: string,
-    cluster: Cluster | undefined,
-    overrides: JsonObject,
-    allowedHosts: readonly string[],
-    helm: TargetHelmOptions | undefined,
+    { cluster, overrides, allowedHosts, helm }: PlacementContext,
   ): Promise<Rendered | 'skip'> {
     const { cache, tools } = this.deps;
     const plan = await planRender({
