@@ -43,6 +43,10 @@ export default defineConfig({
           name: 'kube',
           include: [KUBE_SUITES],
           globalSetup: ['test/integration/kube/global-setup.ts'],
+          // One suite at a time: they share the clusters alpha and beta, and several deploy the same
+          // bundle (dev/web) with the agent's default inventory namespace. On 2 cores they ran one at a
+          // time anyway; a bigger machine must not interleave them.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
