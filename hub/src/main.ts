@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   const apiTls = apiTlsOf(config, tls, log);
   if (apiTls && apiTls !== tls) renewable.push({ tls: apiTls, what: 'http' });
   const staleAfterMs = config.staleAfterSeconds * 1000;
-  const metrics = new HubMetrics({ store, staleAfterMs, connectedAgents: () => grpcHub.connectedClusters().length });
+  const metrics = new HubMetrics({ store, staleAfterMs, connectedClusters: () => grpcHub.connectedClusters() });
   const engine = new Engine({
     store,
     dataDir: config.dataDir,

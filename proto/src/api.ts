@@ -57,8 +57,12 @@ export const PAGE_LIMITS = { default: 100, max: 1000 } as const;
 
 export type Labels = Record<string, string>;
 
-/** A cluster's liveness as seen by the hub: Stale is not Failed, the hub only has not heard lately. */
-export const CLUSTER_CONDITIONS = ['Connected', 'Stale', 'NeverSeen', 'Revoked'] as const;
+/**
+ * A cluster's liveness as this hub sees it now: Connected (its agent holds a connection), Disconnected
+ * (heard lately, no connection now: after a hub restart until the agent says hello again), Stale (not
+ * heard for the stale window; not Failed), NeverSeen, Revoked.
+ */
+export const CLUSTER_CONDITIONS = ['Connected', 'Disconnected', 'Stale', 'NeverSeen', 'Revoked'] as const;
 export type ClusterCondition = (typeof CLUSTER_CONDITIONS)[number];
 
 export interface ClusterSummary {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentMessage, HubMessage__Output } from '@flotilla/proto';
-import { AgentSession, type BundleSink, type HubLink } from './agent-session.js';
+import { AgentSession, RECENTLY_MS, reconnectDelay, type BundleSink, type HubLink } from './agent-session.js';
 
 /** A session whose hub is this test: it welcomes the agent and keeps what the agent sends. */
 class WelcomedSession extends AgentSession {
@@ -74,5 +74,24 @@ describe('heartbeats', () => {
     await run;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(beats(s)).toEqual([]);
+  });
+});
+
+describe('reconnecting to the hub', () => {
+  const upper = () => 1; // the top of each jittered range
+  const lower = () => 0;
+
+  it('after a hub that was reachable moments ago goes away, retries stay within 4 s (a hub restart is met quickly)', () => {
+    const waits = [1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => reconnectDelay(n, 5_000, upper));
+    expect(Math.max(...waits)).toBe(4_000);
+    // Jittered: agents that lost the same hub together do not all come back in the same instant.
+    expect(reconnectDelay(8, 5_000, lower)).toBe(2_000);
+    expect(waits.slice(0, 3)).toEqual([500, 1_000, 2_000]);
+  });
+
+  it('a hub away for longer than RECENTLY_MS (or never reached) gets the slow backoff, up to 30 s', () => {
+    expect(reconnectDelay(8, RECENTLY_MS + 1, upper)).toBe(30_000);
+    expect(reconnectDelay(20, Infinity, upper)).toBe(30_000);
+    expect(reconnectDelay(1, Infinity, upper)).toBe(500);
   });
 });

@@ -42,6 +42,18 @@ export interface HubLink {
 
 /** Reconnecting to the hub: the same jittered backoff as Kubernetes calls, slower and capped at 30 s. */
 const RECONNECT: RetryPolicy = { retryForMs: Infinity, baseDelayMs: 500, maxDelayMs: 30_000 };
+/**
+ * ... capped at 4 s while the hub answered within RECENTLY_MS: a hub restart (seconds) is met within a
+ * few seconds of the hub being back, not after a backoff grown to 16-30 s meanwhile. A hub away longer
+ * gets the slow backoff, so a fleet does not keep dialing a hub that is down for good.
+ */
+const RECONNECT_RECENT: RetryPolicy = { retryForMs: Infinity, baseDelayMs: 500, maxDelayMs: 4_000 };
+export const RECENTLY_MS = 120_000;
+
+/** The wait before reconnect attempt `attempt` (1, 2, ...), the hub last heard `sinceHeardMs` ago. */
+export function reconnectDelay(attempt: number, sinceHeardMs: number, random: () => number): number {
+  return backoffDelay(attempt, sinceHeardMs < RECENTLY_MS ? RECONNECT_RECENT : RECONNECT, random);
+}
 
 const NO_OPTIONS = {
   defaultNamespace: '',
@@ -76,6 +88,8 @@ function sameBundle(have: BundleRef__Output, ref: BundleRef__Output): boolean {
 export abstract class AgentSession {
   private stopped = false;
   private attempt = 0;
+  /** When the hub was last known reachable (a message from it, or a live link dropping); -Infinity: never. */
+  private heardAt = -Infinity;
   private appliedGeneration = '0';
   private readonly refs = new Map<string, BundleRef__Output>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -176,10 +190,12 @@ export abstract class AgentSession {
         this.event('disconnected', { error: err instanceof Error ? err.message : String(err) });
       } finally {
         clearInterval(this.heartbeat);
+        if (this.link) this.linkLost();
         this.link = undefined;
       }
       if (this.stopped) break;
-      const delay = backoffDelay(++this.attempt, RECONNECT, this.session.random ?? Math.random);
+      const delay = this.reconnectDelay(++this.attempt);
+      this.event('reconnecting', { attempt: this.attempt, inMs: delay });
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wake = () => {
@@ -188,6 +204,16 @@ export abstract class AgentSession {
         };
       });
     }
+  }
+
+  /** A live link to the hub just dropped: the hub was reachable until now. */
+  protected linkLost(): void {
+    this.heardAt = Date.now();
+  }
+
+  /** The wait before the next attempt to reach the hub: short while it was reachable recently. */
+  protected reconnectDelay(attempt: number): number {
+    return reconnectDelay(attempt, Date.now() - this.heardAt, this.session.random ?? Math.random);
   }
 
   /**
@@ -212,6 +238,7 @@ export abstract class AgentSession {
   /** Called by the transport for every message from the hub on the live link. */
   protected onHubMessage(m: HubMessage__Output, link: HubLink): void {
     this.link = link;
+    this.heardAt = Date.now();
     if (m.welcome) {
       this.attempt = 0;
       this.hubTakesBatches = m.welcome.statusBatches === true;

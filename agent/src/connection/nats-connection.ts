@@ -185,8 +185,9 @@ export class NatsHubConnection extends AgentSession {
       for (const r of again) link.send(r);
     };
     /**
-     * After a reconnect the hub may not be back yet (no responders): keep saying hello, slower each
-     * time, until it answers; what the agent missed meanwhile comes with that answer.
+     * After a reconnect the hub may not be back yet (no responders): keep saying hello, with the
+     * session's reconnect backoff (short while the hub answered recently), until it answers; what the
+     * agent missed meanwhile comes with that answer.
      */
     const helloAgain = async () => {
       for (let attempt = 1; !nc.isClosed(); attempt++) {
@@ -196,14 +197,17 @@ export class NatsHubConnection extends AgentSession {
           this.event('helloFailed', { attempt, error: err instanceof Error ? err.message : String(err) });
           // A refused credential ends this connection; run() backs off and tries again.
           if (err instanceof HubRefusedError) return nc.close();
-          await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** attempt)));
+          await new Promise((r) => setTimeout(r, this.reconnectDelay(attempt)));
         }
       }
     };
     try {
       await sayHello(hello);
       void (async () => {
-        for await (const s of nc.status()) if (s.type === 'reconnect') await helloAgain();
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect') this.linkLost();
+          else if (s.type === 'reconnect') await helloAgain();
+        }
       })();
     } catch (err) {
       // The server may have ended the connection (a voided user) while the hello was in flight.

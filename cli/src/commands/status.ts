@@ -5,7 +5,7 @@ import { allReady, statusTable } from '../status-view.js';
 
 export default class Status extends FleetCommand<typeof Status> {
   static override summary = 'Show environments × clusters, worst state first.';
-  static override description = `One row per environment and cluster: its condition (Connected, Stale, NeverSeen, Revoked), its worst deployment state, the revision its targets run, and the first problem. States from worst to best: ErrApplied, WaitApplied, Modified, OutOfSync, Pending, NotReady, Ready.`;
+  static override description = `One row per environment and cluster: its condition (Connected; Disconnected: heard lately but holding no connection to this hub now, as after a hub restart until its agent says hello; Stale: not heard for the stale window; NeverSeen; Revoked), its worst deployment state, the revision its targets run, and the first problem. States from worst to best: ErrApplied, WaitApplied, Modified, OutOfSync, Pending, NotReady, Ready.`;
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --environment prod',

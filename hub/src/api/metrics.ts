@@ -8,7 +8,8 @@ const PAGE = 5000;
 
 export interface MetricsOptions {
   store: Store;
-  connectedAgents?: () => number;
+  /** Clusters whose agents hold a connection to this hub now (the transport's view). */
+  connectedClusters?: () => readonly string[];
   staleAfterMs: number;
   /** Process metrics (CPU, memory, event loop); on by default. */
   processMetrics?: boolean;
@@ -43,18 +44,18 @@ export class HubMetrics {
       help: 'Agents with an open connection to this hub.',
       registers: [r],
       collect() {
-        this.set(o.connectedAgents?.() ?? 0);
+        this.set(o.connectedClusters?.().length ?? 0);
       },
     });
     new Gauge({
       name: 'flotilla_clusters',
-      help: 'Clusters by condition (Connected, Stale, NeverSeen, Revoked).',
+      help: `Clusters by condition (${CLUSTER_CONDITIONS.join(', ')}).`,
       labelNames: ['condition'],
       registers: [r],
       collect() {
         const counts = Object.fromEntries(CLUSTER_CONDITIONS.map((c) => [c, 0])) as Record<string, number>;
-        const t = now();
-        for (const c of o.store.clusters.list()) counts[clusterCondition(c, t, o.staleAfterMs)]! += 1;
+        const l = { now: now(), staleAfterMs: o.staleAfterMs, connected: new Set(o.connectedClusters?.() ?? []) };
+        for (const c of o.store.clusters.list()) counts[clusterCondition(c, l)]! += 1;
         for (const [condition, n] of Object.entries(counts)) this.set({ condition }, n);
       },
     });

@@ -26,23 +26,29 @@ const deployment = (state: Deployment['state']): Deployment => ({
 
 describe('API views', () => {
   const now = new Date('2026-01-01T00:10:00.000Z');
+  const live = { now, staleAfterMs: 45_000, connected: new Set(['eu-1']) };
 
   it('an agent silent longer than the window is Stale, not Failed: its deployments keep their last state', () => {
-    const fresh = clusterSummary(cluster('2026-01-01T00:09:30.000Z'), [deployment('Ready')], now, 45_000);
+    const fresh = clusterSummary(cluster('2026-01-01T00:09:30.000Z'), [deployment('Ready')], live);
     expect(fresh).toMatchObject({ condition: 'Connected', state: 'Ready', registered: true });
-    const silent = clusterSummary(cluster('2026-01-01T00:05:00.000Z'), [deployment('Ready')], now, 45_000);
+    const silent = clusterSummary(cluster('2026-01-01T00:05:00.000Z'), [deployment('Ready')], live);
     expect(silent).toMatchObject({ condition: 'Stale', state: 'Ready', lastSeenAt: '2026-01-01T00:05:00.000Z' });
-    expect(clusterSummary(cluster(), [], now, 45_000)).toMatchObject({ condition: 'NeverSeen', state: 'Ready' });
-    const revoked = clusterSummary(cluster('2026-01-01T00:09:59.000Z', { revokedAt: 'x' }), [], now, 45_000);
+    expect(clusterSummary(cluster(), [], live)).toMatchObject({ condition: 'NeverSeen', state: 'Ready' });
+    const revoked = clusterSummary(cluster('2026-01-01T00:09:59.000Z', { revokedAt: 'x' }), [], live);
     expect(revoked).toMatchObject({ condition: 'Revoked', registered: false });
+    // Heard 30 s ago, but its agent holds no connection to this hub now (after a hub restart).
+    const gone = clusterSummary(cluster('2026-01-01T00:09:30.000Z'), [deployment('Ready')], {
+      ...live,
+      connected: new Set(),
+    });
+    expect(gone).toMatchObject({ condition: 'Disconnected', state: 'Ready' });
   });
 
   it('rolls a cluster up to its worst deployment', () => {
     const s = clusterSummary(
       cluster('2026-01-01T00:09:59.000Z'),
       [deployment('Ready'), deployment('ErrApplied')],
-      now,
-      45_000,
+      live,
     );
     expect(s).toMatchObject({ state: 'ErrApplied', deployments: 2 });
   });

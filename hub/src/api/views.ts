@@ -11,7 +11,7 @@ import type {
   StatusView,
   TargetView,
 } from '@flotilla/proto/api';
-import { clusterCondition } from '../status/rollup.js';
+import { clusterCondition, type Liveness } from '../status/rollup.js';
 import type { Cluster, Deployment, Environment, FleetEvent, Group, Repo, Store, Target } from '../store/index.js';
 import { matches, parseSelector } from '../target/selector.js';
 
@@ -33,16 +33,11 @@ export function deploymentView(d: Deployment): DeploymentView {
   };
 }
 
-export function clusterSummary(
-  c: Cluster,
-  deployments: readonly Deployment[],
-  now: Date,
-  staleAfterMs: number,
-): ClusterSummary {
+export function clusterSummary(c: Cluster, deployments: readonly Deployment[], liveness: Liveness): ClusterSummary {
   return {
     name: c.name,
     labels: { ...c.labels },
-    condition: clusterCondition(c, now, staleAfterMs),
+    condition: clusterCondition(c, liveness),
     registered: Boolean(c.credentialHash) && !c.revokedAt,
     ...(c.lastSeenAt ? { lastSeenAt: c.lastSeenAt } : {}),
     ...(c.revokedAt ? { revokedAt: c.revokedAt } : {}),
@@ -122,7 +117,7 @@ const rank = (s: BundleStateName) => BUNDLE_STATES.indexOf(s);
 const worstFirst = <T extends { state: BundleStateName }>(a: T, b: T) => rank(b.state) - rank(a.state);
 
 /** Environments × clusters, each with its targets; the worst state first at every level. */
-export function statusView(store: Store, now: Date, staleAfterMs: number, onlyEnvironment?: string): StatusView {
+export function statusView(store: Store, liveness: Liveness, onlyEnvironment?: string): StatusView {
   const deployments = store.deployments.list(onlyEnvironment ? { environment: onlyEnvironment } : {});
   const clusters = new Map(store.clusters.list().map((c) => [c.name, c]));
   const envs = store.environments.list().filter((e) => !onlyEnvironment || e.name === onlyEnvironment);
@@ -134,7 +129,7 @@ export function statusView(store: Store, now: Date, staleAfterMs: number, onlyEn
       const c = clusters.get(name);
       return {
         cluster: name,
-        condition: c ? clusterCondition(c, now, staleAfterMs) : ('NeverSeen' as const),
+        condition: c ? clusterCondition(c, liveness) : ('NeverSeen' as const),
         ...(c?.lastSeenAt ? { lastSeenAt: c.lastSeenAt } : {}),
         state: worstState(ds.map((d) => d.state)),
         targets: ds

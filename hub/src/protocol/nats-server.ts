@@ -63,7 +63,10 @@ export interface NatsServerOptions {
 export interface NatsHub {
   /** The desired state changed: each cluster's KV entry is rewritten if its generation moved. */
   notify(cluster?: string): Promise<void>;
-  /** Clusters heard from (hello, heartbeat, report) within three heartbeat windows. */
+  /**
+   * Clusters heard live (hello, heartbeat, fetch) by this hub within three heartbeat windows. Reports
+   * do not count: the stream may hold them from before a hub restart.
+   */
   connectedClusters(): string[];
   /** The cluster was revoked or removed: its messages are refused from now on, and its NATS users voided. */
   disconnect(cluster: string): void;
@@ -147,6 +150,10 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
         `the credential of cluster ${cluster} was presented on ${m.subject}, another cluster's subject`,
       );
     }
+    return cluster;
+  };
+  /** A live request of the cluster's agent, answered now: it is connected. */
+  const heard = (cluster: string): string => {
     seen.set(cluster, Date.now());
     return cluster;
   };
@@ -202,7 +209,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
 
   const onHello = (m: Msg) => {
     try {
-      const cluster = authenticated(m, true);
+      const cluster = heard(authenticated(m, true));
       const hello = codecs.agent.decode(m.data).hello;
       if (!hello) throw new Error(`expected a hello on ${m.subject}`);
       // Stamped right at the (synchronous) read: stamps follow the order in which the store was read.
@@ -221,7 +228,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
 
   const onHeartbeat = (m: Msg) => {
     try {
-      const cluster = authenticated(m);
+      const cluster = heard(authenticated(m));
       protocol.fold(cluster, codecs.agent.decode(m.data)).catch((err: unknown) => o.onError?.(err, { cluster }));
     } catch (err) {
       o.onError?.(err, { subject: m.subject });
@@ -232,7 +239,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
   const onFetch = async (m: Msg) => {
     if (!m.reply) return;
     try {
-      const cluster = authenticated(m);
+      const cluster = heard(authenticated(m));
       const req = codecs.fetch.decode(m.data);
       protocol.authorizeFetch(cluster, req.digest);
       await bundles.ensure(req.digest, () => protocol.bundleBytes(cluster, req.digest));

@@ -25,12 +25,18 @@ describe('status roll-ups', () => {
     expect(rollupAll(deployments).total).toBe(5);
   });
 
+  const now = new Date('2026-01-01T00:01:00Z');
   it.each([
-    [{ name: 'x' }, 'NeverSeen'],
-    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:50Z' }, 'Connected'],
-    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:10Z' }, 'Stale'],
-    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:59Z', revokedAt: '2026-01-01T00:00:30Z' }, 'Revoked'],
-  ])('%j is %s after a 45 s window', (c, condition) => {
-    expect(clusterCondition(c, new Date('2026-01-01T00:01:00Z'), 45_000)).toBe(condition);
+    [{ name: 'x' }, true, 'NeverSeen'],
+    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:50Z' }, true, 'Connected'],
+    // Heard 10 s ago, but no connection to this hub now (it restarted, or the agent's stream dropped).
+    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:50Z' }, false, 'Disconnected'],
+    // A connection that has carried nothing for the whole window is not trusted either.
+    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:10Z' }, true, 'Stale'],
+    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:10Z' }, false, 'Stale'],
+    [{ name: 'x', lastSeenAt: '2026-01-01T00:00:59Z', revokedAt: '2026-01-01T00:00:30Z' }, true, 'Revoked'],
+  ])('%j (connected now: %s) is %s after a 45 s window', (c, connected, condition) => {
+    const l = { now, staleAfterMs: 45_000, connected: new Set(connected ? ['x'] : []) };
+    expect(clusterCondition(c, l)).toBe(condition);
   });
 });

@@ -1,4 +1,5 @@
 import { worstState, type BundleStateName } from '@flotilla/proto';
+import { CLUSTER_CONDITIONS, type ClusterCondition } from '@flotilla/proto/api';
 
 export interface DeploymentView {
   cluster: string;
@@ -13,14 +14,28 @@ export interface ClusterView {
   revokedAt?: string;
 }
 
-/** A cluster's liveness: Stale is not Failed, it only says the hub has not heard from it lately. */
-export const CLUSTER_CONDITIONS = ['Connected', 'Stale', 'NeverSeen', 'Revoked'] as const;
-export type ClusterCondition = (typeof CLUSTER_CONDITIONS)[number];
+export { CLUSTER_CONDITIONS, type ClusterCondition };
 
-export function clusterCondition(c: ClusterView, now: Date, staleAfterMs: number): ClusterCondition {
+/** What the hub knows of its agents at one moment: the clock, and which clusters hold a connection to it now. */
+export interface Liveness {
+  now: Date;
+  /** An agent silent this long is Stale. */
+  staleAfterMs: number;
+  /** Clusters with a connection to this hub process now (the transport's view; empty after a restart). */
+  connected: ReadonlySet<string>;
+}
+
+/**
+ * A cluster's liveness. Connected only while its agent holds a connection to this hub and was heard
+ * within the window: a last-seen time alone survives a hub restart and would call clusters Connected
+ * that have not reconnected. Disconnected: heard lately, but no connection now (the hub restarted, or
+ * the agent's connection dropped); Stale: silent longer than the window. Stale is not Failed.
+ */
+export function clusterCondition(c: ClusterView, l: Liveness): ClusterCondition {
   if (c.revokedAt) return 'Revoked';
   if (!c.lastSeenAt) return 'NeverSeen';
-  return now.getTime() - Date.parse(c.lastSeenAt) > staleAfterMs ? 'Stale' : 'Connected';
+  if (l.now.getTime() - Date.parse(c.lastSeenAt) > l.staleAfterMs) return 'Stale';
+  return l.connected.has(c.name) ? 'Connected' : 'Disconnected';
 }
 
 export interface Rollup {

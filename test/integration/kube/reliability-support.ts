@@ -34,10 +34,18 @@ export interface FaultWorld {
   stop(): Promise<void>;
 }
 
-export async function faultWorld(dir: string, clusters: KubeClusterInfo[]): Promise<FaultWorld> {
+export async function faultWorld(
+  dir: string,
+  clusters: KubeClusterInfo[],
+  o: { staleAfterSeconds?: number } = {},
+): Promise<FaultWorld> {
   const hubDir = join(dir, 'hub');
   mkdirSync(hubDir, { recursive: true });
-  const hub = await hubProcess({ dataDir: hubDir, logFile: join(dir, 'hub.log'), env: { FLOTILLA_STALE_AFTER: '20' } });
+  const hub = await hubProcess({
+    dataDir: hubDir,
+    logFile: join(dir, 'hub.log'),
+    env: { FLOTILLA_STALE_AFTER: String(o.staleAfterSeconds ?? 20) },
+  });
   const { httpPort, grpcPort } = hub;
   const agents = new Map<string, Spawned>();
   const withStore = <T>(fn: (s: hubStore.Store) => T): T => {

@@ -15,7 +15,7 @@ import { actorOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { clusterSummary, deploymentView, environmentClusters, groupClusters } from '../views.js';
 import type { Cluster } from '../../store/index.js';
-import { DEFAULT_STALE_AFTER_MS, found, nameParams, nameSchema, type ApiDeps } from './shared.js';
+import { found, livenessOf, nameParams, nameSchema, type ApiDeps } from './shared.js';
 
 const CLUSTER_HINT = 'see `fleet clusters list`';
 const GROUP_HINT = 'see `fleet groups list`';
@@ -46,11 +46,10 @@ function mayReregister(req: FastifyRequest, existing: Cluster): void {
 /** Clusters (registration, labels, revocation, removal) and groups of clusters. */
 export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
-  const now = deps.now ?? (() => new Date());
-  const staleAfter = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const liveness = livenessOf(deps);
   const summary = (name: string): ClusterSummary => {
     const c = found(store.clusters.get(name), `cluster "${name}"`, CLUSTER_HINT);
-    return clusterSummary(c, store.deployments.list({ cluster: name }), now(), staleAfter);
+    return clusterSummary(c, store.deployments.list({ cluster: name }), liveness());
   };
 
   app.get<{ Reply: List<ClusterSummary> }>(
@@ -58,14 +57,13 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     { config: { role: 'viewer' }, schema: { summary: 'List clusters', tags: ['clusters'] } },
     async () => {
       const deployments = store.deployments.list();
-      const t = now();
+      const l = liveness();
       return {
         items: store.clusters.list().map((c) =>
           clusterSummary(
             c,
             deployments.filter((d) => d.cluster === c.name),
-            t,
-            staleAfter,
+            l,
           ),
         ),
       };

@@ -14,7 +14,7 @@ import {
 import { EVENT_KINDS, type EventFilter, type EventKind, type Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import { bundleObjects, deploymentView, driftPage, eventView, statusView, type DriftSource } from '../views.js';
-import { DEFAULT_STALE_AFTER_MS, found, type ApiDeps } from './shared.js';
+import { found, livenessOf, type ApiDeps } from './shared.js';
 
 /** A page size: larger asks are served PAGE_LIMITS.max at a time (the reply says there is more). */
 const limitParam = {
@@ -96,8 +96,7 @@ function driftSource(store: Store, scope: { cluster?: string; environment?: stri
 /** Bundles, deployments, status, drift and the event log (a list and a live stream). */
 export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
-  const now = deps.now ?? (() => new Date());
-  const staleAfter = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const liveness = livenessOf(deps);
 
   const usedBy = () => {
     const m = new Map<string, BundleView['usedBy']>();
@@ -186,7 +185,7 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     async (req) => {
       const env = req.query.environment;
       if (env) found(store.environments.get(env), `environment "${env}"`, 'see `fleet environments list`');
-      return statusView(store, now(), staleAfter, env);
+      return statusView(store, liveness(), env);
     },
   );
 

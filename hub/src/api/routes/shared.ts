@@ -5,6 +5,7 @@ import type { SecretBox } from '../../secrets.js';
 import type { Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
 import type { HubMetrics } from '../metrics.js';
+import type { Liveness } from '../../status/rollup.js';
 
 /** What the API needs of the hub around it. */
 export interface ApiDeps {
@@ -31,6 +32,13 @@ export interface ApiDeps {
 }
 
 export const DEFAULT_STALE_AFTER_MS = 45_000;
+
+/** The hub's view of its agents now, for cluster conditions: without a transport, no cluster is connected. */
+export function livenessOf(deps: ApiDeps): () => Liveness {
+  const now = deps.now ?? (() => new Date());
+  const staleAfterMs = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  return () => ({ now: now(), staleAfterMs, connected: new Set(deps.agents?.connectedClusters() ?? []) });
+}
 
 /** Names of clusters, groups, repos, environments, targets: DNS-label-like. */
 export const NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$';
