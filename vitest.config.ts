@@ -6,6 +6,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // Tests run the TypeScript sources of the workspace packages, never a stale dist/.
 // Exact matches: a bare string would also rewrite subpath imports such as '@flotilla/proto/api'.
 const alias = [
+  { find: /^@flotilla\/common$/, replacement: src('./common/src/index.ts') },
   { find: /^@flotilla\/proto\/api$/, replacement: src('./proto/src/api.ts') },
   { find: /^@flotilla\/proto$/, replacement: src('./proto/src/index.ts') },
   { find: /^@flotilla\/hub$/, replacement: src('./hub/src/index.ts') },
@@ -24,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{proto,hub,agent,cli}/src/**/*.test.ts', 'test/harness/**/*.test.ts'],
+          include: ['{common,proto,hub,agent,cli}/src/**/*.test.ts', 'test/harness/**/*.test.ts'],
         },
       },
       {

@@ -1,0 +1,5 @@
+/**
+ * What the hub, the agent and the CLI share besides the wire contract (proto/): one definition of each
+ * rule they all apply. No runtime dependency but `yaml`, so the CLI can load it without gRPC.
+ */
+export * from './errors.js';
