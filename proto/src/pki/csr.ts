@@ -1,18 +1,28 @@
 // PKCS#10 certificate signing requests (RFC 2986): the agent proves it holds a private key without ever
-// sending it; the hub checks the signature and issues a certificate for the public key.
+// sending it; the hub checks the signature and issues a certificate for the public key. The structures
+// are @peculiar/asn1-csr's; keys and signatures node:crypto's.
 import { createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import * as der from './der.js';
-import { CertificateError, OID, pemDecode, pemEncode, spki } from './x509.js';
+import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { CertificateError, encodeName, OID, pemDecode, pemEncode, spki, toArrayBuffer } from './x509.js';
 
 export function createCsr(privateKey: KeyObject, commonName: string): string {
   const publicKey = createPublicKey(privateKey);
-  const subject = der.sequence(der.set(der.sequence(der.oid(OID.commonName), der.utf8(commonName))));
-  // version 0, subject, key, attributes [0] IMPLICIT SET OF (none)
-  const info = der.sequence(der.unsignedInteger(0), subject, spki(publicKey), der.tlv(0xa0, Buffer.alloc(0)));
-  const algorithm = der.sequence(der.oid(OID.ecdsaWithSha256));
+  // version 0, subject, key, no attributes
+  const certificationRequestInfo = new CertificationRequestInfo({
+    subject: encodeName({ commonName }),
+    subjectPKInfo: AsnConvert.parse(spki(publicKey), SubjectPublicKeyInfo),
+  });
+  const info = Buffer.from(AsnConvert.serialize(certificationRequestInfo));
   const signature = sign('sha256', info, { key: privateKey, dsaEncoding: 'der' });
-  return pemEncode('CERTIFICATE REQUEST', der.sequence(info, algorithm, der.bitString(signature)));
+  const request = new CertificationRequest({
+    certificationRequestInfo,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID.ecdsaWithSha256 }),
+    signature: toArrayBuffer(signature),
+  });
+  return pemEncode('CERTIFICATE REQUEST', new Uint8Array(AsnConvert.serialize(request)));
 }
 
 /**
@@ -24,12 +34,17 @@ export function parseCsr(pem: string): { publicKey: KeyObject } {
   if (!body) throw new CertificateError('client certificate request is not a PEM "CERTIFICATE REQUEST"');
   let publicKey: KeyObject;
   try {
-    const [info, , sig] = der.children(der.readElement(body));
-    const keyInfo = info && der.children(info)[2];
-    if (!info || !sig || !keyInfo || sig.tag !== der.TAG.BIT_STRING) throw new Error('not a CertificationRequest');
-    publicKey = createPublicKey({ key: keyInfo.raw, format: 'der', type: 'spki' });
-    const signature = sig.value.subarray(1);
-    if (!verify('sha256', info.raw, { key: publicKey, dsaEncoding: 'der' }, signature))
+    const request = AsnConvert.parse(body, CertificationRequest);
+    // The signature covers the request info as it was sent, byte for byte.
+    const info = request.certificationRequestInfoRaw;
+    if (!info) throw new Error('not a CertificationRequest');
+    publicKey = createPublicKey({
+      key: Buffer.from(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo)),
+      format: 'der',
+      type: 'spki',
+    });
+    const signature = Buffer.from(request.signature);
+    if (!verify('sha256', Buffer.from(info), { key: publicKey, dsaEncoding: 'der' }, signature))
       throw new Error('its signature does not verify with the key it carries');
   } catch (err) {
     throw new CertificateError(`client certificate request is invalid: ${(err as Error).message}`, { cause: err });

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import * as der from './der.js';
 import {
   CertificateError,
   clusterOfCertificate,
@@ -20,51 +19,9 @@ import {
   type Authority,
 } from './index.js';
 
-const hex = (b: Buffer) => b.toString('hex');
 const authority = (pair: { certificatePem: string; privateKeyPem: string }): Authority => ({
   certificatePem: pair.certificatePem,
   privateKey: createPrivateKey(pair.privateKeyPem),
-});
-
-describe('DER writer and reader', () => {
-  it.each([
-    [0, '020100'],
-    [127, '02017f'],
-    [128, '02020080'],
-    [256, '02020100'],
-    [2n ** 64n, '0209010000000000000000'],
-  ])('INTEGER %s is minimal, with a zero before a high bit', (value, want) => {
-    expect(hex(der.unsignedInteger(value))).toBe(want);
-  });
-
-  it('encodes object identifiers with base-128 arcs', () => {
-    expect(hex(der.oid('1.2.840.10045.4.3.2'))).toBe('06082a8648ce3d040302');
-    expect(hex(der.oid('2.5.29.17'))).toBe('0603551d11');
-  });
-
-  it('uses long-form lengths past 127 bytes and reads them back', () => {
-    const big = der.octetString(Buffer.alloc(300, 7));
-    expect(hex(big.subarray(0, 4))).toBe('0482012c');
-    const read = der.readElement(der.sequence(big, der.nullValue()));
-    expect(der.children(read).map((c) => [c.tag, c.value.length])).toEqual([
-      [4, 300],
-      [5, 0],
-    ]);
-  });
-
-  it('drops trailing zero bits in named-bit strings (key usage)', () => {
-    expect(hex(der.namedBits([0]))).toBe('03020780');
-    expect(hex(der.namedBits([0, 5, 6]))).toBe('03020186');
-  });
-
-  it('writes UTCTime before 2050 and GeneralizedTime from 2050', () => {
-    expect(der.time(new Date('2026-11-26T11:01:40.999Z')).toString('latin1', 2)).toBe('261126110140Z');
-    expect(der.time(new Date('2051-01-02T03:04:05Z')).toString('latin1', 2)).toBe('20510102030405Z');
-  });
-
-  it('refuses a truncated element, naming the byte', () => {
-    expect(() => der.readElement(Buffer.from([0x30, 0x05, 0x01]))).toThrow(/byte 0 runs past the end/);
-  });
 });
 
 describe('X.509 certificates from node:crypto', () => {
