@@ -7,6 +7,7 @@ import {
   type Labels,
   type LabelsPatch,
 } from '@flotilla/proto/api';
+import { YAML_OPTIONS } from '@flotilla/common';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
 
@@ -136,13 +137,14 @@ export function parseSetValues(pairs: readonly string[]): Record<string, unknown
 }
 
 /**
- * A local Helm values file (`--values-file`), read as Helm reads one (YAML 1.1): a map, or nothing for
- * an empty file. `name` is what the user typed, for the message.
+ * A local Helm values file (`--values-file`), read as Helm reads one (sigs.k8s.io/yaml, like kubectl:
+ * @flotilla/common's YAML_OPTIONS, which the hub reads fleet.yaml values with too): a map, or nothing
+ * for an empty file. `name` is what the user typed, for the message.
  */
 export function parseValuesFile(text: string, name: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parseYaml(text, { version: '1.1', uniqueKeys: true });
+    value = parseYaml(text, YAML_OPTIONS);
   } catch (error) {
     throw new UsageError(`--values-file ${name}: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }

@@ -3,3 +3,6 @@
  * rule they all apply. No runtime dependency but `yaml`, so the CLI can load it without gRPC.
  */
 export * from './errors.js';
+export * from './manifests.js';
+export * from './objects.js';
+export * from './yaml.js';

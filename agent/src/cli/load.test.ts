@@ -37,12 +37,25 @@ describe('loadManifests', () => {
   it('names file and line of a YAML error or a non-object', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkey: [unclosed\n');
-    await expect(loadManifests(bad)).rejects.toThrow(/bad\.yaml:6: Flow sequence in block collection/);
+    await expect(loadManifests(bad)).rejects.toThrow(/bad\.yaml:6:1: Flow sequence in block collection/);
     const notK8s = join(dir, 'plain.yaml');
     writeFileSync(notK8s, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nhello: world\n');
     await expect(loadManifests(notK8s)).rejects.toThrow(
       /plain\.yaml:5: not a Kubernetes object \(needs apiVersion and kind\)/,
     );
+  });
+
+  it('reads YAML as kubectl and the hub do: 0644 is 420, yes is true, a document with items is a list', async () => {
+    const file = join(dir, 'kubectl.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: a}\n  data: {mode: 0644, on: yes}\n' +
+        '---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\nimmutable: yes\n',
+    );
+    expect(await loadManifests(file)).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { mode: 420, true: true } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b' }, immutable: true },
+    ]);
   });
 
   it('names a path that does not exist', async () => {

@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { ManifestInvalidError, ManifestSyntaxError, parseManifests } from '@flotilla/common';
 import { ManifestError } from '../errors.js';
-import { isPlainObject, type KubeObject } from '../objects.js';
+import type { KubeObject } from '../objects.js';
 
 const MANIFEST_EXT = new Set(['.yaml', '.yml', '.json']);
 
@@ -25,36 +25,29 @@ async function manifestFiles(path: string): Promise<string[]> {
   return out;
 }
 
-/** Reads a rendered bundle: YAML (multi-document) or JSON, `kind: List` flattened; errors name file:line. */
+/**
+ * Reads a rendered bundle: YAML (multi-document) or JSON, read as `kubectl apply -f` and the hub read it
+ * (@flotilla/common: the same YAML semantics, lists flattened); errors name file:line.
+ */
 export async function loadManifests(path: string): Promise<KubeObject[]> {
   const objects: KubeObject[] = [];
   for (const file of await manifestFiles(path)) {
     const shown = relative(process.cwd(), file) || file;
-    const text = await readFile(file, 'utf8');
-    const lineCounter = new LineCounter();
-    for (const doc of parseAllDocuments(text, { lineCounter })) {
-      const line = lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
-      const problem = doc.errors[0];
-      if (problem) {
-        const at = problem.linePos?.[0]?.line ?? line;
-        throw new ManifestError(`${shown}:${at}: ${problem.message.split('\n')[0]}`);
+    let manifests;
+    try {
+      manifests = parseManifests(await readFile(file, 'utf8'), shown);
+    } catch (err) {
+      if (err instanceof ManifestSyntaxError || err instanceof ManifestInvalidError) {
+        throw new ManifestError(err.message, { cause: err });
       }
-      const value: unknown = doc.toJS();
-      if (value === null || value === undefined) continue;
-      for (const o of flatten(value)) {
-        if (!isPlainObject(o) || typeof o.kind !== 'string' || typeof o.apiVersion !== 'string') {
-          throw new ManifestError(`${shown}:${line}: not a Kubernetes object (needs apiVersion and kind)`);
-        }
-        objects.push(o as KubeObject);
+      throw err;
+    }
+    for (const { object, source } of manifests) {
+      if (typeof object.kind !== 'string' || typeof object.apiVersion !== 'string') {
+        throw new ManifestError(`${shown}:${source.line}: not a Kubernetes object (needs apiVersion and kind)`);
       }
+      objects.push(object as KubeObject);
     }
   }
   return objects;
-}
-
-function flatten(v: unknown): unknown[] {
-  if (isPlainObject(v) && typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) {
-    return v.items.flatMap(flatten);
-  }
-  return [v];
 }

@@ -1,46 +1,22 @@
-import { LineCounter, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
-import type { YAMLError } from 'yaml';
-import { YamlSyntaxError } from './errors.js';
+import { ManifestInvalidError, ManifestSyntaxError, parseYamlDocuments, type YamlDocuments } from '@flotilla/common';
+import { InvalidManifestError, YamlSyntaxError } from './errors.js';
 
-/**
- * Manifests and fleet.yaml are read as YAML 1.1, the way kubectl, Helm and Fleet read them
- * (sigs.k8s.io/yaml on go-yaml v2): `defaultMode: 0644` is octal 420, `yes`/`on` are booleans, and
- * `<<` merge keys work. Timestamps are left as strings: Kubernetes wants strings, and a bundle
- * cannot hold a Date. Duplicate map keys are an error.
- */
-export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  version: '1.1',
-  prettyErrors: false,
-  uniqueKeys: true,
-  customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
-};
+// How YAML is read (kubectl's semantics) is defined once, in @flotilla/common, for the hub and the
+// agent's CLI alike; the hub records its failures under the render codes.
+export { positionOf, type Position } from '@flotilla/common';
 
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-}
-
-export function positionOf(lineCounter: LineCounter, offset: number | undefined): Position {
-  const { line, col } = lineCounter.linePos(offset ?? 0);
-  return { line, column: col };
-}
-
-export function syntaxError(file: string, lineCounter: LineCounter, error: YAMLError): YamlSyntaxError {
-  const { line, column } = positionOf(lineCounter, error.pos[0]);
-  return new YamlSyntaxError(`${file}:${line}:${column}: ${error.message}`, { cause: error });
+/** @flotilla/common's loader errors as `RENDER_YAML_SYNTAX` and `RENDER_INVALID_MANIFEST`. */
+export function renderError(err: unknown): unknown {
+  if (err instanceof ManifestSyntaxError) return new YamlSyntaxError(err.message, { cause: err });
+  if (err instanceof ManifestInvalidError) return new InvalidManifestError(err.message, { cause: err });
+  return err;
 }
 
 /** Parses every document of `text`, throwing a `RENDER_YAML_SYNTAX` error for the first problem. */
-export function parseDocuments(text: string, file: string) {
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
-  if (!Array.isArray(documents)) {
-    // parseAllDocuments returns an EmptyStream for a text with no documents.
-    return { documents: [], lineCounter };
+export function parseDocuments(text: string, file: string): YamlDocuments {
+  try {
+    return parseYamlDocuments(text, file);
+  } catch (err) {
+    throw renderError(err);
   }
-  for (const document of documents) {
-    const first = document.errors[0];
-    if (first !== undefined) throw syntaxError(file, lineCounter, first);
-  }
-  return { documents, lineCounter };
 }
