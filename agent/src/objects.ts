@@ -1,38 +1,15 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson, type KubeObject } from '@flotilla/common';
 
-/** A Kubernetes object as JSON: only the fields every object has are typed. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  resourceVersion?: string;
-  generation?: number;
-  uid?: string;
-  deletionTimestamp?: string;
-  managedFields?: ManagedFieldsEntry[];
-  [field: string]: unknown;
-}
-
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: 'Apply' | 'Update' | string;
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: string;
-  fieldsV1?: FieldsV1;
-  subresource?: string;
-}
-
-/** The managedFields trie: keys are `f:<field>`, `k:<json key>`, `v:<json value>`, `i:<index>` or `.`. */
-export type FieldsV1 = { [segment: string]: FieldsV1 };
+// The object types, isPlainObject and canonicalJson are shared with the hub and the CLI.
+export {
+  canonicalJson,
+  isPlainObject,
+  type FieldsV1,
+  type KubeObject,
+  type ManagedFieldsEntry,
+  type ObjectMeta,
+} from '@flotilla/common';
 
 /** Names one object, as the proto's ObjectRef does; namespace is '' for cluster-scoped objects. */
 export interface ObjectRef {
@@ -69,20 +46,6 @@ export function refKey(ref: ObjectRef): string {
 /** How people read an object's name in messages: `Kind/namespace/name` or `Kind/name`. */
 export function formatRef(ref: ObjectRef): string {
   return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** JSON with object keys sorted, so equal objects serialize equally. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
-    if (!isPlainObject(val)) return val;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(val).sort()) sorted[k] = val[k];
-    return sorted;
-  });
 }
 
 /** A short content digest (sha256, 16 hex digits) of a value's canonical JSON. */

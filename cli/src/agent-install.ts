@@ -1,6 +1,7 @@
 // `fleet agent manifest` and `fleet agent install`: the renderer lives in ./agent-manifest.ts (kept
 // equal to deploy/agent/*); here are what the commands add around it: the hub's address and CA,
 // server-side apply into a kube context, and waiting for the agent to register.
+import type { KubeObject } from '@flotilla/common';
 import type { ClusterDetail, HubInfo } from '@flotilla/proto/api';
 import type { AgentManifestInput } from './agent-manifest.js';
 import { KubeError, NotReadyError, UsageError } from './errors.js';
@@ -19,7 +20,7 @@ export async function renderAgent(
     hubAddress: agentAddress(input.hubAddress, hub),
     ...(input.caCertificate === undefined && hub.caCertificate ? { caCertificate: hub.caCertificate } : {}),
   };
-  return { input: full, objects: agentManifestObjects(full) as KubeObject[], yaml: () => renderAgentManifest(full) };
+  return { input: full, objects: agentManifestObjects(full), yaml: () => renderAgentManifest(full) };
 }
 
 /** The address agents dial: the flag, else what the hub advertises; a usage error when neither is known. */
@@ -33,12 +34,7 @@ export function agentAddress(flag: string | undefined, hub: HubInfo): string {
   return address;
 }
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name?: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
+export type { KubeObject };
 
 /** A cluster reached through a kubeconfig context, checked before anything is minted or applied. */
 export interface KubeTarget {
@@ -74,7 +70,9 @@ export async function kubeTarget(opts: { context: string; kubeconfig?: string | 
         const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : '';
         const ref = `${obj.kind}/${ns}${obj.metadata.name ?? ''}`;
         try {
-          await api.patch(obj, undefined, undefined, 'fleet', true, k8s.PatchStrategy.ServerSideApply);
+          // client-node's model types timestamps as Date; these objects are plain JSON, as the API takes them.
+          const json = obj as unknown as Parameters<typeof api.patch>[0];
+          await api.patch(json, undefined, undefined, 'fleet', true, k8s.PatchStrategy.ServerSideApply);
         } catch (err) {
           const body = (err as { body?: unknown }).body;
           const detail = typeof body === 'string' ? body : (err as Error).message;

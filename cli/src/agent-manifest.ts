@@ -3,9 +3,11 @@
 // token and hub CA filled in. `fleet agent manifest` prints them; `fleet agent install` applies them.
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
+import { FLOTILLA_VERSION, parseHostPort, type KubeObject } from '@flotilla/common';
 import { FlotillaError } from '@flotilla/proto';
 
-export const AGENT_IMAGE = 'ghcr.io/flotilla-fleet/flotilla-agent:0.1.0';
+/** The agent image of this release. */
+export const AGENT_IMAGE = `ghcr.io/flotilla-fleet/flotilla-agent:${FLOTILLA_VERSION}`;
 export const AGENT_NAMESPACE = 'flotilla-system';
 /** Where the agent keeps its credential, client certificate and key once registered. */
 export const IDENTITY_SECRET = 'flotilla-agent-identity';
@@ -32,16 +34,13 @@ export interface AgentManifestInput {
   namespace?: string;
 }
 
-type KubeObject = { apiVersion: string; kind: string; metadata: Record<string, unknown>; [k: string]: unknown };
-
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const labels = { 'app.kubernetes.io/name': 'flotilla-agent', 'app.kubernetes.io/part-of': 'flotilla' };
 
 function validate(i: AgentManifestInput): void {
   if (!i.cluster.trim()) throw new AgentManifestError('agent manifest: the cluster name is empty');
-  const m = /^(.+):(\d{1,5})$/.exec(i.hubAddress);
-  const host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '';
-  if (!m || Number(m[2]) > 65535 || !(isIP(host) || /^[a-zA-Z0-9.-]+$/.test(host))) {
+  const host = parseHostPort(i.hubAddress)?.host ?? '';
+  if (!(isIP(host) || /^[a-zA-Z0-9.-]+$/.test(host))) {
     throw new AgentManifestError(
       `agent manifest: hub address "${i.hubAddress}" is not host:port (e.g. hub.example.com:9443)`,
     );

@@ -7,7 +7,7 @@ import {
   type Labels,
   type LabelsPatch,
 } from '@flotilla/proto/api';
-import { YAML_OPTIONS } from '@flotilla/common';
+import { parseDuration as durationMs, isPlainObject, YAML_OPTIONS } from '@flotilla/common';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
 
@@ -59,25 +59,15 @@ export function parseLabelPatch(edits: readonly string[]): LabelsPatch {
   return { ...(Object.keys(set).length > 0 ? { set } : {}), ...(remove.length > 0 ? { remove } : {}) };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `90`, `90s`, `5m`, `1h30m`, `2d` into milliseconds; a bare number is seconds. */
+/** `90`, `90s`, `5m`, `1h30m`, `2d` into milliseconds (@flotilla/common's parseDuration); a bare number is seconds. */
 export function parseDuration(text: string, what = 'duration'): number {
-  const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(trimmed); m; m = re.exec(trimmed)) {
-    total += Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
-    end = re.lastIndex;
-  }
-  if (trimmed === '' || end !== trimmed.length) {
+  const ms = durationMs(text);
+  if (ms === undefined) {
     throw new UsageError(`${what} "${text}" is not a duration`, {
       hint: 'e.g. 90s, 5m, 1h30m (a bare number is seconds)',
     });
   }
-  return total;
+  return ms;
 }
 
 /** `key=value` pairs into a map of strings for open-ended options (`--auth env=GIT_TOKEN`). */
@@ -126,10 +116,7 @@ export function parseSetValues(pairs: readonly string[]): Record<string, unknown
     let node = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
-      node = (node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<
-        string,
-        unknown
-      >;
+      node = node[key] = isPlainObject(next) ? next : {};
     }
     node[path.at(-1) as string] = setValue(pair.slice(eq + 1));
   }

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration as durationMs } from '@flotilla/common';
 import { FlotillaError } from '@flotilla/proto';
 import { DEFAULT_AGENT_NAMESPACE } from '../deployer/inventory.js';
 
@@ -46,12 +47,11 @@ export interface CliConfig {
   logLevel: string;
 }
 
-/** "90s", "5m", "1h", "500ms" or plain seconds → milliseconds. */
+/** A duration flag (@flotilla/common's parseDuration: "90s", "5m", "1h30m", plain seconds) in milliseconds. */
 export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--${flag}: "${text}" is not a duration (e.g. 90s, 5m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
+  const ms = durationMs(text);
+  if (ms === undefined) throw new UsageError(`--${flag}: "${text}" is not a duration (e.g. 90s, 5m)`);
+  return ms;
 }
 
 /** argv (after the node and script) and the environment → a config, or one UsageError naming the bad flag. */

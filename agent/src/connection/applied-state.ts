@@ -3,6 +3,7 @@ import { constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BundleRef__Output } from '@flotilla/proto';
+import { isPlainObject } from '../objects.js';
 
 /** The last desired state an agent applied in full: what it tells the hub it holds after a restart. */
 export interface AppliedState {
@@ -33,7 +34,7 @@ export function decodeAppliedState(text: string): AppliedState | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(doc)) return undefined;
+  if (!isPlainObject(doc)) return undefined;
   let state: unknown = doc;
   if ('sha256' in doc) {
     const start = text.indexOf('"state":');
@@ -49,16 +50,12 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function isAppliedState(v: unknown): v is AppliedState {
   return (
-    isObject(v) &&
+    isPlainObject(v) &&
     typeof v.generation === 'string' &&
     Array.isArray(v.refs) &&
-    v.refs.every((r) => isObject(r) && typeof r.bundleId === 'string' && typeof r.digest === 'string')
+    v.refs.every((r) => isPlainObject(r) && typeof r.bundleId === 'string' && typeof r.digest === 'string')
   );
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { FLOTILLA_VERSION } from '@flotilla/common';
 import { DEFAULT_AGENT_NAMESPACE, InventoryStore } from '../deployer/inventory.js';
 import { APPLY_RETRY, type ApplyRetryPolicy } from '../enforcer/backoff.js';
 import { BundleCache } from '../enforcer/cache.js';
@@ -195,7 +196,7 @@ export async function runDaemon(cfg: DaemonConfig, env: NodeJS.ProcessEnv): Prom
     credentialFile: join(cfg.stateDir, 'credential'),
     stateFile: join(cfg.stateDir, 'desired.json'),
     ...(cfg.token ? { token: cfg.token } : {}),
-    agentVersion: '0.1.0',
+    agentVersion: FLOTILLA_VERSION,
     onEvent: (event: string, detail?: Record<string, unknown>) => {
       // Routine traffic is for debugging; what changes the agent's state is worth a line at info.
       if (ROUTINE_EVENTS.has(event)) log.debug(detail ?? {}, event);

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { parseHostPort } from '@flotilla/common';
 
 export interface HealthState {
   /** Ready once the enforcer runs from its cache (the hub may still be away: the agent works alone). */
@@ -9,8 +10,8 @@ export interface HealthState {
 
 /** /healthz (the process answers) and /readyz for the kubelet's probes. */
 export async function startHealthServer(address: string, state: HealthState): Promise<Server> {
-  const m = /^(.*):(\d{1,5})$/.exec(address);
-  if (!m) throw new Error(`--health-addr "${address}" is not host:port (e.g. 0.0.0.0:8081)`);
+  const listen = parseHostPort(address);
+  if (!listen) throw new Error(`--health-addr "${address}" is not host:port (e.g. 0.0.0.0:8081)`);
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     const ok = path === '/healthz' || (path === '/readyz' && state.ready());
@@ -20,7 +21,7 @@ export async function startHealthServer(address: string, state: HealthState): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(m[2]), m[1]?.replace(/^\[|\]$/g, '') || '0.0.0.0', resolve);
+    server.listen(listen.port, listen.host || '0.0.0.0', resolve);
   });
   server.unref();
   return server;

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { FLOTILLA_VERSION } from '@flotilla/common';
 import { API_PREFIX } from '@flotilla/proto/api';
 import type { AuthFailureLimit, MetricsAuth } from '../config-access.js';
 import { installAuth } from './auth.js';
@@ -83,7 +84,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   throttle.start();
   app.addHook('onClose', async () => throttle.stop());
   installAuth(app, deps.store, throttle);
-  const openapi = openApiCollector(app, deps.version ?? '0.1.0');
+  const openapi = openApiCollector(app, deps.version ?? FLOTILLA_VERSION);
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isPlainObject } from '@flotilla/common';
 import { BundleDuplicateObjectError, BundleInvalidObjectError } from './errors.js';
 import {
   compareKeys,
@@ -43,11 +44,6 @@ export interface CanonicalBundle {
   readonly objects: readonly KubeObject[];
 }
 
-function isPlainObject(value: object): value is JsonObject {
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 function notJson(source: SourceLocation | undefined, path: string, what: string): never {
   const where = path === '' ? 'the object' : path;
   throw new BundleInvalidObjectError(`${formatSource(source)}: ${where} holds ${what}, which JSON cannot represent`);
@@ -73,7 +69,7 @@ function dropEmptyMap(metadata: unknown, field: 'labels' | 'annotations'): void 
   if (typeof metadata !== 'object' || metadata === null) return;
   const record = metadata as JsonObject;
   const map = record[field];
-  if (typeof map === 'object' && map !== null && !Array.isArray(map) && Object.keys(map).length === 0) {
+  if (isPlainObject(map) && Object.keys(map).length === 0) {
     delete record[field];
   }
 }

@@ -1,8 +1,10 @@
+import type { KubeObject as CommonKubeObject, ObjectMeta } from '@flotilla/common';
+
 /** Where an object came from, so every error a user sees can name `file:line`. */
 export interface SourceLocation {
   /** Path relative to the repository root, with `/` separators. */
   readonly file: string;
-  /** 1-based line where the object's document (or `kind: List` item) starts. */
+  /** 1-based line where the object's document (or list item) starts. */
   readonly line?: number;
 }
 
@@ -15,21 +17,13 @@ export interface ManifestObject {
   readonly source?: SourceLocation;
 }
 
-export interface ObjectMetadata {
+/** The metadata of a validated object: it always has a name. */
+export interface ObjectMetadata extends ObjectMeta {
   name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [field: string]: unknown;
 }
 
 /** A validated Kubernetes object: the minimum the agent needs to apply it. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMetadata;
-  [field: string]: unknown;
-}
+export type KubeObject = CommonKubeObject<ObjectMetadata>;
 
 /** The identity of an object in a cluster. The API version is not part of it: `apps/v1` and
  * `apps/v1beta1` Deployments named `web` are the same object. */

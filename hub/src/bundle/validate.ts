@@ -1,3 +1,4 @@
+import { isPlainObject } from '@flotilla/common';
 import { BundleInvalidObjectError } from './errors.js';
 import { formatSource, type JsonObject, type KubeObject, type SourceLocation } from './object.js';
 
@@ -10,10 +11,6 @@ const NAME_MAX = 253;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAMESPACE_MAX = 63;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function fail(source: SourceLocation | undefined, what: string): never {
   throw new BundleInvalidObjectError(`${formatSource(source)}: ${what}`);
 }
@@ -21,7 +18,7 @@ function fail(source: SourceLocation | undefined, what: string): never {
 function checkStringMap(metadata: JsonObject, field: 'labels' | 'annotations', source?: SourceLocation): void {
   const map = metadata[field];
   if (map === undefined) return;
-  if (!isObject(map)) fail(source, `metadata.${field} must be a map of strings`);
+  if (!isPlainObject(map)) fail(source, `metadata.${field} must be a map of strings`);
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string') {
       fail(source, `metadata.${field}.${key} must be a string, got ${JSON.stringify(value)}; quote it in YAML`);
@@ -30,7 +27,7 @@ function checkStringMap(metadata: JsonObject, field: 'labels' | 'annotations', s
 }
 
 function checkMetadata(metadata: unknown, source?: SourceLocation): void {
-  if (!isObject(metadata)) fail(source, 'metadata must be a map with a name');
+  if (!isPlainObject(metadata)) fail(source, 'metadata must be a map with a name');
   const { name, namespace } = metadata;
   if (typeof name !== 'string' || name === '') fail(source, 'metadata.name is required and must be a string');
   if (name.length > NAME_MAX) fail(source, `metadata.name is longer than ${NAME_MAX} characters`);

@@ -1,3 +1,4 @@
+import { isPlainObject } from '@flotilla/common';
 import jsonPatch from 'fast-json-patch';
 import { isMap, isSeq, type Node } from 'yaml';
 import type { JsonObject, ManifestObject } from '../bundle/index.js';
@@ -36,14 +37,10 @@ interface PatchDocument {
   readonly at: string;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** RFC 7396. Returns a new value; leaves both inputs alone. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch;
-  const out: JsonObject = isObject(target) ? { ...target } : {};
+  if (!isPlainObject(patch)) return patch;
+  const out: JsonObject = isPlainObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else out[key] = mergePatch(out[key], value);
@@ -78,7 +75,7 @@ function groupByFile(objects: readonly ManifestObject[], dir: string): { files: 
 }
 
 function metadataName(object: JsonObject): unknown {
-  return isObject(object.metadata) ? object.metadata.name : undefined;
+  return isPlainObject(object.metadata) ? object.metadata.name : undefined;
 }
 
 /** The documents of a patch file: maps (merge patches) and lists (JSON Patches), with their lines. */
@@ -98,7 +95,7 @@ function patchDocuments(file: SourceFile): PatchDocument[] {
 
 function targetOf(base: readonly ManifestObject[], patch: PatchDocument, baseFile: string): number {
   if (base.length === 1) return 0;
-  const { kind, name } = isObject(patch.value)
+  const { kind, name } = isPlainObject(patch.value)
     ? { kind: patch.value.kind, name: metadataName(patch.value) }
     : { kind: undefined, name: undefined };
   const index = base.findIndex((o) => o.object.kind === kind && metadataName(o.object) === name);
@@ -148,9 +145,9 @@ function isBuiltIn(object: JsonObject): boolean {
 /** The first field where a strategic merge patch would not do what a merge patch does. */
 function strategicOnly(patch: unknown, path: string): string | undefined {
   if (Array.isArray(patch)) {
-    return patch.some(isObject) || path === 'metadata.finalizers' ? path : undefined;
+    return patch.some(isPlainObject) || path === 'metadata.finalizers' ? path : undefined;
   }
-  if (!isObject(patch)) return undefined;
+  if (!isPlainObject(patch)) return undefined;
   for (const [key, value] of Object.entries(patch)) {
     const at = path === '' ? key : `${path}.${key}`;
     if (key.startsWith('$')) return at;

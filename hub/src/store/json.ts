@@ -1,3 +1,4 @@
+import { canonicalJson, isPlainObject } from '@flotilla/common';
 import { StoreCorruptError, StoreInvalidError } from './errors.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -12,10 +13,6 @@ function parse(text: string, what: string): unknown {
   } catch (err) {
     throw new StoreCorruptError(`${what}: stored JSON cannot be parsed`, { cause: err });
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Decodes a JSON object column; `what` names the row for the error (e.g. `target "web" options`). */
@@ -43,15 +40,7 @@ export function decodeStringMap(text: string, what: string): Record<string, stri
 
 /** Encodes with sorted keys, so equal objects are equal text (and compare equal in SQL). */
 export function encode(value: JsonValue | Labels): string {
-  return JSON.stringify(sortKeys(value as JsonValue));
-}
-
-function sortKeys(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as JsonValue);
-  return out;
+  return canonicalJson(value);
 }
 
 /** Refuses a map with a non-string value before it is stored; `what` names the owner for the error. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { FLOTILLA_VERSION } from '@flotilla/common';
 import {
   API_ROLES,
   type ApiTokenCreateRequest,
@@ -29,7 +30,7 @@ export async function adminRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   app.get<{ Reply: HubInfo }>(
     '/hub',
     { config: { role: 'viewer' }, schema: { summary: 'What agents need: transport, address, CA', tags: ['auth'] } },
-    async () => deps.hubInfo?.() ?? { version: '0.1.0', transport: 'grpc' },
+    async () => deps.hubInfo?.() ?? { version: FLOTILLA_VERSION, transport: 'grpc' },
   );
   app.get<{ Reply: List<ApiTokenView> }>(
     '/tokens',

@@ -6,6 +6,7 @@
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { parseHostPort } from '@flotilla/common';
 import {
   ByteBudget,
   Code,
@@ -159,12 +160,9 @@ export class H2GrpcServer {
 
   /** Listens on host:port (port 0 picks one); resolves with the port. */
   listen(address: string): Promise<number> {
-    const i = address.lastIndexOf(':');
-    const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(address.slice(i + 1));
-    if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-      return Promise.reject(new Error(`gRPC listen address "${address}" is not host:port`));
-    }
+    const parsed = parseHostPort(address);
+    if (!parsed) return Promise.reject(new Error(`gRPC listen address "${address}" is not host:port`));
+    const { host, port } = parsed;
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       // A fleet dials back at once after a hub restart: Node's default backlog (511) overflowed with
