@@ -374,9 +374,15 @@ export interface DriftView {
   object: string;
   fields: unknown[];
   manager?: string;
+  /** When the drifted fields were written, as managedFields recorded it (reported by the agent). */
+  changedAt?: string;
+  /** When the agent saw the drift, by its clock; never after the hub received the report. */
   detectedAt: string;
   corrected: boolean;
+  /** When self-heal restored the values, by the agent's clock; never after the hub received the report. */
   correctedAt?: string;
+  /** When the hub received this report (later than detectedAt when the agent reported after an outage). */
+  reportedAt: string;
   eventId: number;
   /** The hub cut the report to its size limit: a value, path or name ends with `…[truncated: N bytes]`. */
   truncated?: boolean;

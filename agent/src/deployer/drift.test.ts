@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftOf } from './drift.js';
+import { driftOf, toWireDrift } from './drift.js';
 import type { PlannedChange } from './plan.js';
 
 const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
@@ -44,5 +44,16 @@ describe('driftOf', () => {
       changedAt: 5,
     });
     expect(driftOf({ ...base, drift: false }, 'b', 5)).toBeUndefined();
+  });
+
+  it('tells the hub when drift was detected and corrected, by the agent’s clock', () => {
+    const d = driftOf({ ...base, action: 'create', live: null }, 'b', 5)!;
+    expect(toWireDrift({ ...d, corrected: true, correctedAt: 7 })).toMatchObject({
+      changedAtUnixMs: 5,
+      detectedAtUnixMs: 5,
+      corrected: true,
+      correctedAtUnixMs: 7,
+    });
+    expect(toWireDrift(d)).toMatchObject({ corrected: false, correctedAtUnixMs: 0 });
   });
 });

@@ -21,6 +21,8 @@ export interface DriftRecord {
   detectedAt: number;
   /** True once self-heal restored the desired values. */
   corrected: boolean;
+  /** When self-heal restored them (set with `corrected`). */
+  correctedAt?: number;
 }
 
 /** The drift a planned change reveals, or undefined when the live object still holds what was applied. */
@@ -70,5 +72,6 @@ export function toWireDrift(d: DriftRecord): DriftReport {
     changedAtUnixMs: d.changedAt,
     detectedAtUnixMs: d.detectedAt,
     corrected: d.corrected,
+    correctedAtUnixMs: d.correctedAt ?? 0,
   };
 }

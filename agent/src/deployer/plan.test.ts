@@ -110,6 +110,105 @@ describe('planObject', () => {
   });
 });
 
+describe('planObject: fields another writer took (kubectl replace)', () => {
+  const label = { 'flotilla.dev/bundle': 'dev.web' };
+  const settings = desired({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'settings', namespace: 'shop', labels: label },
+    data: { color: 'blue' },
+  });
+  const entry = (manager: string, operation: string, fieldsV1: object, time: string) => ({
+    manager,
+    operation,
+    apiVersion: 'v1',
+    time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: fieldsV1 as never,
+  });
+  const ours = entry(
+    'flotilla',
+    'Apply',
+    { 'f:data': { 'f:color': {} }, 'f:metadata': { 'f:labels': { 'f:flotilla.dev/bundle': {} } } },
+    '2026-11-26T09:00:00Z',
+  );
+  const live = (
+    data: Record<string, string>,
+    labels: Record<string, string> | undefined,
+    managedFields: object[],
+  ): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'settings',
+      namespace: 'shop',
+      ...(labels ? { labels } : {}),
+      managedFields: managedFields as never,
+    },
+    data,
+  });
+  const asApplied = live({ color: 'blue' }, label, [ours]);
+  const inv = { ref: settings.ref, digest: settings.digest, owned: ownedDigest(asApplied, M) };
+  /** What `kubectl create cm --dry-run=client -o yaml | kubectl replace -f -` leaves: no label, no Flotilla entry. */
+  const replaced = live({ color: 'red' }, undefined, [
+    entry('kubectl-replace', 'Update', { 'f:data': { 'f:color': {} } }, '2026-11-26T10:00:00Z'),
+  ]);
+
+  it('is drift, naming the fields and kubectl-replace, when every field was taken from an applied object', () => {
+    const c = planObject(settings, replaced, inv, opts(), M);
+    expect(c).toMatchObject({ action: 'update', drift: true });
+    expect(c.reason).toBe('drift: /metadata/labels, /data/color changed by kubectl-replace');
+    expect(c.diffs).toEqual([
+      expect.objectContaining({
+        path: '/metadata/labels',
+        desired: label,
+        live: undefined,
+        manager: 'kubectl-replace',
+      }),
+      expect.objectContaining({ path: '/data/color', desired: 'blue', live: 'red', manager: 'kubectl-replace' }),
+    ]);
+    // An inventory that recorded no owned digest ('') does not stand for "no entry now".
+    expect(planObject(settings, replaced, { ...inv, owned: '' }, opts(), M)).toMatchObject({ drift: true });
+  });
+
+  it('with self-heal off, is drift left in place', () => {
+    const c = planObject(settings, replaced, inv, opts({ selfHeal: false }), M);
+    expect(c).toMatchObject({ action: 'skip', drift: true });
+    expect(c.reason).toContain('changed by kubectl-replace; self-heal is off');
+  });
+
+  it('is drift when only some fields were taken (the label removed, the value kept)', () => {
+    const relabelled = live({ color: 'blue' }, { team: 'shop' }, [
+      entry('flotilla', 'Apply', { 'f:data': { 'f:color': {} } }, '2026-11-26T09:00:00Z'),
+      entry('kubectl-replace', 'Update', {}, '2026-11-26T10:00:00Z'),
+    ]);
+    const c = planObject(settings, relabelled, inv, opts(), M);
+    expect(c).toMatchObject({ action: 'update', drift: true });
+    expect(c.reason).toBe('drift: /metadata/labels/flotilla.dev~1bundle changed by kubectl-replace');
+  });
+
+  it('adopts what Flotilla never applied, or only meant to (an inventory entry in progress)', () => {
+    for (const i of [undefined, { ref: settings.ref, digest: '', owned: '' }]) {
+      const c = planObject(settings, replaced, i, opts(), M);
+      expect(c).toMatchObject({
+        action: 'update',
+        drift: false,
+        reason: 'exists, not yet applied by Flotilla: adopting',
+      });
+    }
+  });
+
+  it('applies a change from Git over fields another writer took, as a change, not drift', () => {
+    const c = planObject(settings, replaced, { ...inv, digest: 'older' }, opts(), M);
+    expect(c).toMatchObject({ action: 'update', drift: false });
+    expect(c.reason).toContain('changed in Git: ');
+  });
+
+  it('is unchanged when the fields are as applied', () => {
+    expect(planObject(settings, asApplied, inv, opts(), M)).toMatchObject({ action: 'unchanged', drift: false });
+  });
+});
+
 describe('plan', () => {
   const cm = (name: string, annotations?: Record<string, string>): KubeObject => ({
     apiVersion: 'v1',

@@ -72,10 +72,13 @@ export function planObject(
     return change(d, 'create', reason, { live, drift: gone });
   }
   const fromGit = !inv || inv.digest !== d.digest;
-  if (!fromGit && inv.owned === ownedDigest(live, manager)) {
+  // '' is no digest: the last apply did not record who held the fields.
+  if (!fromGit && inv.owned !== '' && inv.owned === ownedDigest(live, manager)) {
     return change(d, 'unchanged', 'matches the last apply', { live, settled: true });
   }
-  if (!appliedEntry(live, manager))
+  // Never applied (or only intended): adopted. Applied before and now without Flotilla's entry: another
+  // writer took every field (`kubectl replace`), which the comparison below reports as drift.
+  if (!appliedEntry(live, manager) && !inv?.digest)
     return change(d, 'update', 'exists, not yet applied by Flotilla: adopting', { live });
   const cmp = ownedFieldsDiff(d.object, live, manager);
   const diffs = attributed(cmp.diffs, live, manager, rulesFor(o.ignore, d.ref));

@@ -192,7 +192,8 @@ function driftRecords(
     const d = driftOf(c, bundleId, now);
     if (!d) continue;
     const change = outcome.get(c.key);
-    out.push({ ...d, corrected: change === 'configured' || change === 'created' || change === 'unchanged' });
+    const corrected = change === 'configured' || change === 'created' || change === 'unchanged';
+    out.push({ ...d, corrected, ...(corrected ? { correctedAt: now } : {}) });
   }
   return out;
 }

@@ -267,15 +267,20 @@ export class Enforcer {
     return { ...report, retry: this.retries.failed(bundleId, reason) };
   }
 
+  /**
+   * An object's event goes to the bundle it belongs to: the one its label names, or, whatever the
+   * label says (a user can remove or change it: `kubectl replace` drops it, and the watch then sends
+   * DELETED), the one that wants it and that no other bundle holds it for.
+   */
   private route(e: ObjectEvent): void {
     const label = e.object.metadata.labels?.[BUNDLE_LABEL];
     const key = refKey(refOf(e.object));
     for (const h of this.held.values()) {
+      const labelled = bundleLabelValue(h.bundle.id) === label;
       // While a reconcile runs, the objects it creates are not in `desired` yet: their first status
       // updates (a controller observing a new Deployment) must wait for it, not be dropped.
-      if (bundleLabelValue(h.bundle.id) === label && (h.desired.has(key) || h.running)) {
-        this.queue.push(`${h.bundle.id}|${key}`, e);
-      }
+      const mine = h.desired.has(key) && (labelled || this.claims.holder(key, h.bundle.id) === undefined);
+      if (mine || (labelled && h.running)) this.queue.push(`${h.bundle.id}|${key}`, e);
     }
   }
 
@@ -331,7 +336,7 @@ export class Enforcer {
     } else {
       h.drift.set(key, drift);
     }
-    this.o.onDrift?.({ ...drift, corrected });
+    this.o.onDrift?.({ ...drift, corrected, ...(corrected ? { correctedAt: this.clock.now() } : {}) });
   }
 
   private publish(h: Held, fresh?: BundleReport): void {

@@ -8,6 +8,8 @@ export default class Drift extends FleetCommand<typeof Drift> {
   static override summary = 'Show live objects that differ from Git: which fields, who changed them, and when.';
   static override description = `By default only current drift (detected and not yet corrected). With --history, corrected drift too. The manager is the managedFields manager that made the change.
 
+DETECTED and CORRECTED count from when the agent saw and corrected the drift, by its clock (never later than the hub heard of it): an agent that lost the hub corrects drift alone and reports it when it is back. -o json also gives changedAt (from managedFields) and reportedAt (when the hub received the report).
+
 The newest --limit items are shown (the hub serves them a page at a time); a note on stderr says when there are more.`;
   static override examples = [
     '<%= config.bin %> drift',

@@ -232,16 +232,22 @@ const SCHEMAS: Record<string, unknown> = {
       items: obj(['target', 'environment', 'message'], { target: str, environment: str, commit: str, message: str }),
     },
   }),
-  Drift: obj(['cluster', 'object', 'fields', 'detectedAt', 'corrected', 'eventId'], {
+  Drift: obj(['cluster', 'object', 'fields', 'detectedAt', 'corrected', 'reportedAt', 'eventId'], {
     cluster: str,
     target: str,
     environment: str,
     object: str,
     fields: { type: 'array' },
     manager: str,
-    detectedAt: time,
+    changedAt: { ...time, description: 'When the drifted fields were written (managedFields), reported by the agent' },
+    detectedAt: { ...time, description: 'When the agent saw the drift, by its clock (never after reportedAt)' },
     corrected: { type: 'boolean' },
-    correctedAt: time,
+    correctedAt: {
+      ...time,
+      description:
+        "When self-heal restored the values, by the agent's clock (never after the hub received that report)",
+    },
+    reportedAt: { ...time, description: 'When the hub received the report' },
     eventId: { type: 'integer' },
     truncated: { type: 'boolean', description: 'The hub cut the report to its size limit (values end with a marker)' },
     fieldsOmitted: { type: 'integer', description: 'Fields beyond the limit per report, not kept' },

@@ -115,6 +115,33 @@ describe('API views', () => {
       expect(history.items.at(-1)).toMatchObject({ suppressed: 7, truncated: true });
     });
 
+    it('dates drift by the agent’s times (a report after an outage), never after the hub received it', () => {
+      id = 0;
+      const ms = (s: string) => Date.parse(`2026-01-01T00:00:${s}.000Z`);
+      // Reported at 01 and 02: seen at 00.5 by the agent, corrected at 00.8 while the hub was away.
+      const detected = ev('DriftDetected', 'a', { changedAt: ms('00'), detectedAt: ms('00') + 500 });
+      const corrected = ev('DriftCorrected', 'a', { detectedAt: ms('00') + 500, correctedAt: ms('00') + 800 });
+      // Self-heal's one report, from an agent clock ahead (stored before the hub clamped it).
+      const ahead = ev('DriftCorrected', 'b', { detectedAt: ms('09'), correctedAt: ms('09') });
+      const items = driftPage(source([detected, corrected, ahead]), { history: true, limit: 10 }).items;
+      expect(items).toEqual([
+        expect.objectContaining({
+          object: 'a',
+          changedAt: '2026-01-01T00:00:00.000Z',
+          detectedAt: '2026-01-01T00:00:00.500Z',
+          correctedAt: '2026-01-01T00:00:00.800Z',
+          reportedAt: '2026-01-01T00:00:01.000Z',
+        }),
+        expect.objectContaining({
+          object: 'b',
+          detectedAt: '2026-01-01T00:00:03.000Z',
+          correctedAt: '2026-01-01T00:00:03.000Z',
+          reportedAt: '2026-01-01T00:00:03.000Z',
+        }),
+      ]);
+      expect(items[1]).not.toHaveProperty('changedAt');
+    });
+
     it('pages back with `before`, each item on exactly one page, whatever the page size', () => {
       const src = source(log());
       const all = driftPage(src, { history: true, limit: 100 }).items;

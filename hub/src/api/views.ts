@@ -224,6 +224,7 @@ export function driftPage(src: DriftSource, q: DriftPageQuery): Page<DriftView> 
 function driftItem(src: DriftSource, e: FleetEvent, history: boolean): DriftView | undefined {
   const object = typeof e.payload.object === 'string' ? e.payload.object : '';
   const manager = typeof e.payload.manager === 'string' && e.payload.manager ? e.payload.manager : undefined;
+  const changedAt = agentTimeOf(e, 'changedAt');
   const view = (correctedAt?: string): DriftView => ({
     cluster: e.cluster ?? '',
     ...(e.target ? { target: e.target } : {}),
@@ -232,18 +233,32 @@ function driftItem(src: DriftSource, e: FleetEvent, history: boolean): DriftView
     fields: Array.isArray(e.payload.fields) ? e.payload.fields : [],
     ...(manager ? { manager } : {}),
     ...drift(e.payload),
-    detectedAt: e.at,
+    ...(changedAt ? { changedAt } : {}),
+    detectedAt: agentTimeOf(e, 'detectedAt') ?? e.at,
     corrected: correctedAt !== undefined,
     ...(correctedAt !== undefined ? { correctedAt } : {}),
+    reportedAt: e.at,
     eventId: e.id,
   });
+  const correctedAt = (c: FleetEvent) => agentTimeOf(c, 'correctedAt') ?? c.at;
   if (e.kind === 'DriftDetected') {
     const next = src.neighbor(e, 'next');
     if (!history) return next ? undefined : view();
-    return view(next?.kind === 'DriftCorrected' ? next.at : undefined);
+    return view(next?.kind === 'DriftCorrected' ? correctedAt(next) : undefined);
   }
   if (e.kind !== 'DriftCorrected' || !history) return undefined;
-  return src.neighbor(e, 'prev')?.kind === 'DriftDetected' ? undefined : view(e.at);
+  return src.neighbor(e, 'prev')?.kind === 'DriftDetected' ? undefined : view(correctedAt(e));
+}
+
+/**
+ * A time the agent reported, as the hub stored it (report-limits.ts agentTime: clamped to when the
+ * report came), never after the event that holds it; undefined when the report has none (older hubs).
+ */
+function agentTimeOf(e: FleetEvent, field: 'changedAt' | 'detectedAt' | 'correctedAt'): string | undefined {
+  const ms = e.payload[field];
+  const at = Date.parse(e.at);
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || Number.isNaN(at)) return undefined;
+  return new Date(Math.min(ms, at)).toISOString();
 }
 
 /** What the hub added to a stored drift report: that it was cut, or stands for coalesced ones. */

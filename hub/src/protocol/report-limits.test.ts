@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftReport__Output } from '@flotilla/proto';
-import { cut, DEFAULT_REPORT_LIMITS, fitDrift } from './report-limits.js';
+import { agentTime, cut, DEFAULT_REPORT_LIMITS, fitDrift } from './report-limits.js';
 
 const report = (
   fields: { path: string; desiredJson: string; liveJson: string }[],
@@ -38,7 +38,45 @@ describe('cut', () => {
   });
 });
 
+describe('agentTime', () => {
+  const received = 1767225700000;
+  it.each([
+    ['a time before the report came, kept', '1767225601000', 1767225601000],
+    ['a clock ahead: not after the hub received the report', '1767229300000', received],
+    ['no time (an older agent)', '0', received],
+    ['absent', undefined, received],
+    ['negative', '-5', received],
+    ['not a number', 'soon', received],
+    ['not finite', Infinity, received],
+    ['a fraction of a millisecond, truncated', 1767225601000.7, 1767225601000],
+  ])('%s', (_what, ms, want) => {
+    expect(agentTime(ms, received)).toBe(want);
+  });
+});
+
 describe('fitDrift', () => {
+  it('keeps the agent’s times, clamped to when the hub received the report; correctedAt only when corrected', () => {
+    const received = 1767225700000;
+    const late = report([], { corrected: true, correctedAtUnixMs: '1767225602000' });
+    expect(fitDrift(late, limits, received).payload).toMatchObject({
+      changedAt: 1767225600000,
+      detectedAt: 1767225601000,
+      correctedAt: 1767225602000,
+    });
+    // An agent clock an hour ahead, and one stepped back between detection and correction.
+    const ahead = report([], {
+      detectedAtUnixMs: '1767229300000',
+      corrected: true,
+      correctedAtUnixMs: '1767229400000',
+    });
+    expect(fitDrift(ahead, limits, received).payload).toMatchObject({ detectedAt: received, correctedAt: received });
+    const back = report([], { corrected: true, correctedAtUnixMs: '1767225000000' });
+    expect(fitDrift(back, limits, received).payload).toMatchObject({ correctedAt: 1767225601000 });
+    // Corrected, from an agent that does not say when: when the hub heard.
+    expect(fitDrift(report([], { corrected: true }), limits, received).payload.correctedAt).toBe(received);
+    expect(fitDrift(report([]), limits, received).payload).not.toHaveProperty('correctedAt');
+  });
+
   it('keeps a normal report as it is', () => {
     const r = report([{ path: '/spec/replicas', desiredJson: '3', liveJson: '5' }]);
     expect(fitDrift(r, limits)).toEqual({

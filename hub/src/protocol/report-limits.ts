@@ -53,8 +53,12 @@ export interface DriftPayload {
   object: string;
   fields: DriftField[];
   manager: string;
+  /** When the drifted fields were written (managedFields' time), by the agent's account; ms since the epoch. */
   changedAt: number;
+  /** When the agent saw the drift, by its clock (see agentTime). */
   detectedAt: number;
+  /** When self-heal restored the desired values, by the agent's clock; only in corrected reports. */
+  correctedAt?: number;
   /** Some value, path or name was cut to fit (each cut one ends with a `…[truncated: N bytes]` marker). */
   truncated?: true;
   /** Fields of the report beyond what is kept. */
@@ -90,6 +94,18 @@ export function cut(s: string, max: number): string {
   return s.slice(0, lo) + marker;
 }
 
+/**
+ * A time an agent reports, by its own clock: untrusted and maybe skewed. The hub keeps it (a report
+ * queued while the hub was away says when things happened, not when the hub heard), but never after
+ * `receivedAt`, the hub's clock when the report came: a clock ahead would date drift in the future.
+ * A clock behind is kept as it is: the hub cannot tell it from a report kept long. No time (0, as
+ * older agents send for correctedAt), or a negative or non-numeric one, is `receivedAt`.
+ */
+export function agentTime(ms: unknown, receivedAt: number): number {
+  const t = Math.trunc(Number(ms));
+  return Number.isFinite(t) && t > 0 ? Math.min(t, receivedAt) : receivedAt;
+}
+
 const objectName = (d: DriftReport__Output) => {
   const o = d.object;
   return o ? `${o.kind ?? ''}/${o.namespace ? `${o.namespace}/` : ''}${o.name ?? ''}` : '';
@@ -98,11 +114,12 @@ const objectName = (d: DriftReport__Output) => {
 /**
  * The report as the hub stores it, at most `driftReportBytes`: the object, the manager and the
  * paths of up to `driftFields` fields are always kept (cut to a few hundred bytes each); the values
- * share what room is left, the small ones whole.
+ * share what room is left, the small ones whole. Its times are the agent's, clamped (agentTime).
  */
 export function fitDrift(
   d: DriftReport__Output,
   limits: Pick<ReportLimits, 'driftReportBytes' | 'driftFields'>,
+  receivedAt: number = Date.now(),
 ): FittedDrift {
   let truncated = false;
   const fit = (s: string, max: number) => {
@@ -120,12 +137,17 @@ export function fitDrift(
   }));
   const kept = all.slice(0, limits.driftFields);
   const fields: DriftField[] = kept.map((f) => ({ path: fit(f.path, PATH_MAX), desired: '', live: '' }));
+  const corrected = d.corrected === true;
+  const detectedAt = agentTime(d.detectedAtUnixMs, receivedAt);
+  // Not before its detection: both are the agent's clock, which may have been stepped back between them.
+  const correctedAt = Math.max(detectedAt, agentTime(d.correctedAtUnixMs, receivedAt));
   const frame = (): DriftPayload => ({
     object,
     fields,
     manager,
-    changedAt: Number(d.changedAtUnixMs) || 0,
-    detectedAt: Number(d.detectedAtUnixMs) || 0,
+    changedAt: agentTime(d.changedAtUnixMs, receivedAt),
+    detectedAt,
+    ...(corrected ? { correctedAt } : {}),
   });
   const frameBytes = () => Buffer.byteLength(JSON.stringify(frame())) + ADDED_MAX;
   while (fields.length > 0 && frameBytes() + 2 * fields.length * VALUE_MIN > limits.driftReportBytes) fields.pop();
@@ -146,5 +168,5 @@ export function fitDrift(
   if (omitted > 0) payload.fieldsOmitted = omitted;
   if (truncated) payload.truncated = true;
   const bytes = Buffer.byteLength(JSON.stringify(payload));
-  return { bundleId: d.bundleId, corrected: d.corrected === true, payload, bytes };
+  return { bundleId: d.bundleId, corrected, payload, bytes };
 }

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** An enforcer with its own client (to count its writes), recording drift as the hub would see it. */
-function enforcer(cacheDir?: string) {
+function enforcer(cacheDir?: string, resyncMs?: number) {
   const client = agentClient(alpha);
   const drift: DriftRecord[] = [];
   const errors: unknown[] = [];
@@ -35,6 +35,7 @@ function enforcer(cacheDir?: string) {
     client,
     inventories: inventories(client),
     ...(cacheDir ? { cache: new BundleCache(cacheDir) } : {}),
+    ...(resyncMs ? { resyncMs } : {}),
     debounceMs: 100,
     onDrift: (d) => drift.push(d),
     onError: (err) => errors.push(err),
@@ -123,6 +124,66 @@ describe('drift on a real apiserver', () => {
       );
       await new Promise((r) => setTimeout(r, 1000));
       expect(await data(ns)).toEqual({ color: 'red' });
+    } finally {
+      await stop();
+    }
+  });
+
+  // Issue #29, item 1: `kubectl create cm ... --dry-run=client -o yaml | kubectl replace -f -` drops the
+  // bundle label (the label-selected watch then says DELETED) and Flotilla's managedFields entry.
+  const replaceSettings = (ns: string, color: string) =>
+    kubectl.replace(`/api/v1/namespaces/${ns}/configmaps/settings`, configMap(ns, 'settings', { color }));
+  const bundleLabel = async (ns: string) =>
+    (await kubectl.get('v1', 'ConfigMap', ns, 'settings'))?.metadata.labels?.['flotilla.dev/bundle'];
+
+  it('corrects `kubectl replace`, which takes the label and every field Flotilla held, naming kubectl-replace', async () => {
+    const ns = fresh('replace');
+    const { e, drift, stop } = enforcer();
+    try {
+      await e.set(app(ns));
+      const replaced = await replaceSettings(ns, 'red');
+      expect(replaced.metadata.labels?.['flotilla.dev/bundle']).toBeUndefined();
+      expect(replaced.metadata.managedFields?.map((m) => m.manager)).toEqual(['kubectl-replace']);
+
+      await expect.poll(() => data(ns), { timeout: 10_000, interval: 200 }).toEqual({ color: 'blue' });
+      expect(await bundleLabel(ns)).toBe(`test.${ns}`);
+      await expect.poll(() => drift.filter((d) => d.corrected).length, { timeout: 5_000 }).toBe(1);
+      expect(drift[0]).toMatchObject({
+        ref: { kind: 'ConfigMap', namespace: ns, name: 'settings' },
+        manager: 'kubectl-replace',
+        corrected: true,
+      });
+      expect(drift[0]?.fields).toContainEqual(
+        expect.objectContaining({ path: '/data/color', desired: 'blue', live: 'red', manager: 'kubectl-replace' }),
+      );
+      expect(drift[0]?.correctedAt).toBeGreaterThanOrEqual(drift[0]?.detectedAt ?? Infinity);
+      await e.settle();
+      expect(e.report(`test/${ns}`)?.state).not.toBe('Modified');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('with self-heal off, reports `kubectl replace` as drift, and every resync still does (the label is gone)', async () => {
+    const ns = fresh('replace-off');
+    const { e, drift, stop } = enforcer(undefined, 1500);
+    try {
+      await e.start();
+      await e.set(app(ns, { selfHeal: false }));
+      await replaceSettings(ns, 'red');
+      await expect.poll(() => drift.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(drift[0]).toMatchObject({ ref: { name: 'settings' }, manager: 'kubectl-replace', corrected: false });
+      await expect.poll(() => e.report(`test/${ns}`)?.state, { timeout: 5_000 }).toBe('Modified');
+      expect(e.report(`test/${ns}`)?.message).toContain(`ConfigMap/${ns}/settings: drift: `);
+      expect(e.report(`test/${ns}`)?.message).toContain('changed by kubectl-replace');
+
+      // The periodic full reconcile reads it by name (the inventory holds it) and reports it again.
+      const seen = drift.length;
+      await expect.poll(() => drift.length, { timeout: 10_000 }).toBeGreaterThan(seen);
+      expect(drift.at(-1)).toMatchObject({ manager: 'kubectl-replace', corrected: false });
+      expect(e.report(`test/${ns}`)?.state).toBe('Modified');
+      expect(await data(ns)).toEqual({ color: 'red' });
+      expect(await bundleLabel(ns)).toBeUndefined();
     } finally {
       await stop();
     }

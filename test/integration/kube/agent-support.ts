@@ -46,6 +46,21 @@ export class Kubectl {
     });
   }
 
+  /**
+   * What `kubectl create cm ... --dry-run=client -o yaml | kubectl replace -f -` sends: a PUT of the
+   * whole object as written, without the labels and managedFields it did not write (kubectl adds the
+   * resourceVersion it has just read: the unconditional PUT here is the same write).
+   */
+  replace(path: string, obj: KubeObject, manager = 'kubectl-replace'): Promise<KubeObject> {
+    return this.client.transport.request<KubeObject>({
+      method: 'PUT',
+      path: `${path}?fieldManager=${manager}`,
+      body: JSON.stringify(obj),
+      contentType: 'application/json',
+      what: `replace ${path}`,
+    });
+  }
+
   scale(ns: string, name: string, replicas: number, manager = 'kubectl-scale'): Promise<KubeObject> {
     return this.patch(`/apis/apps/v1/namespaces/${ns}/deployments/${name}/scale`, manager, { spec: { replicas } });
   }

@@ -37,6 +37,8 @@ export interface E2eWorld {
   hubCli(...args: string[]): string;
   /** Starts the hub process with extra `serve` flags, stopping the one running first (a restart). */
   startHub(args: string[]): Promise<Spawned>;
+  /** Stops the hub process (its agents go on alone) until the next startHub. */
+  stopHub(): Promise<void>;
   /** A ConfigMap `web`'s color on a cluster, or undefined. */
   color(cluster: string): Promise<string | undefined>;
   /** Starts an agent process on a cluster with `run` flags (its log: `<dir>/agent-<name>.log`). */
@@ -85,6 +87,7 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
     startHub: (args) => hub.start(args),
+    stopHub: () => hub.stop(),
     async color(name) {
       const core = kubeClient(clusterByName(clusters, name)).makeApiClient(CoreV1Api);
       return core

@@ -18,6 +18,12 @@ export interface DriftReport {
    * True when self-heal restored the desired values.
    */
   'corrected'?: (boolean);
+  /**
+   * When self-heal restored them, by the agent's clock (0: not corrected, or an agent that does not say).
+   * The hub keeps the agent's times, which may be long before it hears of them (a report queued
+   * while the hub was away), clamped to not after the time it received the report.
+   */
+  'correctedAtUnixMs'?: (number | string | Long);
 }
 
 export interface DriftReport__Output {
@@ -34,4 +40,10 @@ export interface DriftReport__Output {
    * True when self-heal restored the desired values.
    */
   'corrected': (boolean);
+  /**
+   * When self-heal restored them, by the agent's clock (0: not corrected, or an agent that does not say).
+   * The hub keeps the agent's times, which may be long before it hears of them (a report queued
+   * while the hub was away), clamped to not after the time it received the report.
+   */
+  'correctedAtUnixMs': (string);
 }
