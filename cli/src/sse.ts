@@ -8,6 +8,11 @@ export interface SseMessage {
 /**
  * Incremental SSE parser: feed it chunks of text as they arrive; it calls `onMessage` for each
  * complete message. Comment lines (`:` heartbeats) and `retry:` are consumed silently.
+ *
+ * Kept by hand, not eventsource-parser (issue #20): its 3.x line, the last that supports Node 20
+ * (our engines: >= 20.19), forgets an `id:` sent in a block without data, which the spec keeps as the
+ * last event ID (sse.test.ts asserts it). 4.1 reports it (`onId`) and passes sse.test.ts unchanged
+ * on Node 20.20 (tried), but declares engines node >= 22.12: switch to it when our engines move.
  */
 export class SseParser {
   private buffer = '';

@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { LRUCache } from 'lru-cache';
 
 /** What one client address did in one window: one `AuthFailed` event. */
 export interface AuthFailureReport {
@@ -53,17 +54,16 @@ export function clientKey(ip: string): string {
 /**
  * Failed bearer tokens per client address: a token bucket (`burst`, refilled over `periodSeconds`)
  * that turns further failures into 429s, and one audit report per address per window with the
- * count. Memory is bounded: at most `maxAddresses` entries (an LRU, so an attacker rotating addresses
- * evicts old ones instead of growing the map), and at most `maxReportsPerPeriod` reports per period
+ * count. Memory is bounded: at most `maxAddresses` entries (an LRU, lru-cache's, so an attacker rotating
+ * addresses evicts old ones instead of growing the map), and at most `maxReportsPerPeriod` reports per period
  * plus one `*` report for the rest. Valid tokens are never throttled: tokens are 256-bit random, so
  * refusing them would stop no guess, while it would let anyone sharing an address (a NAT, an
  * ingress) lock every operator out.
  */
 export class AuthThrottle {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Entry>;
   private readonly rate: number;
   private readonly periodMs: number;
-  private readonly maxAddresses: number;
   private readonly maxReports: number;
   private readonly now: () => number;
   private folded: AuthFailureReport | undefined;
@@ -74,9 +74,15 @@ export class AuthThrottle {
   constructor(private readonly o: AuthThrottleOptions) {
     this.periodMs = o.periodSeconds * 1000;
     this.rate = o.burst / this.periodMs;
-    this.maxAddresses = o.maxAddresses ?? 10_000;
     this.maxReports = o.maxReportsPerPeriod ?? 100;
     this.now = o.now ?? Date.now;
+    this.entries = new LRUCache<string, Entry>({
+      max: o.maxAddresses ?? 10_000,
+      // An address pushed out by newer ones still counts: its open window goes into the `*` report.
+      dispose: (old, _address, reason) => {
+        if (reason === 'evict' && old.window) this.fold(old.window, this.now());
+      },
+    });
   }
 
   /** Records a failed bearer token; `retryAfterSeconds` when the address is over its limit. */
@@ -101,14 +107,19 @@ export class AuthThrottle {
   /** Reports windows that ended and forgets addresses with nothing left to remember. */
   sweep(all = false): void {
     const now = this.now();
-    for (const [address, e] of this.entries) {
+    const idle: string[] = [];
+    // Least recently failing first, as they were recorded.
+    for (const address of this.entries.rkeys()) {
+      const e = this.entries.peek(address);
+      if (!e) continue;
       if (e.window && (all || now - e.window.start >= this.periodMs)) {
         this.emit(address, e.window, now);
         e.window = undefined;
       }
       const full = e.tokens + (now - e.refilledAt) * this.rate >= this.o.burst;
-      if (!e.window && full) this.entries.delete(address);
+      if (!e.window && full) idle.push(address);
     }
+    for (const address of idle) this.entries.delete(address);
     if (this.folded && (all || now - this.foldedAt >= this.periodMs)) {
       this.o.report(this.folded);
       this.folded = undefined;
@@ -135,18 +146,9 @@ export class AuthThrottle {
 
   private touch(address: string, now: number): Entry {
     const had = this.entries.get(address);
-    if (had) {
-      this.entries.delete(address);
-      this.entries.set(address, had);
-      return had;
-    }
+    if (had) return had;
     const e: Entry = { tokens: this.o.burst, refilledAt: now };
     this.entries.set(address, e);
-    for (const [oldest, old] of this.entries) {
-      if (this.entries.size <= this.maxAddresses) break;
-      if (old.window) this.fold(old.window, now);
-      this.entries.delete(oldest);
-    }
     return e;
   }
 

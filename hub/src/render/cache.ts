@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CanonicalBundle } from '../bundle/index.js';
 
 export interface RenderCacheOptions {
@@ -13,14 +14,18 @@ export interface RenderCacheOptions {
   now?: () => number;
 }
 
+interface Entry {
+  render: Promise<CanonicalBundle>;
+  failedAt?: number;
+}
+
 /**
  * Renders keyed by `RenderPlan.cacheKey`: an unchanged commit is never rendered twice, and
  * concurrent requests for one key share one render. Failures are kept for `failureTtlMs`.
- * Least recently used entries go first once `maxEntries` is reached.
+ * Least recently used entries go first once `maxEntries` is reached (lru-cache).
  */
 export class RenderCache {
-  private readonly entries = new Map<string, { render: Promise<CanonicalBundle>; failedAt?: number }>();
-  private readonly maxEntries: number;
+  private readonly entries: LRUCache<string, Entry>;
   private readonly failureTtlMs: number;
   private readonly now: () => number;
   hits = 0;
@@ -28,30 +33,23 @@ export class RenderCache {
 
   constructor(o: RenderCacheOptions | number = {}) {
     const opts = typeof o === 'number' ? { maxEntries: o } : o;
-    this.maxEntries = opts.maxEntries ?? 2000;
+    this.entries = new LRUCache<string, Entry>({ max: opts.maxEntries ?? 2000 });
     this.failureTtlMs = opts.failureTtlMs ?? 120_000;
     this.now = opts.now ?? Date.now;
   }
 
   get(key: string, render: () => Promise<CanonicalBundle>): Promise<CanonicalBundle> {
     const hit = this.entries.get(key);
-    this.entries.delete(key);
     if (hit && (hit.failedAt === undefined || this.now() - hit.failedAt < this.failureTtlMs)) {
       this.hits++;
-      this.entries.set(key, hit);
       return hit.render;
     }
     this.misses++;
-    const entry: { render: Promise<CanonicalBundle>; failedAt?: number } = { render: render() };
+    const entry: Entry = { render: render() };
     this.entries.set(key, entry);
     entry.render.catch(() => {
       entry.failedAt = this.now();
     });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
     return entry.render;
   }
 
