@@ -5,6 +5,7 @@
 export * from './address.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './events.js';
 export * from './manifests.js';
 export * from './objects.js';
 export * from './version.js';

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { stringify } from 'yaml';
+import { EVENT_KINDS } from '@flotilla/common';
 import { PAGE_LIMITS, type FleetEvent } from '@flotilla/proto/api';
 import { FleetCommand } from '../base.js';
 import type { EventFilter } from '../client.js';
@@ -9,9 +10,7 @@ import { eventLine, eventsTable } from '../status-view.js';
 export default class Events extends FleetCommand<typeof Events> {
   static override summary =
     'Show the event log (commits seen, renders, applies, drift, promotions, rollbacks), or follow it live.';
-  static override description = `Kinds: CommitSeen, FetchFailed, BranchDeleted, BundleRendered, RenderFailed, TargetOverlap, TargetRemoved, Applied, DriftDetected, DriftCorrected, Promotion, Rollback, ClusterRegistered, ClusterRevoked.
-
-With --follow, prints events as they happen until interrupted (Ctrl-C). A dropped connection is resumed where it left off (Last-Event-ID), so no event is lost or shown twice. With -o json, --follow prints one JSON object per line.`;
+  static override description = `With --follow, prints events as they happen until interrupted (Ctrl-C). A dropped connection is resumed where it left off (Last-Event-ID), so no event is lost or shown twice. With -o json, --follow prints one JSON object per line.`;
   static override examples = [
     '<%= config.bin %> events --limit 20',
     '<%= config.bin %> events --environment prod --kind Promotion --kind Rollback',
@@ -23,7 +22,14 @@ With --follow, prints events as they happen until interrupted (Ctrl-C). A droppe
   ];
   static override flags = {
     follow: Flags.boolean({ char: 'f', summary: 'Keep printing new events as they happen.' }),
-    kind: Flags.string({ char: 'k', multiple: true, summary: 'Only events of this kind (repeat for several).' }),
+    // Every kind the hub records, and only those: one vocabulary with the hub's store.
+    kind: Flags.option({
+      char: 'k',
+      options: EVENT_KINDS,
+      multiple: true,
+      delimiter: ',',
+      summary: 'Only events of this kind (repeat, or separate by commas, for several).',
+    })(),
     cluster: Flags.string({ char: 'c', summary: 'Only events about this cluster.' }),
     environment: Flags.string({ char: 'e', summary: 'Only events about this environment.' }),
     target: Flags.string({ char: 't', summary: 'Only events about this target.' }),
@@ -39,7 +45,7 @@ With --follow, prints events as they happen until interrupted (Ctrl-C). A droppe
   async run() {
     const f = this.flags;
     const filter: EventFilter = { cluster: f.cluster, environment: f.environment, target: f.target, repo: f.repo };
-    const kinds = f.kind?.flatMap((k) => k.split(',')).filter(Boolean);
+    const kinds: readonly string[] | undefined = f.kind;
     const wanted = (e: FleetEvent) =>
       (!kinds || kinds.includes(e.kind)) &&
       (['cluster', 'environment', 'target', 'repo'] as const).every((k) => !filter[k] || e[k] === filter[k]);

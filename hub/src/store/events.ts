@@ -1,33 +1,12 @@
+import { EVENT_KINDS, isEventKind, type EventKind } from '@flotilla/common';
 import type { Db } from './db.js';
 import { guarded, StoreInvalidError } from './errors.js';
 import { compact, decodeObject, encode, type JsonObject } from './json.js';
 import { eventSweeper, type EventSweeper } from './event-retention.js';
 import { filteredQuery } from './query.js';
 
-/**
- * What an event records. Not a CHECK in the schema: adding a kind must not need a table rebuild, and
- * an older hub reading a newer store's events should still list them.
- */
-export const EVENT_KINDS = [
-  'CommitSeen',
-  'FetchFailed',
-  'BranchDeleted',
-  'BundleRendered',
-  'RenderFailed',
-  'TargetOverlap',
-  'TargetRemoved',
-  'PlaintextSecret',
-  'Applied',
-  'RetryRequested',
-  'DriftDetected',
-  'DriftCorrected',
-  'Promotion',
-  'Rollback',
-  'ClusterRegistered',
-  'ClusterRevoked',
-  'AuthFailed',
-] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
+// The vocabulary of kinds is shared with the API and the CLI (`fleet events --kind`).
+export { EVENT_KINDS, isEventKind, type EventKind };
 
 /** The subject of an event: any of the things it concerns, and who caused it. */
 export interface EventSubject {
@@ -149,10 +128,6 @@ export function eventToRow(event: NewEvent, at: string): Omit<EventRow, 'id'> {
     actor: event.actor ?? null,
     payload: encode(event.payload ?? {}),
   };
-}
-
-export function isEventKind(kind: string): kind is EventKind {
-  return (EVENT_KINDS as readonly string[]).includes(kind);
 }
 
 function clampLimit(limit: number | undefined): number {
