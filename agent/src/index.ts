@@ -25,7 +25,7 @@ export {
   type PlannedChange,
   type PlanInput,
 } from './deployer/plan.js';
-export { CHANGES, type Change, type ObjectResult } from './deployer/changes.js';
+export type { Change, ObjectResult } from './deployer/changes.js';
 export { applyStaged, applyPlanned, type ApplyDeps } from './deployer/apply.js';
 export {
   InventoryStore,
@@ -39,7 +39,7 @@ export {
   type InventoryEntry,
 } from './deployer/inventory.js';
 export { prune } from './deployer/prune.js';
-export { healthOf, HEALTH, type CustomHealth, type Health, type HealthResult } from './deployer/health.js';
+export { healthOf, type CustomHealth, type Health, type HealthResult } from './deployer/health.js';
 export { customHealth, celProblem, CEL_LIMITS, type HealthCheck } from './deployer/health-cel.js';
 export { driftOf, toWireDrift, type DriftRecord, type FieldDrift } from './deployer/drift.js';
 export { ownedFieldsDiff, ownedDigest, ownerOf, type FieldDiff } from './deployer/fields.js';

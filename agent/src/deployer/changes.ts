@@ -1,10 +1,13 @@
 import type { FlotillaError } from '@flotilla/proto';
+import type { ObjectChangeName } from '@flotilla/proto/api';
 import type { KubeObject, ObjectRef } from '../objects.js';
 import type { Action } from './plan.js';
 
-/** What happened to one object in a reconcile (fluxcd's change set, plus failures). */
-export const CHANGES = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'] as const;
-export type Change = (typeof CHANGES)[number];
+/**
+ * What happened to one object in a reconcile (fluxcd's change set, plus failures): the API's
+ * vocabulary (OBJECT_CHANGES) but `unknown`, which is the hub's word for a sender that did not say.
+ */
+export type Change = Exclude<ObjectChangeName, 'unknown'>;
 
 export interface ObjectResult {
   ref: ObjectRef;

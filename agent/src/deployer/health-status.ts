@@ -1,7 +1,8 @@
+import type { ObjectHealthName } from '@flotilla/proto/api';
 import { isPlainObject, type KubeObject } from '../objects.js';
 
-export const HEALTH = ['Ready', 'InProgress', 'Failed', 'Unknown'] as const;
-export type Health = (typeof HEALTH)[number];
+/** An object's health: the vocabulary the hub's API reports (OBJECT_HEALTHS). */
+export type Health = ObjectHealthName;
 
 export interface HealthResult {
   health: Health;

@@ -13,7 +13,7 @@ import {
   type Status,
 } from './health-status.js';
 
-export { HEALTH, type Health, type HealthResult } from './health-status.js';
+export type { Health, HealthResult } from './health-status.js';
 
 /** A rule from configuration (a CEL health check) for the object's kind, when one covers it. */
 export type CustomHealth = (o: KubeObject) => HealthResult | undefined;

@@ -1,9 +1,10 @@
+import type { ApiRole } from '@flotilla/proto/api';
 import type { Db } from './db.js';
 import { guarded, StoreNotFoundError } from './errors.js';
 import { compact } from './json.js';
 
-export const API_TOKEN_ROLES = ['viewer', 'operator', 'admin'] as const;
-export type ApiTokenRole = (typeof API_TOKEN_ROLES)[number];
+/** A token's role: the API's roles (API_ROLES), from least to most. */
+export type ApiTokenRole = ApiRole;
 
 /** A bearer token of the HTTP API: only its sha256 is kept. */
 export interface ApiToken {

@@ -100,7 +100,6 @@ export type { Cluster, ClusterSighting, ClusterStore, NewCluster } from './clust
 export type { Environment, EnvironmentStore, Group, GroupStore } from './config.js';
 export type { Repo, RepoAuth, RepoBranch, RepoStore } from './repos.js';
 export { RENDER_STATES } from './render-status.js';
-export { API_TOKEN_ROLES } from './api-tokens.js';
 export type { ApiToken, ApiTokenRole, ApiTokenStore, NewApiToken } from './api-tokens.js';
 export type { NewRegistrationToken, RegistrationToken, RegistrationTokenStore } from './registration-tokens.js';
 export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
