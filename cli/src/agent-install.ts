@@ -1,6 +1,9 @@
 // `fleet agent manifest` and `fleet agent install`: the renderer lives in ./agent-manifest.ts (kept
 // equal to deploy/agent/*); here are what the commands add around it: the hub's address and CA,
 // server-side apply into a kube context, and waiting for the agent to register.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeObject } from '@flotilla/common';
 import type { ClusterDetail, HubInfo } from '@flotilla/proto/api';
 import type { AgentManifestInput } from './agent-manifest.js';
@@ -44,6 +47,15 @@ export interface KubeTarget {
 }
 
 export async function kubeTarget(opts: { context: string; kubeconfig?: string | undefined }): Promise<KubeTarget> {
+  if (!opts.kubeconfig && !process.env.KUBECONFIG) {
+    // Without one, the client makes up a context of its own (localhost:8080): name the file instead.
+    const file = join(homedir(), '.kube', 'config');
+    if (!existsSync(file)) {
+      throw new KubeError(`no kubeconfig found at ${file}, so there is no kube context "${opts.context}"`, {
+        hint: `give --kubeconfig <file> (or set KUBECONFIG), or create the context "${opts.context}" in ${file}`,
+      });
+    }
+  }
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   try {

@@ -49,8 +49,14 @@ export function problemOf(c: ClusterStatus | undefined, now: Date = new Date()):
 
 export function statusTable(view: StatusView, now: Date = new Date()): string {
   const rows = statusRows(view);
-  const header = `Fleet: ${view.state} (${view.environments.length} environment${view.environments.length === 1 ? '' : 's'})`;
-  if (rows.length === 0) return `${header}\nNo environments yet: create one with \`fleet environments create\`.`;
+  const count = `${view.environments.length} environment${view.environments.length === 1 ? '' : 's'}`;
+  const header =
+    view.nothingDeployed !== undefined
+      ? `Fleet: nothing deployed yet (${view.nothingDeployed})`
+      : `Fleet: ${view.state} (${count})`;
+  if (rows.length === 0) {
+    return `${header}\nNo environments yet: create one with \`fleet environments create\`.${repoErrorsText(view, now)}`;
+  }
   const body = table(rows, [
     { header: 'environment', value: (r) => r.environment.name },
     { header: 'commit', value: (r) => short(r.environment.commit) },
@@ -62,7 +68,19 @@ export function statusTable(view: StatusView, now: Date = new Date()): string {
     { header: 'seen', value: (r) => age(r.cluster?.lastSeenAt, now) },
     { header: 'message', value: (r) => problemOf(r.cluster, now) },
   ]);
-  return `${header}\n${body}${problemsText(view)}`;
+  return `${header}\n${body}${problemsText(view)}${repoErrorsText(view, now)}`;
+}
+
+/** Repos the hub cannot fetch: nothing new is deployed from them until they answer again. */
+function repoErrorsText(view: StatusView, now: Date): string {
+  if (!view.repoErrors?.length) return '';
+  const rows = table(view.repoErrors, [
+    { header: 'repo', value: (r) => r.repo },
+    { header: 'branch', value: (r) => r.branch },
+    { header: 'since', value: (r) => age(r.since, now) },
+    { header: 'error', value: (r) => r.message },
+  ]);
+  return `\n\nRepos the hub cannot fetch (what was fetched before stays deployed):\n${rows}`;
 }
 
 /** Renders that failed or were refused: deployed nowhere new until fixed, named with why. */
@@ -83,8 +101,9 @@ function targetsSummary(c: ClusterStatus | undefined): string | undefined {
   return `${ready}/${c.targets.length}`;
 }
 
-/** Whether everything in the view is Ready (for `status --exit-status`). */
+/** Whether everything in the view is Ready (for `status --exit-status`): a fleet with nothing deployed is not. */
 export function allReady(view: StatusView): boolean {
+  if (view.nothingDeployed !== undefined) return false;
   return stateRank(view.state) === 0 && view.environments.every((e) => stateRank(e.state) === 0);
 }
 

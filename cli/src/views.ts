@@ -138,11 +138,12 @@ export function reposTable(items: readonly RepoView[]): string {
     byName(items),
     [
       { header: 'name', value: (r) => r.name },
+      { header: 'state', value: (r) => r.state },
       { header: 'url', value: (r) => r.url },
       { header: 'poll', value: (r) => `${r.pollIntervalSeconds}s` },
       { header: 'webhook', value: (r) => (r.webhook ? 'yes' : 'no') },
       { header: 'branches', value: (r) => r.branches.map((b) => `${b.branch}@${short(b.commit) ?? '?'}`).join(',') },
-      { header: 'error', value: (r) => r.branches.find((b) => b.error)?.error },
+      { header: 'error', value: (r) => r.error ?? r.branches.find((b) => b.error)?.error },
     ],
     'No repos.',
   );
@@ -157,6 +158,8 @@ export function repoDetail(r: RepoView): string {
       ['Poll interval', `${r.pollIntervalSeconds}s`],
       ['Webhook', r.webhook ? 'yes' : 'no'],
       ['Render hosts', (r.renderHosts ?? []).length > 0 ? r.renderHosts.join(', ') : 'none (helm.repo refused)'],
+      ['State', r.state],
+      ['Error', r.error],
     ]),
     section(
       'Branches',
@@ -193,12 +196,13 @@ export function environmentsTable(items: readonly EnvironmentView[]): string {
   );
 }
 
-export function environmentDetail(e: EnvironmentView): string {
+/** `branchNote`: why it is this branch, when the user did not choose it. */
+export function environmentDetail(e: EnvironmentView, branchNote?: string): string {
   return details([
     ['Name', e.name],
     ['State', e.state],
     ['Repo', e.repo],
-    ['Branch', e.branch],
+    ['Branch', branchNote ? `${e.branch} (${branchNote})` : e.branch],
     ['Commit', e.commit],
     ['Group', e.group],
     ['Selector', e.selector],

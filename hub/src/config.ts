@@ -74,43 +74,42 @@ function parseAddr(value: string, field: string): { host: string; port: number }
   return { host: (m[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
+/** The flags of `flotilla-hub serve` (hub/src/help.ts describes each). */
+export const SERVE_OPTIONS = {
+  'data-dir': { type: 'string' },
+  http: { type: 'string' },
+  grpc: { type: 'string' },
+  advertise: { type: 'string' },
+  'stale-after': { type: 'string' },
+  'plaintext-secrets': { type: 'string' },
+  helm: { type: 'string' },
+  kustomize: { type: 'string' },
+  git: { type: 'string' },
+  'render-sandbox': { type: 'string' },
+  'log-level': { type: 'string' },
+  transport: { type: 'string' },
+  'nats-url': { type: 'string' },
+  'nats-auth': { type: 'string' },
+  tls: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
+  'tls-client-ca': { type: 'string' },
+  mtls: { type: 'boolean' },
+  insecure: { type: 'boolean' },
+  'http-tls': { type: 'boolean' },
+  'insecure-http': { type: 'boolean' },
+  ...ACCESS_OPTIONS,
+  ...LIMIT_OPTIONS,
+  ...GRPC_LIMIT_OPTIONS,
+} as const;
+
 /**
  * Flags win over environment variables, which win over defaults. Throws one ConfigError naming the
  * bad field. Pure: reads only what it is given.
  */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): HubConfig {
-  const { values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      'data-dir': { type: 'string' },
-      http: { type: 'string' },
-      grpc: { type: 'string' },
-      advertise: { type: 'string' },
-      'stale-after': { type: 'string' },
-      'plaintext-secrets': { type: 'string' },
-      helm: { type: 'string' },
-      kustomize: { type: 'string' },
-      git: { type: 'string' },
-      'render-sandbox': { type: 'string' },
-      'log-level': { type: 'string' },
-      transport: { type: 'string' },
-      'nats-url': { type: 'string' },
-      'nats-auth': { type: 'string' },
-      tls: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-san': { type: 'string', multiple: true },
-      'tls-client-ca': { type: 'string' },
-      mtls: { type: 'boolean' },
-      insecure: { type: 'boolean' },
-      'http-tls': { type: 'boolean' },
-      'insecure-http': { type: 'boolean' },
-      ...ACCESS_OPTIONS,
-      ...LIMIT_OPTIONS,
-      ...GRPC_LIMIT_OPTIONS,
-    },
-  });
+  const { values } = parseArgs({ args: [...argv], allowPositionals: true, options: SERVE_OPTIONS });
   const d = defaultConfig();
   const pick = (flag: string | undefined, name: string) => flag ?? env[name];
   const level = pick(values['log-level'], 'FLOTILLA_LOG_LEVEL') ?? d.logLevel;

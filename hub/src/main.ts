@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // flotilla-hub: the hub process. Configuration: flags, then FLOTILLA_* environment variables.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { bootstrapAdminToken } from './api/auth.js';
 import { HubMetrics } from './api/metrics.js';
 import { buildServer } from './api/server.js';
-import { parseConfig } from './config.js';
+import { parseConfig, type HubConfig } from './config.js';
+import { route } from './help.js';
 import { apiTlsOf, certificateOf, listenApi } from './api/listen.js';
 import { startGrpcServer } from './protocol/grpc-server.js';
-import { startNatsTransport, writeNatsFiles, type AgentTransport } from './protocol/nats-transport.js';
+import { natsAgentFlags, startNatsTransport, writeNatsFiles, type AgentTransport } from './protocol/nats-transport.js';
 import { mintRegistrationToken, type Registered } from './protocol/registration.js';
 import { Engine } from './reconcile/engine.js';
 import { SecretBox } from './secrets.js';
@@ -34,7 +35,8 @@ const REDACT = [
 ];
 
 /** `flotilla-hub tokens create --cluster NAME [--label k=v]... [--ttl SECONDS]`: prints a registration token. */
-function tokensCreate(argv: string[], dataDir: string): void {
+function tokensCreate(argv: string[], config: HubConfig, given: { transport: boolean; natsUrl: boolean }): void {
+  const { dataDir } = config;
   const { values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,24 +67,48 @@ function tokensCreate(argv: string[], dataDir: string): void {
     });
     process.stdout.write(`${token}\n`);
     process.stderr.write(`registration token for cluster ${cluster}, valid once until ${expiresAt}\n`);
-    const trust = agentTrustHint(dataDir);
-    if (trust) process.stderr.write(`agents trust this hub's own CA (--tls auto) with: ${trust}\n`);
+    // A hub started with --transport nats has made its NATS identity: its agents dial NATS, not gRPC.
+    const nats = given.transport ? config.transport === 'nats' : existsSync(join(dataDir, 'nats', 'identity.json'));
+    if (nats) {
+      const flags = natsAgentFlags(dataDir, given.natsUrl ? config.nats.url : undefined);
+      process.stderr.write(`agents reach this hub over NATS with: ${flags} (the NATS address as agents reach it)\n`);
+    } else {
+      const trust = agentTrustHint(dataDir);
+      if (trust) process.stderr.write(`agents trust this hub's own CA (--tls auto) with: ${trust}\n`);
+    }
   } finally {
     store.close();
   }
 }
 
+/** The `--flag value` pairs of these flags in argv, for a command that takes other flags besides. */
+function flagsOf(argv: readonly string[], flags: readonly string[]): string[] {
+  return flags.flatMap((f) => {
+    const i = argv.indexOf(f);
+    return i >= 0 ? argv.slice(i, i + 2) : [];
+  });
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const routed = route(argv);
+  if (routed.kind === 'help') {
+    process[routed.stream].write(routed.text);
+    process.exitCode = routed.exitCode;
+    return;
+  }
   const [cmd, sub] = argv.filter((a) => !a.startsWith('-'));
   if (cmd === 'tokens' && sub === 'create') {
-    const i = argv.indexOf('--data-dir');
-    const dataDirArgs = i >= 0 ? argv.slice(i, i + 2) : [];
-    return tokensCreate(argv, parseConfig(process.env, dataDirArgs).dataDir);
+    const own = flagsOf(argv, ['--data-dir', '--transport', '--nats-url']);
+    return tokensCreate(argv, parseConfig(process.env, own), {
+      transport: own.includes('--transport') || process.env.FLOTILLA_TRANSPORT !== undefined,
+      natsUrl: own.includes('--nats-url') || process.env.FLOTILLA_NATS_URL !== undefined,
+    });
   }
   if (cmd === 'nats' && sub === 'init') {
     // Writes the NATS trust files for `serve --transport nats` (nats-server -js -c <serverConfig>).
-    const { files } = writeNatsFiles(parseConfig(process.env, argv).dataDir);
+    const natsConfig = parseConfig(process.env, argv);
+    const { files } = writeNatsFiles(natsConfig.dataDir, natsConfig.nats.url);
     process.stdout.write(`${JSON.stringify(files, null, 2)}\n`);
     return;
   }

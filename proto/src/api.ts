@@ -149,6 +149,13 @@ export interface RepoBranchView {
   errorAt?: string;
 }
 
+/**
+ * Whether the hub reaches a repo's remote: Reachable (it answered the last time), Failed (`error`
+ * says why: credentials refused, not found, no answer), Unchecked (not tried yet).
+ */
+export const REPO_STATES = ['Reachable', 'Failed', 'Unchecked'] as const;
+export type RepoState = (typeof REPO_STATES)[number];
+
 export interface RepoView {
   name: string;
   url: string;
@@ -157,6 +164,12 @@ export interface RepoView {
   webhook: boolean;
   /** Hosts this repo's renders may fetch Helm charts from. */
   renderHosts: string[];
+  state: RepoState;
+  /** When the remote last answered. */
+  reachedAt?: string;
+  /** Why the remote did not answer the last time; cleared when it does. */
+  error?: string;
+  errorAt?: string;
   branches: RepoBranchView[];
 }
 
@@ -351,6 +364,13 @@ export interface StatusView {
    * TARGET_OVERLAP), per target and environment. What was deployed before stays meanwhile.
    */
   problems?: { target: string; environment: string; commit?: string; message: string }[];
+  /**
+   * Why nothing is deployed, when nothing is (no environment, no commit fetched, no cluster, no
+   * target): `state` is then only the absence of anything worse, not a fleet that is Ready.
+   */
+  nothingDeployed?: string;
+  /** Repos (or followed branches) the hub cannot fetch now: what was fetched before stays deployed. */
+  repoErrors?: { repo: string; branch?: string; message: string; since?: string }[];
 }
 
 export interface FleetEvent {

@@ -16,14 +16,18 @@ export default class Status extends FleetCommand<typeof Status> {
   ];
   static override flags = {
     environment: Flags.string({ char: 'e', summary: 'Only this environment.' }),
-    'exit-status': Flags.boolean({ summary: 'Exit with code 6 when anything is not Ready.' }),
+    'exit-status': Flags.boolean({ summary: 'Exit with code 6 when anything is not Ready, or nothing is deployed.' }),
   };
 
   async run() {
     const view = await this.client().status(this.flags.environment);
     this.print(view, (v) => statusTable(v));
     if (this.flags['exit-status'] && !allReady(view)) {
-      throw new NotReadyError(`the fleet is ${view.state}, not Ready`);
+      throw new NotReadyError(
+        view.nothingDeployed !== undefined
+          ? `nothing is deployed yet (${view.nothingDeployed})`
+          : `the fleet is ${view.state}, not Ready`,
+      );
     }
     return view;
   }

@@ -7,6 +7,7 @@ import {
   OBJECT_CHANGES,
   OBJECT_HEALTHS,
   PROMOTION_KINDS,
+  REPO_STATES,
 } from '@flotilla/proto/api';
 
 declare module 'fastify/types/schema.js' {
@@ -75,12 +76,16 @@ const SCHEMAS: Record<string, unknown> = {
     hubAddress: str,
   }),
   Group: obj(['name', 'selector', 'clusters'], { name: str, selector: str, clusters: { type: 'array', items: str } }),
-  Repo: obj(['name', 'url', 'pollIntervalSeconds', 'webhook', 'branches'], {
+  Repo: obj(['name', 'url', 'pollIntervalSeconds', 'webhook', 'state', 'branches'], {
     name: str,
     url: str,
     auth: labels,
     pollIntervalSeconds: { type: 'integer' },
     webhook: { type: 'boolean' },
+    state: { type: 'string', enum: [...REPO_STATES], description: 'Whether the remote answered the last time' },
+    reachedAt: time,
+    error: str,
+    errorAt: time,
     branches: {
       type: 'array',
       items: obj(['branch'], { branch: str, commit: str, fetchedAt: time, error: str, errorAt: time }),
@@ -230,6 +235,15 @@ const SCHEMAS: Record<string, unknown> = {
       type: 'array',
       description: 'Renders that failed or were refused (TARGET_OVERLAP): not deployed; what was deployed stays',
       items: obj(['target', 'environment', 'message'], { target: str, environment: str, commit: str, message: str }),
+    },
+    nothingDeployed: {
+      type: 'string',
+      description: 'Why nothing is deployed, when nothing is (no environments, commit, clusters or targets)',
+    },
+    repoErrors: {
+      type: 'array',
+      description: 'Repos, or followed branches, the hub cannot fetch: what was fetched before stays deployed',
+      items: obj(['repo', 'message'], { repo: str, branch: str, message: str, since: time }),
     },
   }),
   Drift: obj(['cluster', 'object', 'fields', 'detectedAt', 'corrected', 'reportedAt', 'eventId'], {

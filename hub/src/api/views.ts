@@ -103,6 +103,10 @@ export function repoView(store: Store, r: Repo): RepoView {
     pollIntervalSeconds: r.pollIntervalSeconds,
     webhook: Boolean(r.webhookSecretSealed),
     renderHosts: [...(r.renderHosts ?? [])],
+    state: r.error ? 'Failed' : r.reachedAt ? 'Reachable' : 'Unchecked',
+    ...(r.reachedAt ? { reachedAt: r.reachedAt } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.errorAt ? { errorAt: r.errorAt } : {}),
     branches: store.repos.listBranches(r.name).map((b) => ({
       branch: b.branch,
       ...(b.commit ? { commit: b.commit } : {}),
@@ -163,11 +167,54 @@ export function statusView(store: Store, liveness: Liveness, onlyEnvironment?: s
       ...(r.commit ? { commit: r.commit } : {}),
       message: r.message,
     }));
+  const repoErrors = repoErrorsOf(store, envs, onlyEnvironment === undefined);
   return {
     state: worstState(environments.map((e) => e.state)),
     environments,
     ...(problems.length > 0 ? { problems } : {}),
+    ...(deployments.length === 0 ? { nothingDeployed: whyNothingDeployed(store, envs) } : {}),
+    ...(repoErrors.length > 0 ? { repoErrors } : {}),
   };
+}
+
+/** What is missing for anything to be deployed: each reason that holds for every environment. */
+function whyNothingDeployed(store: Store, envs: readonly Environment[]): string {
+  if (envs.length === 0) return 'no environments';
+  const reasons: string[] = [];
+  if (!envs.some((e) => store.repos.getBranch(e.repo, e.branch)?.commit)) reasons.push('no environment has a commit');
+  const clusters = store.clusters.list();
+  const groups = store.groups.list();
+  if (!clusters.some((c) => !c.revokedAt)) reasons.push('no clusters');
+  else if (!envs.some((e) => environmentClusters(e, groups, clusters).length > 0))
+    reasons.push('no environment selects a cluster');
+  const names = new Set(envs.map((e) => e.name));
+  if (!store.targets.list().some((t) => t.environments.some((e) => names.has(e)))) reasons.push('no targets');
+  return reasons.length > 0 ? reasons.join(', ') : 'nothing rendered yet';
+}
+
+/**
+ * The repos the hub cannot fetch (every repo, or those of these environments): the repo's own error,
+ * else the errors of the branches these environments follow.
+ */
+function repoErrorsOf(
+  store: Store,
+  envs: readonly Environment[],
+  everyRepo: boolean,
+): NonNullable<StatusView['repoErrors']> {
+  const errors: NonNullable<StatusView['repoErrors']> = [];
+  const repos = store.repos.list().filter((r) => everyRepo || envs.some((e) => e.repo === r.name));
+  for (const r of repos) {
+    if (r.error) {
+      errors.push({ repo: r.name, message: r.error, ...(r.errorAt ? { since: r.errorAt } : {}) });
+      continue;
+    }
+    const followed = new Set(envs.filter((e) => e.repo === r.name).map((e) => e.branch));
+    for (const b of store.repos.listBranches(r.name)) {
+      if (!b.error || !followed.has(b.branch)) continue;
+      errors.push({ repo: r.name, branch: b.branch, message: b.error, ...(b.errorAt ? { since: b.errorAt } : {}) });
+    }
+  }
+  return errors;
 }
 
 export function eventView(e: FleetEvent): ApiEvent {

@@ -166,14 +166,16 @@ export class NatsAuthority implements NatsAgentAuthority {
 
   /**
    * The nats-server configuration (include it, or pass it with -c) that trusts this hub's operator,
-   * with the accounts preloaded. `operatorJwtFile` is where the operator JWT is written for it.
+   * with the accounts preloaded. `operatorJwtFile` is where the operator JWT is written for it;
+   * `listen`, the client address (host:port) it serves on.
    */
-  serverConfig(operatorJwtFile: string): string {
+  serverConfig(operatorJwtFile: string, listen?: string): string {
     mkdirSync(dirname(operatorJwtFile), { recursive: true });
     writeFileSync(operatorJwtFile, this.operatorJwt());
     const sys = this.system.publicKey;
     const acc = this.account.publicKey;
     return [
+      ...(listen ? [`listen: ${JSON.stringify(listen)}`] : []),
       `operator: ${JSON.stringify(operatorJwtFile)}`,
       `system_account: ${sys}`,
       'resolver: MEMORY',

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/index.js';
 import { NatsAuthority } from './nats-auth.js';
@@ -32,14 +32,38 @@ export interface NatsFiles {
 /**
  * Writes the hub's NATS trust files under `<dataDir>/nats/` (the identity is made once and kept):
  * `flotilla-hub nats init` runs this alone; `serve --transport nats` runs it before connecting.
+ * server.conf listens on the port of the hub's NATS URL (`natsUrl`), so the server is where the hub
+ * looks for it.
  */
-export function writeNatsFiles(dataDir: string): { authority: NatsAuthority; files: NatsFiles } {
+export function writeNatsFiles(dataDir: string, natsUrl: string): { authority: NatsAuthority; files: NatsFiles } {
   const dir = join(dataDir, 'nats');
   const authority = NatsAuthority.loadOrCreate(join(dir, 'identity.json'));
   const files = { serverConfig: join(dir, 'server.conf'), registerCreds: join(dir, 'register.creds') };
-  writeFileSync(files.serverConfig, authority.serverConfig(join(dir, 'operator.jwt')));
+  writeFileSync(files.serverConfig, authority.serverConfig(join(dir, 'operator.jwt'), natsListen(natsUrl)));
   writeFileSync(files.registerCreds, authority.registrationCreds(), { mode: 0o600 });
   return { authority, files };
+}
+
+/**
+ * The client listen address for the first server of a NATS URL list (nats:// or tls://, default
+ * port 4222): every interface, as nats-server's own default, on that port. A websocket URL says
+ * nothing about the client port: undefined.
+ */
+export function natsListen(natsUrl: string): string | undefined {
+  const first = natsUrl.split(',')[0]?.trim() ?? '';
+  const m = /^(nats|tls):\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/]*)(?::(\d{1,5}))?\/?$/.exec(first);
+  if (!m) return undefined;
+  return `0.0.0.0:${m[3] ?? '4222'}`;
+}
+
+/**
+ * The agent flags for a NATS hub (`tokens create` prints them): the URL (a placeholder when not
+ * known), and the register-only credentials once `nats init` or `serve` wrote them.
+ */
+export function natsAgentFlags(dataDir: string, natsUrl: string | undefined): string {
+  const creds = join(dataDir, 'nats', 'register.creds');
+  const url = natsUrl ?? 'nats://<host>:<port>';
+  return `--transport nats --nats-url ${url}${existsSync(creds) ? ` --nats-register-creds ${creds}` : ''}`;
 }
 
 export interface StartNatsTransportOptions {
@@ -57,7 +81,7 @@ export interface StartNatsTransportOptions {
 
 /** The hub's NATS side as the process runs it: waits for the NATS server on first connect. */
 export async function startNatsTransport(o: StartNatsTransportOptions): Promise<AgentTransport> {
-  const secured = o.nats.auth === 'jwt' ? writeNatsFiles(o.dataDir) : undefined;
+  const secured = o.nats.auth === 'jwt' ? writeNatsFiles(o.dataDir, o.nats.url) : undefined;
   if (secured) o.onFiles?.(secured.files);
   const hub = await startNatsServer({
     store: o.store,

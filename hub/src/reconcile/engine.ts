@@ -6,7 +6,7 @@ import { Poller } from '../source/poller.js';
 import type { RepoCredentialPolicy } from '../source/repo-credentials.js';
 import type { Store } from '../store/index.js';
 import { Reconciler, type ReconcileSummary } from './reconciler.js';
-import { syncRepo, type RepoSyncResult } from './repo-sync.js';
+import { checkRemote, syncRepo, type RepoSyncResult } from './repo-sync.js';
 import type { PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { hubPathScrubber } from './hub-paths.js';
 import { collectMirrors } from './mirrors.js';
@@ -25,6 +25,8 @@ export interface EngineOptions {
   repoCredentials?: RepoCredentialPolicy;
   /** Spread of poll intervals (default 0.2). */
   jitter?: number;
+  /** How long a repo being added may take to answer before it is shown as not answering (default 10 s). */
+  repoCheckTimeoutMs?: number;
   /** Called after each fetch and reconcile, for logs and metrics. */
   onSync?: (r: RepoSyncResult) => void;
   /** After each reconcile, with how long it took. */
@@ -154,6 +156,11 @@ export class Engine {
     if (!p) return false;
     p.poller.trigger();
     return true;
+  }
+
+  /** Whether a repo's remote answers now, recorded on the repo (a repo being added): bounded in time. */
+  async checkRepo(repo: string): Promise<void> {
+    await checkRemote(this.o.store, this.sources, repo, this.o.repoCheckTimeoutMs ?? 10_000, this.scrub);
   }
 
   /** Fetches a repo and reconciles when a followed branch moved or a branch problem appeared. */

@@ -1,4 +1,5 @@
-import type { Store } from '../store/index.js';
+import { StoreNotFoundError, type Store } from '../store/index.js';
+import { displayRepoUrl } from '../source/repo-credentials.js';
 import type { BranchChange } from '../source/git-source.js';
 import type { Sources } from './sources.js';
 
@@ -34,9 +35,11 @@ export async function syncRepo(
     // Stopped because the repo was removed (or the hub stops): nothing to record on it.
     if (signal?.aborted) return { repo, ok: false, changed: [], error: 'stopped: no longer needed' };
     const message = scrub(err instanceof Error ? err.message : String(err));
+    recordRemote(store, repo, message);
     recordErrors(store, repo, followed, () => message);
     return { repo, ok: false, changed: [], error: message };
   }
+  recordRemote(store, repo);
   // Compared with what the store recorded, not only with the mirror: a branch that an environment
   // starts following later is recorded on the next fetch even if it did not move.
   const changed: BranchChange[] = [];
@@ -72,6 +75,41 @@ export async function syncRepo(
     (b) => `branch ${b} does not exist in repo ${repo}; create it or fix the environment`,
   );
   return { repo, ok: true, changed };
+}
+
+/**
+ * Lists the remote's branches once, within `timeoutMs`, and records on the repo whether it answered:
+ * a repo just added shows at once that its remote cannot be reached, before any environment follows
+ * it. The same request, URL and credentials as every fetch of the repo, so it reaches nothing a
+ * fetch would not.
+ */
+export async function checkRemote(
+  store: Store,
+  sources: Sources,
+  repo: string,
+  timeoutMs: number,
+  scrub: (text: string) => string = (t) => t,
+): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    await sources.get(repo).listRemote({ signal });
+    recordRemote(store, repo);
+  } catch (err) {
+    const url = store.repos.get(repo)?.url ?? '';
+    const message = signal.aborted
+      ? `repo ${repo} (${displayRepoUrl(url)}): no answer within ${timeoutMs / 1000} s; the hub keeps trying every poll interval`
+      : scrub(err instanceof Error ? err.message : String(err));
+    recordRemote(store, repo, message);
+  }
+}
+
+/** On the repo itself (a repo removed meanwhile has nothing to record on). */
+function recordRemote(store: Store, repo: string, error?: string): void {
+  try {
+    store.repos.recordRemote(repo, error);
+  } catch (err) {
+    if (!(err instanceof StoreNotFoundError)) throw err;
+  }
 }
 
 function recordErrors(store: Store, repo: string, branches: Set<string>, message: (branch: string) => string): void {

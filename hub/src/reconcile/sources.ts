@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { SecretBox } from '../secrets.js';
-import { GitSource } from '../source/git-source.js';
+import { GitSource, type RepoAuth } from '../source/git-source.js';
 import {
   DEFAULT_REPO_ENV_PREFIX,
   REPO_SECRETS_DIR,
   resolveRepoAuth,
   type RepoCredentialPolicy,
 } from '../source/repo-credentials.js';
-import type { Store } from '../store/index.js';
+import type { Repo, Store } from '../store/index.js';
 
 /** One GitSource per repo, rebuilt when the repo's URL or credentials change (trees: trees.ts). */
 export class Sources {
@@ -21,6 +21,7 @@ export class Sources {
       secretsDir: join(dataDir, REPO_SECRETS_DIR),
       envPrefix: DEFAULT_REPO_ENV_PREFIX,
     },
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
 
   get(repoName: string): GitSource {
@@ -31,7 +32,7 @@ export class Sources {
     if (have && have.key === key) return have.source;
     // Throws, naming the repo, for credentials in the URL or auth outside the policy: that repo's
     // fetches fail with the reason, nothing is sent.
-    const auth = resolveRepoAuth(repo, this.secrets, this.credentials);
+    const auth = this.credentialsOf(repo);
     const source = new GitSource({
       name: repo.name,
       url: repo.url,
@@ -40,5 +41,13 @@ export class Sources {
     });
     this.sources.set(repoName, { key, source });
     return source;
+  }
+
+  /**
+   * The credentials a repo stands for, resolved as its fetches resolve them (sealed values opened,
+   * the named variable or secrets file read): throws RepoCredentialError naming what is missing.
+   */
+  credentialsOf(repo: Pick<Repo, 'name' | 'url' | 'auth'>): RepoAuth | undefined {
+    return resolveRepoAuth(repo, this.secrets, this.credentials, this.env);
   }
 }

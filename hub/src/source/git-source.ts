@@ -110,6 +110,14 @@ export class GitSource {
     });
   }
 
+  /**
+   * The remote's branches and their heads (one request, nothing fetched, the mirror untouched): whether
+   * the remote answers with these credentials. `signal` bounds it (a repo being added).
+   */
+  listRemote(opts: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+    return this.remoteHeads(opts.signal);
+  }
+
   private async remoteHeads(signal?: AbortSignal): Promise<Map<string, string>> {
     try {
       const refs = await this.withTimeout(

@@ -143,7 +143,10 @@ export function resolveRepoAuth(
       if (envName !== undefined) {
         const v = env[envName];
         if (v === undefined)
-          throw new RepoCredentialError(`environment variable ${envName} (auth.${kind}Env) is not set`);
+          throw new RepoCredentialError(
+            `environment variable ${envName} (auth.${kind}Env) is not set in the hub's environment; set it ` +
+              `where the hub runs and restart the hub, or give the ${kind} as ${kind}File=<name in --repo-secrets-dir>`,
+          );
         return v;
       }
       const file = auth[`${kind}File`];

@@ -89,6 +89,25 @@ describe('repos', () => {
     );
   });
 
+  it('records whether the remote answered on the repo itself, which put() keeps (issue #29, item 4)', () => {
+    t.store.repos.put(REPO);
+    t.clock += 1000;
+    expect(t.store.repos.recordRemote('apps', 'HTTP 503')).toStrictEqual({
+      ...REPO,
+      error: 'HTTP 503',
+      errorAt: '2025-01-01T00:00:01.000Z',
+    });
+    t.store.repos.put({ ...REPO, renderHosts: ['charts.example'] });
+    expect(t.store.repos.get('apps')?.error).toBe('HTTP 503');
+    t.clock += 1000;
+    expect(t.store.repos.recordRemote('apps')).toStrictEqual({
+      ...REPO,
+      renderHosts: ['charts.example'],
+      reachedAt: '2025-01-01T00:00:02.000Z',
+    });
+    expect(() => t.store.repos.recordRemote('ghost')).toThrow(new StoreNotFoundError('repo "ghost" does not exist'));
+  });
+
   it('cannot be deleted while environments or targets use it; its branches go with it', () => {
     chain(t.store);
     t.store.targets.put({ name: 'web', repo: 'apps', path: 'apps/web', environments: ['dev'] });

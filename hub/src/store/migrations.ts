@@ -373,6 +373,17 @@ ALTER TABLE deployment_status ADD COLUMN retry_at TEXT;
 ALTER TABLE deployment_status ADD COLUMN retry_reason TEXT;
 `,
   },
+  {
+    version: 12,
+    name: 'repo remote state',
+    // Whether the repo's remote answered, kept on the repo itself: a repo no environment follows yet
+    // has no branch to record a failed fetch on, and its error must show from the moment it is added.
+    sql: `
+ALTER TABLE repos ADD COLUMN reached_at TEXT;
+ALTER TABLE repos ADD COLUMN error TEXT;
+ALTER TABLE repos ADD COLUMN error_at TEXT;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

@@ -16,6 +16,11 @@ export interface Repo {
   webhookSecretSealed?: string;
   /** Hosts (names, *.domains, IPs, CIDRs) this repo's renders may fetch Helm charts from; none by default. */
   renderHosts?: string[];
+  /** When the remote last answered (listed its branches). Written by recordRemote, never by put. */
+  reachedAt?: string;
+  /** Why the remote did not answer the last time (credentials, URL, network); cleared when it does. */
+  error?: string;
+  errorAt?: string;
 }
 
 /** What the hub last fetched of one branch of a repo. */
@@ -37,6 +42,8 @@ export interface RepoStore {
   list(): Repo[];
   /** STORE_CONFLICT while environments or targets use it; its branch records go with it. */
   delete(name: string): boolean;
+  /** That the remote answered (clears the error), or why it did not. */
+  recordRemote(name: string, error?: string): Repo;
   recordFetched(repo: string, branch: string, commit: string): RepoBranch;
   recordFetchError(repo: string, branch: string, error: string): RepoBranch;
   getBranch(repo: string, branch: string): RepoBranch | undefined;
@@ -52,6 +59,13 @@ export interface RepoRow {
   render_hosts: string | null;
 }
 
+/** What put() writes, and what the hub records of the remote besides. */
+export interface RepoReadRow extends RepoRow {
+  reached_at: string | null;
+  error: string | null;
+  error_at: string | null;
+}
+
 export interface RepoBranchRow {
   repo: string;
   branch: string;
@@ -61,7 +75,7 @@ export interface RepoBranchRow {
   error_at: string | null;
 }
 
-export function repoFromRow(row: RepoRow): Repo {
+export function repoFromRow(row: RepoRow & Partial<RepoReadRow>): Repo {
   return compact({
     name: row.name,
     url: row.url,
@@ -70,6 +84,9 @@ export function repoFromRow(row: RepoRow): Repo {
     webhookSecretSealed: row.webhook_secret_sealed ?? undefined,
     renderHosts:
       row.render_hosts === null ? undefined : decodeStringList(row.render_hosts, `repo "${row.name}" render hosts`),
+    reachedAt: row.reached_at ?? undefined,
+    error: row.error ?? undefined,
+    errorAt: row.error_at ?? undefined,
   });
 }
 
@@ -109,8 +126,14 @@ export function repoStore(db: Db, now: () => Date): RepoStore {
        poll_interval_seconds = excluded.poll_interval_seconds, webhook_secret_sealed = excluded.webhook_secret_sealed,
        render_hosts = excluded.render_hosts`,
   );
-  const one = db.prepare<[string], RepoRow>('SELECT * FROM repos WHERE name = ?');
-  const all = db.prepare<[], RepoRow>('SELECT * FROM repos ORDER BY name');
+  const one = db.prepare<[string], RepoReadRow>('SELECT * FROM repos WHERE name = ?');
+  const all = db.prepare<[], RepoReadRow>('SELECT * FROM repos ORDER BY name');
+  const reached = db.prepare<[string, string], RepoReadRow>(
+    'UPDATE repos SET reached_at = ?, error = NULL, error_at = NULL WHERE name = ? RETURNING *',
+  );
+  const unreached = db.prepare<[string, string, string], RepoReadRow>(
+    'UPDATE repos SET error = ?, error_at = ? WHERE name = ? RETURNING *',
+  );
   const users = db.prepare<[string, string], { kind: string; name: string }>(
     `SELECT 'environment' AS kind, name FROM environments WHERE repo = ?
      UNION ALL SELECT 'target' AS kind, name FROM targets WHERE repo = ? ORDER BY kind, name`,
@@ -153,6 +176,14 @@ export function repoStore(db: Db, now: () => Date): RepoStore {
       return row && repoFromRow(row);
     },
     list: () => all.all().map(repoFromRow),
+    recordRemote(name, error) {
+      const at = now().toISOString();
+      const row = guarded(`repo "${name}"`, () =>
+        error === undefined ? reached.get(at, name) : unreached.get(error, at, name),
+      );
+      if (!row) throw new StoreNotFoundError(`repo "${name}" does not exist`);
+      return repoFromRow(row);
+    },
     delete: (name) =>
       inTransaction(db, () => {
         const using = users.all(name, name);

@@ -28,7 +28,8 @@ export default class EnvironmentsCreate extends FleetCommand<typeof Environments
       ...(f.selector ? { selector: f.selector } : {}),
       ...(f['promotes-to'] ? { promotesTo: f['promotes-to'] } : {}),
     });
-    this.print(env, environmentDetail);
+    const note = f.branch === undefined ? "the environment's name; give --branch to choose" : undefined;
+    this.print(env, (e) => environmentDetail(e, note));
     return env;
   }
 }

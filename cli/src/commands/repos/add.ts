@@ -12,7 +12,7 @@ export default class ReposAdd extends FleetCommand<typeof ReposAdd> {
 - tokenEnv/passwordEnv: a hub environment variable whose name starts with the hub's --repo-env-prefix (FLOTILLA_REPO_ by default), e.g. tokenEnv=FLOTILLA_REPO_GITHUB_TOKEN.
 - token/password: the secret itself, sealed by the hub before it is stored (prefer the two above, which keep it out of shell history).
 
-A URL holding credentials (https://user:token@host/...) is refused: give them with --auth. Needs the admin role.`;
+A URL holding credentials (https://user:token@host/...) is refused: give them with --auth. So is auth naming a variable the hub does not have, or a file not in its secrets directory. The hub then tries the URL once (up to 10 s): a repo it cannot reach is added all the same, with a warning and its error shown by \`fleet repos get\`, and fetched every poll interval. Needs the admin role.`;
   static override examples = [
     '<%= config.bin %> repos add config https://git.example.com/platform/config.git',
     '<%= config.bin %> repos add config https://github.com/acme/config.git --auth username=x-access-token --auth tokenEnv=FLOTILLA_REPO_GITHUB_TOKEN --poll 1m --webhook-secret "$SECRET"',
@@ -29,7 +29,9 @@ A URL holding credentials (https://user:token@host/...) is refused: give them wi
       summary:
         "A credential setting key=value: username, tokenFile/passwordFile (a name in the hub's --repo-secrets-dir), tokenEnv/passwordEnv (a hub variable named with --repo-env-prefix, FLOTILLA_REPO_ by default), token/password (sealed).",
     }),
-    'webhook-secret': Flags.string({ summary: 'Shared secret for push webhooks (stored sealed, never shown).' }),
+    'webhook-secret': Flags.string({
+      summary: 'Shared secret for push webhooks, at least 16 characters (stored sealed, never shown).',
+    }),
     'allow-host': Flags.string({
       multiple: true,
       summary:
@@ -48,6 +50,13 @@ A URL holding credentials (https://user:token@host/...) is refused: give them wi
       ...(this.flags['allow-host'] ? { renderHosts: this.flags['allow-host'] } : {}),
     });
     this.print(repo, repoDetail);
+    if (repo.state === 'Failed') {
+      process.stderr.write(
+        `Warning: the hub cannot reach repo ${repo.name} now: ${repo.error ?? 'no answer'}\n` +
+          `Hint: it is added, and fetched every ${repo.pollIntervalSeconds}s; check its URL and credentials ` +
+          `(fleet repos get ${repo.name})\n`,
+      );
+    }
     return repo;
   }
 }

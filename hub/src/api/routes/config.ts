@@ -21,6 +21,7 @@ import {
   DEFAULT_REPO_ENV_PREFIX,
   displayRepoUrl,
   REPO_AUTH_KEYS,
+  RepoCredentialError,
   SEALED_AUTH_KEYS,
 } from '../../source/repo-credentials.js';
 import { parseSelector } from '../../target/selector.js';
@@ -133,6 +134,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
             Object.entries(b.auth).map(([k, v]) => [k, SEALED_AUTH_KEYS.includes(k) ? deps.secrets.seal(v) : v]),
           )
         : undefined;
+      checkCredentialSources(deps, { name: b.name, url: b.url, ...(auth ? { auth } : {}) });
       const repo = store.repos.put({
         name: b.name,
         url: b.url,
@@ -142,7 +144,9 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
         ...(b.renderHosts && b.renderHosts.length > 0 ? { renderHosts: b.renderHosts } : {}),
       });
       changed();
-      return reply.code(201).send(redact(repoView(store, repo)));
+      // Accepted either way (the remote may be down for a while), but its state shows from now on.
+      await deps.engine?.checkRepo?.(repo.name);
+      return reply.code(201).send(redact(repoView(store, store.repos.get(repo.name) ?? repo)));
     },
   );
   app.put<{ Params: { name: string }; Body: RepoRenderHostsRequest; Reply: RepoView }>(
@@ -448,6 +452,19 @@ function checkRepoSettings(b: RepoCreateRequest, envPrefix: string): void {
     } catch (err) {
       throw ApiError.invalid(`repo "${b.name}": ${err instanceof Error ? err.message : String(err)}`, field);
     }
+  }
+}
+
+/**
+ * The variable or secrets file a repo's auth names must exist now, as its fetches will read it: a
+ * repo whose credentials cannot be found is refused (400) rather than failing every fetch quietly.
+ */
+function checkCredentialSources(deps: ApiDeps, repo: { name: string; url: string; auth?: Record<string, string> }) {
+  try {
+    deps.engine?.sources.credentialsOf(repo);
+  } catch (err) {
+    if (!(err instanceof RepoCredentialError)) throw err;
+    throw ApiError.invalid(err.message, 'auth');
   }
 }
 

@@ -17,6 +17,8 @@ export interface ApiDeps {
   engine?: {
     readonly sources: Sources;
     fetch(repo: string): Promise<RepoSyncResult>;
+    /** Whether a repo's remote answers now, recorded on the repo; bounded in time. */
+    checkRepo?(repo: string): Promise<void>;
     refreshRepos(): void;
     requestReconcile(): void;
     /** Runs a reconcile now (after any running one) and resolves when it is done. */
