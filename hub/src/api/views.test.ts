@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftView } from '@flotilla/proto/api';
 import type { Cluster, Deployment, FleetEvent } from '../store/index.js';
-import { clusterSummary, driftPage, type DriftSource } from './views.js';
+import { clusterSummary, driftPage, environmentClusters, type DriftSource } from './views.js';
 
 const cluster = (lastSeenAt?: string, extra: Partial<Cluster> = {}): Cluster => ({
   id: '1',
@@ -42,6 +42,16 @@ describe('API views', () => {
       connected: new Set(),
     });
     expect(gone).toMatchObject({ condition: 'Disconnected', state: 'Ready' });
+  });
+
+  it("lists an environment's clusters by placement's rule: neither group nor selector is no cluster, not every one", () => {
+    const env = { name: 'qa', repo: 'config', branch: 'qa', createdAt: '', updatedAt: '' } as const;
+    const clusters = [cluster('2026-01-01T00:09:30.000Z'), { ...cluster(), name: 'gone', revokedAt: 'x' }];
+    const groups = [{ name: 'prod', selector: 'env=prod', createdAt: '', updatedAt: '' }];
+    expect(environmentClusters(env, groups, clusters)).toEqual([]);
+    expect(environmentClusters({ ...env, group: 'prod' }, groups, clusters)).toEqual(['eu-1']);
+    expect(environmentClusters({ ...env, selector: 'env=prod' }, groups, clusters)).toEqual(['eu-1']);
+    expect(environmentClusters({ ...env, group: 'missing' }, groups, clusters)).toEqual([]);
   });
 
   it('rolls a cluster up to its worst deployment', () => {

@@ -14,6 +14,7 @@ import type {
 import { clusterCondition, type Liveness } from '../status/rollup.js';
 import type { Cluster, Deployment, Environment, FleetEvent, Group, Repo, Store, Target } from '../store/index.js';
 import { matches, parseSelector } from '../target/selector.js';
+import { environmentMembers } from '../target/targeting.js';
 
 /** Pure views of the store for the API: no I/O beyond the store reads passed in. */
 
@@ -60,10 +61,13 @@ export function environmentClusters(
   groups: readonly Group[],
   clusters: readonly Cluster[],
 ): string[] {
-  const group = env.group ? groups.find((g) => g.name === env.group) : undefined;
-  if (env.group && !group) return [];
-  const reqs = [...(group ? parseSelector(group.selector) : []), ...(env.selector ? parseSelector(env.selector) : [])];
-  return clusters.filter((c) => !c.revokedAt && matches(reqs, c.labels)).map((c) => c.name);
+  // Placement's own rule (an environment with neither group nor selector deploys nowhere), so
+  // what the API shows is what the hub deploys.
+  return environmentMembers(
+    env,
+    clusters.filter((c) => !c.revokedAt),
+    groups,
+  ).map((c) => c.name);
 }
 
 export function environmentView(store: Store, env: Environment, deployments: readonly Deployment[]): EnvironmentView {

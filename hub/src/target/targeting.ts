@@ -70,12 +70,24 @@ export function groupMembership(clusters: readonly ClusterDef[], groups: readonl
   return out;
 }
 
-function environmentClusters(
-  env: EnvironmentDef,
-  clusters: readonly ClusterDef[],
+/**
+ * The clusters an environment deploys to: those matching its group's selector and its own (both
+ * when it has both). One definition, for placement and for what the API shows.
+ */
+export function environmentMembers<C extends ClusterDef>(
+  env: Pick<EnvironmentDef, 'name' | 'group' | 'selector'>,
+  clusters: readonly C[],
+  groups: readonly GroupDef[],
+): C[] {
+  return environmentClusters(env, clusters, new Map(groups.map((g) => [g.name, parseSelector(g.selector)])), []);
+}
+
+function environmentClusters<C extends ClusterDef>(
+  env: Pick<EnvironmentDef, 'name' | 'group' | 'selector'>,
+  clusters: readonly C[],
   groupReqs: ReadonlyMap<string, Requirement[]>,
   problems: Problem[],
-): ClusterDef[] {
+): C[] {
   let reqs: Requirement[] = env.selector ? parseSelector(env.selector) : [];
   if (env.group !== undefined) {
     const g = groupReqs.get(env.group);
