@@ -1,13 +1,14 @@
-// The agent's install manifests for one cluster, as a pure function: the same objects as
-// deploy/agent/*.yaml (a test keeps the two equal), with the cluster's name, hub address, registration
-// token and hub CA filled in. `fleet agent manifest` prints them; `fleet agent install` applies them.
+// The agent's install manifests for one cluster, as a pure function, with the cluster's name, hub
+// address, registration token and hub CA filled in. `fleet agent manifest` prints them; `fleet agent
+// install` applies them; deploy/agent/*.yaml are generated from them (agent-deploy.ts).
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { FLOTILLA_VERSION, parseHostPort, type KubeObject } from '@flotilla/common';
 import { FlotillaError } from '@flotilla/proto';
 
+export const AGENT_IMAGE_REPOSITORY = 'ghcr.io/flotilla-fleet/flotilla-agent';
 /** The agent image of this release. */
-export const AGENT_IMAGE = `ghcr.io/flotilla-fleet/flotilla-agent:${FLOTILLA_VERSION}`;
+export const AGENT_IMAGE = `${AGENT_IMAGE_REPOSITORY}:${FLOTILLA_VERSION}`;
 export const AGENT_NAMESPACE = 'flotilla-system';
 /** Where the agent keeps its credential, client certificate and key once registered. */
 export const IDENTITY_SECRET = 'flotilla-agent-identity';
