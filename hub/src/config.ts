@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { parseHostPort } from '@flotilla/common';
 import { resolve } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
 import { ACCESS_OPTIONS, defaultAccessConfig, parseAccessConfig, type AccessConfig } from './config-access.js';
@@ -68,10 +69,9 @@ export function defaultConfig(): HubConfig {
 }
 
 function parseAddr(value: string, field: string): { host: string; port: number } {
-  const m = /^(.*):(\d{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new ConfigError(`${field}: "${value}" is not host:port (e.g. 127.0.0.1:8080)`);
-  return { host: (m[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+  const a = parseHostPort(value);
+  if (!a) throw new ConfigError(`${field}: "${value}" is not host:port (e.g. 127.0.0.1:8080)`);
+  return { host: a.host || '0.0.0.0', port: a.port };
 }
 
 /** The flags of `flotilla-hub serve` (hub/src/help.ts describes each). */

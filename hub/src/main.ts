@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { FLOTILLA_VERSION } from '@flotilla/common';
 import { bootstrapAdminToken } from './api/auth.js';
 import { HubMetrics } from './api/metrics.js';
 import { buildServer } from './api/server.js';
@@ -21,7 +22,8 @@ import { openSandbox } from './tools/sandbox.js';
 import { locateTool, toolMissing } from './tools/locate.js';
 import { openStore, RetentionSweeper } from './store/index.js';
 
-const HUB_VERSION = '0.1.0';
+/** The hub reports the release it belongs to (common/package.json; a test keeps every workspace at it). */
+const HUB_VERSION = FLOTILLA_VERSION;
 // rawPacket: the bytes of a request Node could not parse (a header overflow's hold its bearer token).
 const REDACT = [
   '*.password',
@@ -156,8 +158,8 @@ async function main(): Promise<void> {
     log.info({ cluster }, 'clusterKubernetesVersionChanged');
     late.engine?.requestReconcile();
   };
-  // The same protocol on either transport (agent-protocol.ts); the name stays for the gRPC default.
-  const grpcHub: AgentTransport =
+  // The agents' transport: the same protocol (agent-protocol.ts) over gRPC or NATS.
+  const agents: AgentTransport =
     config.transport === 'nats'
       ? await startNatsTransport({
           store,
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
   const apiTls = apiTlsOf(config, tls, log);
   if (apiTls && apiTls !== tls) renewable.push({ tls: apiTls, what: 'http' });
   const staleAfterMs = config.staleAfterSeconds * 1000;
-  const metrics = new HubMetrics({ store, staleAfterMs, connectedClusters: () => grpcHub.connectedClusters() });
+  const metrics = new HubMetrics({ store, staleAfterMs, connectedClusters: () => agents.connectedClusters() });
   const engine = new Engine({
     store,
     dataDir: config.dataDir,
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
       metrics.observeReconcile(ms);
       const { failures, problems, ...counts } = s;
       log.info({ ...counts, failures: failures.length, problems: problems.length }, 'reconciled');
-      if (counts.changed > 0 || counts.removed > 0) grpcHub.notify();
+      if (counts.changed > 0 || counts.removed > 0) agents.notify();
       for (const f of failures) log.warn(f, 'renderFailed');
       for (const p of problems) log.warn(p, 'targetingProblem');
     },
@@ -225,13 +227,13 @@ async function main(): Promise<void> {
   });
   late.engine = engine;
   const advertised =
-    config.advertise ?? (config.transport === 'nats' ? config.nats.url : `${config.grpc.host}:${grpcHub.port}`);
+    config.advertise ?? (config.transport === 'nats' ? config.nats.url : `${config.grpc.host}:${agents.port}`);
   const app = await buildServer({
     store,
     secrets,
     trigger: (repo) => engine.triggerRepo(repo),
     engine,
-    agents: grpcHub,
+    agents,
     staleAfterMs,
     metrics,
     hubInfo: () => ({
@@ -267,7 +269,7 @@ async function main(): Promise<void> {
     {
       url: `${apiTls ? 'https' : 'http'}://${config.http.host}:${config.http.port}`,
       ...(apiTls?.caPin ? { caPin: apiTls.caPin } : {}),
-      ...(config.transport === 'nats' ? { nats: config.nats.url } : { grpc: `${config.grpc.host}:${grpcHub.port}` }),
+      ...(config.transport === 'nats' ? { nats: config.nats.url } : { grpc: `${config.grpc.host}:${agents.port}` }),
       dataDir: config.dataDir,
       repoSecretsDir: config.repoCredentials.secretsDir,
     },
@@ -283,7 +285,7 @@ async function main(): Promise<void> {
     clearInterval(renew);
     front?.close();
     await app.close();
-    await grpcHub.stop();
+    await agents.stop();
     await engine.stop();
     await retention.stop();
     store.close();

@@ -1,3 +1,4 @@
+import { isPlainObject } from '@flotilla/common';
 import type { TargetHelmOptions } from '@flotilla/proto/api';
 import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
@@ -372,10 +373,10 @@ function targetOverrides(o: JsonObject | undefined): JsonObject {
 /** The Helm values a target's options set (checked by the API), for the render; not sent to agents. */
 function targetHelmOptions(o: JsonObject | undefined): TargetHelmOptions | undefined {
   const helm = o?.helm;
-  if (typeof helm !== 'object' || helm === null || Array.isArray(helm)) return undefined;
+  if (!isPlainObject(helm)) return undefined;
   const { values, valuesFiles } = helm as TargetHelmOptions;
   const out: TargetHelmOptions = {
-    ...(typeof values === 'object' && values !== null && !Array.isArray(values) ? { values } : {}),
+    ...(isPlainObject(values) ? { values } : {}),
     ...(Array.isArray(valuesFiles) ? { valuesFiles: valuesFiles.filter((f) => typeof f === 'string') } : {}),
   };
   return Object.keys(out).length > 0 ? out : undefined;
