@@ -217,9 +217,13 @@ async function main(): Promise<void> {
         : log.warn({ repo: r.repo, error: r.error }, 'fetchFailed'),
     onReconcile: (s, ms) => {
       metrics.observeReconcile(ms);
-      const { failures, problems, ...counts } = s;
-      log.info({ ...counts, failures: failures.length, problems: problems.length }, 'reconciled');
-      if (counts.changed > 0 || counts.removed > 0) agents.notify();
+      const { failures, problems, clusters, ...counts } = s;
+      log.info(
+        { ...counts, clusters: clusters.length, failures: failures.length, problems: problems.length },
+        'reconciled',
+      );
+      // Only the clusters whose desired state changed are told (and their sets computed), not every agent.
+      if (clusters.length > 0) agents.notify(clusters);
       for (const f of failures) log.warn(f, 'renderFailed');
       for (const p of problems) log.warn(p, 'targetingProblem');
     },

@@ -47,7 +47,7 @@ export interface GrpcServerOptions {
 export interface GrpcHub {
   port: number;
   /** The desired state changed (after a reconcile): streams whose set moved get it now. */
-  notify(cluster?: string): void;
+  notify(clusters?: string | readonly string[]): void;
   connectedClusters(): string[];
   /** The cluster was revoked or removed (the HTTP API calls this): its open streams and fetches end now. */
   disconnect(cluster: string): void;
@@ -317,8 +317,9 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
 
   return {
     port,
-    notify(cluster) {
-      const targets = [...streams].filter((s) => cluster === undefined || s.cluster === cluster);
+    notify(clusters) {
+      const only = clusters === undefined ? undefined : new Set(typeof clusters === 'string' ? [clusters] : clusters);
+      const targets = [...streams].filter((s) => only === undefined || only.has(s.cluster));
       if (targets.length === 0) return;
       const desired = protocol.desiredMany(new Set(targets.map((s) => s.cluster)));
       for (const s of targets) {

@@ -62,7 +62,7 @@ export interface NatsServerOptions {
 
 export interface NatsHub {
   /** The desired state changed: each cluster's KV entry is rewritten if its generation moved. */
-  notify(cluster?: string): Promise<void>;
+  notify(clusters?: string | readonly string[]): Promise<void>;
   /**
    * Clusters heard live (hello, heartbeat, fetch) by this hub within three heartbeat windows. Reports
    * do not count: the stream may hold them from before a hub restart.
@@ -304,8 +304,13 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
 
   // One notify at a time: two overlapping writes of a cluster's key could land older-last.
   let notifying = Promise.resolve();
-  const publishAll = async (cluster?: string) => {
-    const names = cluster === undefined ? store.clusters.list().map((c) => c.name) : [cluster];
+  const publishAll = async (clusters?: string | readonly string[]) => {
+    const names =
+      clusters === undefined
+        ? store.clusters.list().map((c) => c.name)
+        : typeof clusters === 'string'
+          ? [clusters]
+          : clusters;
     const desired = protocol.desiredMany(names);
     for (const [name, d] of desired) {
       try {
@@ -316,8 +321,8 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
     }
   };
   const hub: NatsHub = {
-    notify(cluster) {
-      const run = notifying.then(() => publishAll(cluster));
+    notify(clusters) {
+      const run = notifying.then(() => publishAll(clusters));
       notifying = run.catch(() => undefined);
       return run;
     },

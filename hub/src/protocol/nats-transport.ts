@@ -9,7 +9,7 @@ import type { Registered } from './registration.js';
 export interface AgentTransport {
   /** The gRPC port; 0 over NATS (agents dial the NATS server). */
   port: number;
-  notify(cluster?: string): void;
+  notify(clusters?: string | readonly string[]): void;
   connectedClusters(): string[];
   /** The cluster was revoked or removed (the HTTP API calls this): refuse its agent from now on. */
   disconnect?(cluster: string): void;
@@ -97,7 +97,7 @@ export async function startNatsTransport(o: StartNatsTransportOptions): Promise<
   });
   return {
     port: 0,
-    notify: (cluster) => void hub.notify(cluster),
+    notify: (clusters) => void hub.notify(clusters),
     connectedClusters: () => hub.connectedClusters(),
     disconnect: (cluster) => hub.disconnect(cluster),
     stop: () => hub.stop(),

@@ -39,6 +39,10 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
   let engine: Engine;
   const errors: unknown[] = [];
   const syncs: unknown[] = [];
+  /** The clusters each reconcile said had their desired state changed (whose agents are told). */
+  const told: string[] = [];
+  /** The clusters told since the last call, each once, sorted. */
+  const toldSince = () => [...new Set(told.splice(0))].sort();
 
   const digests = (target: string) =>
     Object.fromEntries(store.deployments.list({ target }).map((d) => [d.cluster, d.bundle]));
@@ -78,6 +82,7 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
       tools: { helm: bins.helm, kustomize: bins.kustomize, sandbox: bwrapSandbox() },
       onError: (err) => errors.push(err),
       onSync: (r) => syncs.push(r),
+      onReconcile: (r) => told.push(...r.clusters),
     });
     engine.start();
   });
@@ -126,9 +131,12 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
     expect(digests('plain')).toEqual(before);
     expect(store.events.list({ kind: 'RenderFailed' }).at(-1)?.payload).toMatchObject({ commit: bad });
 
+    toldSince();
     await git.commitFiles('config', { 'apps/plain/cm.yaml': CM('plain', '\n  w: "2"') }, { branch: 'dev' });
     await engine.fetch('config');
     await engine.reconcileNow();
+    // The dev clusters' desired state moved (a new bundle, and every target's revision); prod-1 has none.
+    expect(toldSince()).toEqual(['ap-1', 'eu-1', 'us-1']);
     expect(store.renderStatus.get('plain', 'dev')?.state).toBe('Rendered');
     expect(digests('plain')['eu-1']).not.toBe(before['eu-1']);
   });
@@ -164,13 +172,19 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
 
   it('moves a cluster in and out of the environment as its labels change', async () => {
     store.clusters.setLabels('prod-1', { env: 'dev', region: 'eu' });
+    toldSince();
     await engine.reconcileNow();
+    // Only the cluster whose desired state moved is named: its agent alone is told.
+    expect(toldSince()).toEqual(['prod-1']);
     expect(Object.keys(digests('plain'))).toContain('prod-1');
     const had = store.deployments.list({ cluster: 'prod-1' }).length;
     store.clusters.setLabels('prod-1', { env: 'prod', region: 'eu' });
     const s = await engine.reconcileNow();
     expect(Object.keys(digests('plain'))).not.toContain('prod-1');
     expect(s.removed).toBe(had);
+    expect(toldSince()).toEqual(['prod-1']);
+    await engine.reconcileNow();
+    expect(toldSince()).toEqual([]);
     expect(store.deployments.list({ cluster: 'prod-1' })).toEqual([]);
   });
 

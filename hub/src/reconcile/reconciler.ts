@@ -16,6 +16,8 @@ export interface ReconcileSummary {
   changed: number;
   unchanged: number;
   removed: number;
+  /** The clusters whose desired state this reconcile changed (a deployment written or removed), sorted. */
+  clusters: string[];
   /** Placements waiting for their branch's first fetch. */
   pending: number;
   /** Placements whose tree export stopped: their commit is no longer needed (removed, or superseded). */
@@ -94,6 +96,7 @@ export class Reconciler {
       changed: 0,
       unchanged: 0,
       removed: 0,
+      clusters: [],
       pending: 0,
       cancelled: 0,
       failures: [],
@@ -156,13 +159,14 @@ export class Reconciler {
     }
     const accepted = await this.refuseOverlaps(rendered, before, keep, summary, () => yielder.maybe());
     const stored = new Set<string>();
+    const affected = new Set<string>();
     for (let i = 0; i < accepted.length; i += WRITE_CHUNK) {
       if (i > 0) await yielder.now();
       store.transaction(() => {
         for (const r of accepted.slice(i, i + WRITE_CHUNK)) {
           try {
             // Each in its own savepoint: one that fails is undone alone, the chunk commits.
-            const outcome = store.transaction(() => this.write(r, before.get(key(r.p)), stored));
+            const outcome = store.transaction(() => this.write(r, before.get(key(r.p)), stored, affected));
             summary[outcome]++;
             renderedPairs.set(`${r.p.target}\u0000${r.p.environment}`, r.head);
           } catch (err) {
@@ -179,9 +183,11 @@ export class Reconciler {
         store.deployments.delete(d);
         removed.set(d.target, [...(removed.get(d.target) ?? []), d]);
         summary.removed++;
+        affected.add(d.cluster);
       }
       for (const t of removing) this.finishRemoval(t, removed.get(t.name) ?? []);
     });
+    summary.clusters = [...affected].sort();
     return summary;
   }
 
@@ -270,8 +276,16 @@ export class Reconciler {
     return { p, head, bundle, kind: plan.kind, options: { ...optionsJson(plan.options), ...overrides }, warning };
   }
 
-  /** Stores the bundle (once per reconcile) and sets the deployment, unless it is as stored. */
-  private write(r: Rendered, before: Deployment | undefined, stored: Set<string>): 'changed' | 'unchanged' {
+  /**
+   * Stores the bundle (once per reconcile) and sets the deployment, unless it is as stored; a cluster
+   * whose deployment was written goes into `affected` (its desired set, revisions included, moved).
+   */
+  private write(
+    r: Rendered,
+    before: Deployment | undefined,
+    stored: Set<string>,
+    affected: Set<string>,
+  ): 'changed' | 'unchanged' {
     const { store } = this.deps;
     const { p, head, bundle, options } = r;
     if (!stored.has(bundle.digest)) {
@@ -315,6 +329,7 @@ export class Reconciler {
       options,
       revision: head,
     });
+    affected.add(p.cluster);
     return before?.generation === after.generation ? 'unchanged' : 'changed';
   }
 
