@@ -42,20 +42,7 @@ describe('a failed apply is retried with backoff, and at once when asked', () =>
     const r = await fleet('deployments', 'list', '--cluster', 'alpha', '--target', target, '--output', 'json');
     return (JSON.parse(r.stdout || '[]') as DeploymentView[])[0];
   };
-  const startAgent = (extra: string[] = []) => {
-    const token = w.hubCli('tokens', 'create', '--cluster', 'alpha', '--label', 'env=dev').trim();
-    w.startAgent('alpha', [
-      '--hub',
-      `127.0.0.1:${w.grpcPort}`,
-      '--hub-ca',
-      join(w.hubDir, 'tls', 'ca.crt'),
-      '--namespace',
-      agentNs,
-      '--token',
-      token,
-      ...extra,
-    ]);
-  };
+  const startAgent = (extra: string[] = []) => void w.joinAgent('alpha', { namespace: agentNs, extra });
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'cli/dist/commands/deployments')))

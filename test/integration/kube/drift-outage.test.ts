@@ -40,17 +40,7 @@ describe('`kubectl replace` is drift, and drift is dated by the agent, hub up or
   beforeAll(async () => {
     w = await e2eWorld(dir, clusters, ns);
     await w.startHub([]);
-    const token = w.hubCli('tokens', 'create', '--cluster', 'alpha', '--label', 'env=dev').trim();
-    w.startAgent('alpha', [
-      '--hub',
-      `127.0.0.1:${w.grpcPort}`,
-      '--hub-ca',
-      join(w.hubDir, 'tls', 'ca.crt'),
-      '--namespace',
-      agentNs,
-      '--token',
-      token,
-    ]);
+    w.joinAgent('alpha', { namespace: agentNs });
     fleet = await fleetCli(w, dir);
     await waitFor(async () => (await w.color('alpha')) === 'blue', { timeoutMs: 60_000, what: 'alpha converged' });
   });

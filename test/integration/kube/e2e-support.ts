@@ -43,6 +43,11 @@ export interface E2eWorld {
   color(cluster: string): Promise<string | undefined>;
   /** Starts an agent process on a cluster with `run` flags (its log: `<dir>/agent-<name>.log`). */
   startAgent(name: string, args: string[]): Spawned;
+  /**
+   * Mints a registration token for the cluster (labels env=dev and `labels`), and starts its agent
+   * dialing this hub over gRPC with the hub's CA: `namespace` for its inventories, `extra` flags.
+   */
+  joinAgent(name: string, o?: { labels?: string[]; namespace?: string; extra?: string[] }): Spawned;
   stopAgent(name: string): Promise<void>;
   agentLog(name: string): string;
   stop(): Promise<void>;
@@ -108,6 +113,13 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
       });
       agents.set(name, p);
       return p;
+    },
+    joinAgent(name, o = {}) {
+      const labels = (o.labels ?? []).flatMap((l) => ['--label', l]);
+      const token = world.hubCli('tokens', 'create', '--cluster', name, '--label', 'env=dev', ...labels).trim();
+      const hub = ['--hub', `127.0.0.1:${world.grpcPort}`, '--hub-ca', join(hubDir, 'tls', 'ca.crt')];
+      const namespace = o.namespace ? ['--namespace', o.namespace] : [];
+      return world.startAgent(name, [...hub, ...namespace, '--token', token, ...(o.extra ?? [])]);
     },
     async stopAgent(name) {
       await agents.get(name)?.stop();

@@ -48,18 +48,8 @@ describe('yaml.overlays: an empty overlay file removes its base file on the clus
     w = await e2eWorld(dir, clusters, ns);
     await w.git.commitFiles('config', FILES, { branch: 'dev' });
     await w.startHub([]);
-    const labels = { alpha: ['--label', 'replication=none'], beta: [] as string[] };
-    for (const name of ['alpha', 'beta'] as const) {
-      const token = w.hubCli('tokens', 'create', '--cluster', name, '--label', 'env=dev', ...labels[name]).trim();
-      w.startAgent(name, [
-        '--hub',
-        `127.0.0.1:${w.grpcPort}`,
-        '--hub-ca',
-        join(w.hubDir, 'tls', 'ca.crt'),
-        '--token',
-        token,
-      ]);
-    }
+    w.joinAgent('alpha', { labels: ['replication=none'] });
+    w.joinAgent('beta');
   });
 
   afterAll(async () => {

@@ -69,17 +69,7 @@ describe('two targets rendering the same objects: hub process, agents on two clu
     await w.git.commitFiles('config', FILES, { branch: 'dev' });
     await w.startHub([]);
     for (const name of ['alpha', 'beta']) {
-      const token = w.hubCli('tokens', 'create', '--cluster', name, '--label', 'env=dev').trim();
-      w.startAgent(name, [
-        '--hub',
-        `127.0.0.1:${w.grpcPort}`,
-        '--hub-ca',
-        join(w.hubDir, 'tls', 'ca.crt'),
-        '--namespace',
-        agentNs,
-        '--token',
-        token,
-      ]);
+      w.joinAgent(name, { namespace: agentNs });
     }
     fleet = await fleetCli(w, dir);
   });

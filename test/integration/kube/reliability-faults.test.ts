@@ -7,7 +7,7 @@ import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 import { waitFor } from '../../harness/wait.js';
 import { Kubectl } from './agent-support.js';
-import { configMapData, configMapNames, faultWorld, type FaultWorld } from './reliability-support.js';
+import { configMapData, configMapNames, deployWebToDev, faultWorld, type FaultWorld } from './reliability-support.js';
 
 /**
  * Faults with real processes: a hub process, agent processes on clusters alpha and beta, Git over
@@ -64,12 +64,7 @@ describe('faults with real agents on two clusters: a cut link, a slow apiserver,
     await commit('blue', 5);
     dir = mkdtempSync(join(tmpdir(), 'flotilla-faults-'));
     world = await faultWorld(dir, clusters);
-    world.withStore((s) => {
-      s.repos.put({ name: 'config', url: git.url('config'), pollIntervalSeconds: 1 });
-      s.groups.put({ name: 'dev', selector: 'env=dev' });
-      s.environments.put({ name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
-      s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['dev'] });
-    });
+    world.withStore((s) => deployWebToDev(s, git.url('config')));
     await world.startHub();
     hubLink = await startTcpProxy({ target: { host: '127.0.0.1', port: world.grpcPort } });
     betaLink = await startTcpProxy({ target: { host: '127.0.0.1', port: world.grpcPort } });

@@ -116,6 +116,17 @@ export async function faultWorld(
   return world;
 }
 
+/**
+ * The configuration both fault suites deploy: repo `config` (polled every second), group and
+ * environment `dev` (env=dev, branch dev) and target `web` (apps/web).
+ */
+export function deployWebToDev(s: hubStore.Store, repoUrl: string): void {
+  s.repos.put({ name: 'config', url: repoUrl, pollIntervalSeconds: 1 });
+  s.groups.put({ name: 'dev', selector: 'env=dev' });
+  s.environments.put({ name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
+  s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['dev'] });
+}
+
 /** A ConfigMap's data on a cluster (admin access), or undefined when it does not exist. */
 export async function configMapData(
   clusters: KubeClusterInfo[],

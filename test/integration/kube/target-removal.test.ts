@@ -58,17 +58,7 @@ describe('removing a target reaches the clusters at once: hub process, agents on
     await w.git.commitFiles('config', { ...files(ns, 'apps/web'), ...files(kept, 'apps/kept') }, { branch: 'dev' });
     await w.startHub([]);
     for (const name of ['alpha', 'beta']) {
-      const token = w.hubCli('tokens', 'create', '--cluster', name, '--label', 'env=dev').trim();
-      w.startAgent(name, [
-        '--hub',
-        `127.0.0.1:${w.grpcPort}`,
-        '--hub-ca',
-        join(w.hubDir, 'tls', 'ca.crt'),
-        '--namespace',
-        agentNs,
-        '--token',
-        token,
-      ]);
+      w.joinAgent(name, { namespace: agentNs });
     }
     fleet = await fleetCli(w, dir);
   });
