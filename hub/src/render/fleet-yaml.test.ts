@@ -124,6 +124,11 @@ describe('parseFleetYaml', () => {
       'dependsOn:\n- selector:\n    matchExpressions:\n    - {key: a, operator: Equals}\n',
       'fleet.yaml:4:26: dependsOn[0].selector.matchExpressions[0].operator must be one of In, NotIn, Exists, DoesNotExist',
     ],
+    [
+      'a selector expression without a key',
+      'targetCustomizations:\n- clusterSelector:\n    matchExpressions:\n    - {operator: Exists}\n',
+      'fleet.yaml:4:7: targetCustomizations[0].clusterSelector.matchExpressions[0] has no "key"; it needs key and operator',
+    ],
     ['an unknown field, no suggestion', 'banana: 1\n', 'fleet.yaml:1:1: unknown field "banana"'],
     [
       'an unquoted version',
