@@ -3,6 +3,7 @@
  * rule they all apply. No runtime dependency but `yaml`, so the CLI can load it without gRPC.
  */
 export * from './address.js';
+export * from './deployment.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './events.js';

@@ -9,11 +9,12 @@ import {
   type BundleStatus__Output,
   type Welcome,
 } from '@flotilla/proto';
+import { MAX_DEPLOYMENT_ID, parseDeploymentId } from '@flotilla/common';
 import { foldStatus } from '../status/fold.js';
 import { summarizeObjects } from '../status/objects.js';
 import { retryOf } from '../status/retry.js';
 import type { JsonObject, Store } from '../store/index.js';
-import { desiredFor, desiredForAll, parseBundleId, type DesiredSet } from './desired.js';
+import { desiredFor, desiredForAll, type DesiredSet } from './desired.js';
 import { BytesLru } from './bytes-lru.js';
 import { DriftLimiter } from './drift-limiter.js';
 import { DEFAULT_REPORT_LIMITS, fitDrift, type FittedDrift, type ReportLimits } from './report-limits.js';
@@ -132,9 +133,6 @@ export interface AgentProtocolOptions {
 /** The message of an arrived drift report that `drift` carries, cut to size. */
 const FITTED = {} as AgentMessage__Output;
 
-/** Longer bundle ids name no deployment (environment and target names are far shorter): dropped unread. */
-const BUNDLE_ID_MAX = 1024;
-
 /**
  * What the hub says and records, whatever carries it (gRPC stream or NATS subjects): the welcome and
  * desired state on hello, "unchanged" when the agent already applied the current generation, status
@@ -246,7 +244,7 @@ export class AgentProtocol {
   private enqueue(cluster: string, m: AgentMessage__Output, resolve?: () => void, reject?: (err: unknown) => void) {
     let drift: FittedDrift | undefined;
     if (m.drift) {
-      if ((m.drift.bundleId ?? '').length > BUNDLE_ID_MAX) return resolve?.();
+      if ((m.drift.bundleId ?? '').length > MAX_DEPLOYMENT_ID) return resolve?.();
       drift = this.driftLimiter.offer(cluster, fitDrift(m.drift, this.limits));
       if (!drift) {
         this.flushDriftLater();
@@ -322,7 +320,7 @@ export class AgentProtocol {
 
   /** Folds a bundle's status into its deployment (and its settling into an event); an old generation's is ignored. */
   status(cluster: string, s: BundleStatus__Output): void {
-    const slot = parseBundleId(s.bundleId);
+    const slot = parseDeploymentId(s.bundleId);
     if (!slot) return;
     const retry = retryOf(s);
     foldStatus(this.o.store, {
@@ -339,11 +337,11 @@ export class AgentProtocol {
 
   /** Records a drift report, cut to size (not rate limited: `fold` is). */
   drift(cluster: string, d: DriftReport__Output): void {
-    if ((d.bundleId ?? '').length <= BUNDLE_ID_MAX) this.recordDrift(cluster, fitDrift(d, this.limits));
+    if ((d.bundleId ?? '').length <= MAX_DEPLOYMENT_ID) this.recordDrift(cluster, fitDrift(d, this.limits));
   }
 
   private recordDrift(cluster: string, d: FittedDrift): void {
-    const slot = parseBundleId(d.bundleId);
+    const slot = parseDeploymentId(d.bundleId);
     // Only drift of a bundle deployed on the agent's own cluster becomes an event: an agent cannot
     // write events about targets or environments it does not run.
     if (!slot || !this.o.store.deployments.get({ cluster, ...slot })) return;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deploymentId } from '@flotilla/common';
 import type { BundleOptions, BundleRef, HealthCheckRule } from '@flotilla/proto';
 import type { Deployment, JsonObject, Store } from '../store/index.js';
 
@@ -8,14 +9,6 @@ export interface DesiredSet {
   bundles: BundleRef[];
   /** Bundle ids the agent forgets without deleting their objects (see OrphanStore). */
   orphaned: string[];
-}
-
-/** `environment/target`: the stable name of a deployment slot on the wire. */
-export const bundleId = (environment: string, target: string) => `${environment}/${target}`;
-
-export function parseBundleId(id: string): { environment: string; target: string } | undefined {
-  const i = id.indexOf('/');
-  return i <= 0 ? undefined : { environment: id.slice(0, i), target: id.slice(i + 1) };
 }
 
 /** The namespace an agent gives namespaced objects that name none ('' : the agent's own default, `default`). */
@@ -83,7 +76,7 @@ type Sizes = (digest: string) => number;
 
 function desiredSet(deployments: readonly Deployment[], orphans: readonly string[], size: Sizes): DesiredSet {
   const bundles: BundleRef[] = deployments.map((d) => ({
-    bundleId: bundleId(d.environment, d.target),
+    bundleId: deploymentId(d.environment, d.target),
     digest: d.bundle,
     generation: d.generation,
     sizeBytes: size(d.bundle),

@@ -1,6 +1,6 @@
 // The hub's side of the hub <-> agent protocol, on either transport.
 export { AgentProtocol, BundleAccessError, BundleMissingError, type AgentProtocolOptions } from './agent-protocol.js';
-export { desiredFor, bundleId, parseBundleId, type DesiredSet } from './desired.js';
+export { desiredFor, type DesiredSet } from './desired.js';
 export { startGrpcServer, type GrpcHub, type GrpcServerOptions } from './grpc-server.js';
 export { frame, MessageReader } from './h2/frames.js';
 export { H2GrpcServer, type Method as H2Method } from './h2/server.js';

@@ -1,9 +1,8 @@
-import { isPlainObject } from '@flotilla/common';
+import { deploymentId, isPlainObject } from '@flotilla/common';
 import type { TargetHelmOptions } from '@flotilla/proto/api';
 import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
 import { planRender, type DeployOptions, type RenderKind, type RenderTools } from '../render/target.js';
-import { bundleId } from '../protocol/desired.js';
 import type { Cluster, Deployment, JsonObject, Store, Target } from '../store/index.js';
 import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
@@ -198,7 +197,7 @@ export class Reconciler {
   private finishRemoval(t: Target, deployments: readonly Deployment[]): void {
     const { store } = this.deps;
     const orphan = t.removal?.orphan === true;
-    if (orphan) for (const d of deployments) store.orphans.add(d.cluster, bundleId(d.environment, d.target));
+    if (orphan) for (const d of deployments) store.orphans.add(d.cluster, deploymentId(d.environment, d.target));
     store.targets.delete(t.name);
     store.events.append({
       kind: 'TargetRemoved',

@@ -1,3 +1,4 @@
+import type { DeploymentKey } from '@flotilla/common';
 import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
 import type { DeploymentObjects, NotReadyObject } from '@flotilla/proto/api';
 import { inTransaction, type Db } from './db.js';
@@ -5,11 +6,7 @@ import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, Stor
 import { compact, decodeArray, decodeObject, encode, type JsonObject } from './json.js';
 import { filteredQuery } from './query.js';
 
-export interface DeploymentKey {
-  cluster: string;
-  target: string;
-  environment: string;
-}
+export type { DeploymentKey };
 
 /** One bundle on one cluster, with the state its agent last reported for the current generation. */
 export interface Deployment extends DeploymentKey {

@@ -67,7 +67,7 @@ const refused = (claims: Claim[]) =>
       `${r.cluster} ${r.environment}/${r.target} by ${r.holder.environment}/${r.holder.target}: ${r.objects.join(',')}`,
   );
 
-describe('refuseOverlaps: one slot per object per cluster', () => {
+describe('refuseOverlaps: one deployment per object per cluster', () => {
   it.each([
     [
       'disjoint bundles are all accepted',
@@ -75,7 +75,7 @@ describe('refuseOverlaps: one slot per object per cluster', () => {
       [],
     ],
     [
-      'the slot that holds an object keeps it against a new claim',
+      'the deployment that holds an object keeps it against a new claim',
       [claim('dev', 'b', set('x'), set('x')), claim('dev', 'a', undefined, set('x', 'y'))],
       ['c1 dev/a by dev/b: x'],
     ],
@@ -85,7 +85,7 @@ describe('refuseOverlaps: one slot per object per cluster', () => {
       ['c1 dev/web-b by dev/web-a: x,y'],
     ],
     [
-      'an object moved from one slot to another in the same reconcile is handed over',
+      'an object moved from one deployment to another in the same reconcile is handed over',
       [claim('dev', 'a', set('x', 'y'), set('y')), claim('dev', 'b', set('z'), set('x', 'z'))],
       [],
     ],
@@ -95,12 +95,12 @@ describe('refuseOverlaps: one slot per object per cluster', () => {
       ['c1 dev/a by dev/b: x'],
     ],
     [
-      'two slots that both hold an object (from before): the first keeps it, the other is refused',
+      'two deployments that both hold an object (from before): the first keeps it, the other is refused',
       [claim('dev', 'b', set('x'), set('x')), claim('dev', 'a', set('x'), set('x'))],
       ['c1 dev/b by dev/a: x'],
     ],
     [
-      'a refused slot keeps what it holds, so a third slot cannot take that',
+      'a refused deployment keeps what it holds, so a third deployment cannot take that',
       [
         claim('dev', 'a', set('x'), set('x')),
         claim('dev', 'b', set('y'), set('x')),
@@ -109,7 +109,7 @@ describe('refuseOverlaps: one slot per object per cluster', () => {
       ['c1 dev/b by dev/a: x', 'c1 dev/c by dev/b: y'],
     ],
     [
-      'the same target in two environments is two slots',
+      'the same target in two environments is two deployments',
       [claim('dev', 'web', undefined, set('x')), claim('prod', 'web', undefined, set('x'))],
       ['c1 prod/web by dev/web: x'],
     ],

@@ -1,3 +1,4 @@
+import { deploymentId, type DeploymentKey } from '@flotilla/common';
 import { compareStrings, formatKey, groupOf, type KubeObject } from '../bundle/index.js';
 
 /**
@@ -60,37 +61,31 @@ export function appliedObjects(objects: readonly KubeObject[], defaultNamespace:
   return out;
 }
 
-/** One deployment slot (environment, target) on one cluster, and the objects it holds or asks for. */
-export interface Claim {
-  cluster: string;
-  environment: string;
-  target: string;
+/** One deployment (cluster, environment, target), and the objects it holds or asks for. */
+export interface Claim extends DeploymentKey {
   /** The objects of the bundle deployed there now; undefined when none is. */
   held?: ReadonlySet<string>;
   /** The objects of the bundle this reconcile would deploy; undefined: none new (what is held stays). */
   proposed?: ReadonlySet<string>;
 }
 
-/** A proposed bundle refused on a cluster: objects of it that another slot holds there (sorted). */
-export interface Refusal {
-  cluster: string;
-  environment: string;
-  target: string;
+/** A proposed bundle refused on a cluster: objects of it that another deployment holds there (sorted). */
+export interface Refusal extends DeploymentKey {
   holder: { environment: string; target: string };
   objects: string[];
 }
 
-const slot = (c: Pick<Claim, 'environment' | 'target'>) => `${c.environment}/${c.target}`;
-const bySlot = (a: Claim, b: Claim) => compareStrings(slot(a), slot(b));
+const byDeployment = (a: Claim, b: Claim) =>
+  compareStrings(deploymentId(a.environment, a.target), deploymentId(b.environment, b.target));
 
 /**
- * Which proposed bundles may be deployed, so that an object belongs to one slot per cluster. Pure
- * and deterministic. A proposal is accepted when none of its objects is in what another slot keeps
- * (its accepted proposal, else what it holds): the slot that holds an object keeps it, a slot giving
- * one up (in the same reconcile) lets another take it, and of two slots asking for the same new
- * object the first by `environment/target` gets it. Of two slots that already both hold one (from
- * before overlaps were refused) the first keeps it and the other is refused. A refused slot keeps
- * what it holds, so refusals never make a new overlap.
+ * Which proposed bundles may be deployed, so that an object belongs to one deployment per cluster.
+ * Pure and deterministic. A proposal is accepted when none of its objects is in what another
+ * deployment keeps (its accepted proposal, else what it holds): the deployment that holds an object
+ * keeps it, one giving it up (in the same reconcile) lets another take it, and of two deployments
+ * asking for the same new object the first by deployment id (`environment/target`) gets it. Of two
+ * that already both hold one (from before overlaps were refused) the first keeps it and the other is
+ * refused. A refused deployment keeps what it holds, so refusals never make a new overlap.
  */
 export function refuseOverlaps(claims: readonly Claim[]): Refusal[] {
   const byCluster = new Map<string, Claim[]>();
@@ -101,7 +96,7 @@ export function refuseOverlaps(claims: readonly Claim[]): Refusal[] {
   }
   const out: Refusal[] = [];
   for (const cluster of [...byCluster.keys()].sort(compareStrings)) {
-    out.push(...refuseOnCluster((byCluster.get(cluster) ?? []).sort(bySlot)));
+    out.push(...refuseOnCluster((byCluster.get(cluster) ?? []).sort(byDeployment)));
   }
   return out;
 }
@@ -134,7 +129,7 @@ function refuseOnCluster(claims: readonly Claim[]): Refusal[] {
   return out;
 }
 
-/** The other slots keeping objects `c` proposes, each with those objects (first holder per object). */
+/** The other deployments keeping objects `c` proposes, each with those objects (first holder per object). */
 function conflicts(
   c: Claim,
   claims: readonly Claim[],
@@ -148,7 +143,7 @@ function conflicts(
   return found;
 }
 
-/** Both hold the object already: the first by slot keeps it. */
+/** Both hold the object already: the first by deployment id keeps it. */
 function precedesAsHolder(c: Claim, d: Claim, object: string): boolean {
-  return c.held?.has(object) === true && d.held?.has(object) === true && bySlot(c, d) < 0;
+  return c.held?.has(object) === true && d.held?.has(object) === true && byDeployment(c, d) < 0;
 }

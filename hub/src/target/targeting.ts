@@ -1,3 +1,4 @@
+import type { DeploymentKey } from '@flotilla/common';
 import { matches, parseSelector, type Labels, type Requirement } from './selector.js';
 
 export interface ClusterDef {
@@ -27,11 +28,8 @@ export interface TargetDef {
   environments: readonly string[];
 }
 
-/** One target to deploy to one cluster, rendered at the environment's branch head. */
-export interface Placement {
-  cluster: string;
-  environment: string;
-  target: string;
+/** A deployment targeting decided: its target to render at the environment's branch head for its cluster. */
+export interface Placement extends DeploymentKey {
   repo: string;
   branch: string;
   path: string;
@@ -45,7 +43,7 @@ export interface Problem {
   environment?: string;
   target?: string;
   cluster?: string;
-  /** TARGET_OVERLAP (see ownership.ts): the slot that holds the objects, where, and the first few of them. */
+  /** TARGET_OVERLAP (see ownership.ts): the deployment that holds the objects, where, and the first few of them. */
   holder?: { environment: string; target: string };
   clusters?: string[];
   objects?: string[];
