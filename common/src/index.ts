@@ -7,6 +7,7 @@ export * from './deployment.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './help.js';
 export * from './manifests.js';
 export * from './objects.js';
 export * from './version.js';

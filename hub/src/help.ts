@@ -1,3 +1,5 @@
+import { helpAbout, helpRoute, usageOf, wantsHelp, type HelpRoute } from '@flotilla/common';
+
 export const TOP_USAGE = `usage: flotilla-hub <command> [flags]
 
 commands:
@@ -67,10 +69,7 @@ const USAGES: Record<string, string> = {
   nats: TOP_USAGE,
 };
 
-export type Route =
-  { kind: 'help'; text: string; exitCode: 0 | 2; stream: 'stdout' | 'stderr' } | { kind: 'command'; command: string };
-
-const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
+export type Route = HelpRoute | { kind: 'command'; command: string };
 
 /**
  * Which command an argv is for, or the help it asks for. Nothing at all is not `serve`: a hub started
@@ -78,23 +77,14 @@ const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.i
  */
 export function route(argv: readonly string[]): Route {
   const [command, ...rest] = argv;
-  const help = (text: string, exitCode: 0 | 2 = 0): Route => ({
-    kind: 'help',
-    text: `${text}\n`,
-    exitCode,
-    stream: exitCode === 0 ? 'stdout' : 'stderr',
-  });
-  if (command === undefined) return help(`no command given; to run the hub: flotilla-hub serve\n\n${TOP_USAGE}`, 2);
-  if (command === 'help' || command === '--help' || command === '-h') {
-    const about = command === 'help' ? rest[0] : undefined;
-    if (about === undefined) return help(TOP_USAGE);
-    const usage = USAGES[about];
-    return usage ? help(usage) : help(`unknown command "${about}"\n\n${TOP_USAGE}`, 2);
-  }
-  const usage = USAGES[command];
-  if (!usage) {
+  if (command === undefined)
+    return helpRoute(`no command given; to run the hub: flotilla-hub serve\n\n${TOP_USAGE}`, 2);
+  if (command === 'help' || command === '--help' || command === '-h')
+    return helpAbout(command === 'help' ? rest[0] : undefined, TOP_USAGE, USAGES);
+  const usage = usageOf(USAGES, command);
+  if (usage === undefined) {
     const why = command.startsWith('-') ? `a command comes first, then "${command}"` : `unknown command "${command}"`;
-    return help(`${why}\n\n${TOP_USAGE}`, 2);
+    return helpRoute(`${why}\n\n${TOP_USAGE}`, 2);
   }
-  return wantsHelp(rest) ? help(usage) : { kind: 'command', command };
+  return wantsHelp(rest) ? helpRoute(usage) : { kind: 'command', command };
 }

@@ -1,3 +1,4 @@
+import { helpAbout, helpRoute, wantsHelp, type HelpRoute } from '@flotilla/common';
 import { DEFAULT_AGENT_NAMESPACE } from '../deployer/inventory.js';
 import { USAGE as ONE_SHOT_USAGE } from './args.js';
 
@@ -65,31 +66,17 @@ example, beside a kind cluster (the token and CA hash from \`fleet clusters regi
 
 Stops on SIGTERM or SIGINT. Exit code 2: a flag is wrong (the message names it).`;
 
-export type Route =
-  | { kind: 'help'; text: string; exitCode: 0 | 2; stream: 'stdout' | 'stderr' }
-  | { kind: 'run'; args: string[] }
-  | { kind: 'oneShot'; args: string[] };
+export type Route = HelpRoute | { kind: 'run'; args: string[] } | { kind: 'oneShot'; args: string[] };
 
-const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
 const USAGES: Record<string, string> = { run: RUN_USAGE, apply: ONE_SHOT_USAGE, diff: ONE_SHOT_USAGE };
 
 /** Which part of the CLI an argv is for, and the help it asks for (or earns, with an unknown command). */
 export function route(argv: readonly string[]): Route {
   const [command, ...rest] = argv;
-  const help = (text: string, exitCode: 0 | 2 = 0): Route => ({
-    kind: 'help',
-    text: `${text}\n`,
-    exitCode,
-    stream: exitCode === 0 ? 'stdout' : 'stderr',
-  });
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    const about = command === 'help' ? rest[0] : undefined;
-    if (about === undefined) return help(TOP_USAGE);
-    const usage = USAGES[about];
-    return usage ? help(usage) : help(`unknown command "${about}"\n\n${TOP_USAGE}`, 2);
-  }
-  if (command === 'run') return wantsHelp(rest) ? help(RUN_USAGE) : { kind: 'run', args: rest };
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h')
+    return helpAbout(command === 'help' ? rest[0] : undefined, TOP_USAGE, USAGES);
+  if (command === 'run') return wantsHelp(rest) ? helpRoute(RUN_USAGE) : { kind: 'run', args: rest };
   // apply and diff parse their own flags (and --help), which may come before the command.
   if (command === 'apply' || command === 'diff' || command.startsWith('-')) return { kind: 'oneShot', args: [...argv] };
-  return help(`unknown command "${command}"\n\n${TOP_USAGE}`, 2);
+  return helpRoute(`unknown command "${command}"\n\n${TOP_USAGE}`, 2);
 }
