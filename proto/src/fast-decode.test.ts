@@ -39,7 +39,7 @@ function randomMessage(next: () => number): AgentMessage {
   const enumValue = (names: string[]) => (int(10) === 0 ? 40 + int(50) : names[int(names.length)]!);
   if (int(3) === 0) return { heartbeat: { sentAtUnixMs: long(true), appliedGeneration: long(false) } };
   const status = () => ({
-    bundleId: str(),
+    deployment: str(),
     digest: int(2) ? 'f'.repeat(64) : '',
     generation: long(false),
     state: enumValue(['BUNDLE_STATE_READY', 'BUNDLE_STATE_NOT_READY', 'BUNDLE_STATE_ERR_APPLIED']) as never,
@@ -97,8 +97,8 @@ describe('the hub’s AgentMessage decoder', () => {
 
   it('leaves hello, drift and empty messages to the generic deserializer, with the same result', () => {
     const messages: AgentMessage[] = [
-      { hello: { clusterId: 'c1', appliedGeneration: '7', held: [{ bundleId: 'prod/app', digest: 'ab' }] } },
-      { drift: { bundleId: 'prod/app', object: { kind: 'Deployment', name: 'web' }, fields: [{ path: '/spec' }] } },
+      { hello: { clusterId: 'c1', appliedGeneration: '7', held: [{ deployment: 'prod/app', digest: 'ab' }] } },
+      { drift: { deployment: 'prod/app', object: { kind: 'Deployment', name: 'web' }, fields: [{ path: '/spec' }] } },
       {},
     ];
     for (const m of messages) {
@@ -109,8 +109,8 @@ describe('the hub’s AgentMessage decoder', () => {
   });
 
   it('leaves unusual encodings to the generic deserializer: unknown fields, merged messages, wrong wire types', () => {
-    const status = encode({ status: { bundleId: 'prod/app', generation: '3', state: 'BUNDLE_STATE_READY' } });
-    const withObject = encode({ status: { bundleId: 'prod/app', objects: [{ object: { kind: 'A' } }] } });
+    const status = encode({ status: { deployment: 'prod/app', generation: '3', state: 'BUNDLE_STATE_READY' } });
+    const withObject = encode({ status: { deployment: 'prod/app', objects: [{ object: { kind: 'A' } }] } });
     // A status whose one ObjectStatus carries `object` twice: {kind: A}, then {name: B}.
     const objStatus = Buffer.from([0x0a, 0x03, 0x12, 0x01, 0x41, 0x0a, 0x03, 0x22, 0x01, 0x42]);
     const bundle = Buffer.concat([Buffer.from([0x32, objStatus.length]), objStatus]);
@@ -125,7 +125,7 @@ describe('the hub’s AgentMessage decoder', () => {
       // An embedded message twice (protobufjs keeps the last rather than merging: whatever the
       // generic path does is what the hub gets).
       ['object sent twice', Buffer.concat([Buffer.from([0x12, bundle.length]), bundle])],
-      // bundle_id (field 1) as a varint.
+      // deployment (field 1) as a varint.
       ['wrong wire type', Buffer.from([0x12, 0x02, 0x08, 0x01])],
     ];
     for (const [what, bytes] of cases) {
@@ -135,7 +135,7 @@ describe('the hub’s AgentMessage decoder', () => {
   });
 
   it('refuses a truncated message as the generic deserializer does', () => {
-    const bytes = encode({ status: { bundleId: 'prod/app', message: 'hello' } });
+    const bytes = encode({ status: { deployment: 'prod/app', message: 'hello' } });
     for (let cut = 1; cut < bytes.length; cut++) {
       const part = bytes.subarray(0, cut);
       let genericError: unknown;

@@ -1,6 +1,6 @@
 import { packageDefinition } from './index.js';
 import type { AgentMessage__Output } from './gen/flotilla/v1/AgentMessage.js';
-import type { BundleStatus__Output } from './gen/flotilla/v1/BundleStatus.js';
+import type { DeploymentStatus__Output } from './gen/flotilla/v1/DeploymentStatus.js';
 import type { Heartbeat__Output } from './gen/flotilla/v1/Heartbeat.js';
 import type { ObjectRef__Output } from './gen/flotilla/v1/ObjectRef.js';
 import type { ObjectStatus__Output } from './gen/flotilla/v1/ObjectStatus.js';
@@ -31,7 +31,7 @@ import type { StatusBatch__Output } from './gen/flotilla/v1/StatusBatch.js';
 export const FAST_DECODED_FIELDS = {
   'flotilla.v1.AgentMessage': [2, 4, 5],
   'flotilla.v1.StatusBatch': [1],
-  'flotilla.v1.BundleStatus': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  'flotilla.v1.DeploymentStatus': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
   'flotilla.v1.ObjectStatus': [1, 2, 3, 4, 5],
   'flotilla.v1.ObjectRef': [1, 2, 3, 4],
   'flotilla.v1.Heartbeat': [1, 2],
@@ -178,14 +178,14 @@ function objectStatus(r: Reader, end: number): ObjectStatus__Output {
   return o;
 }
 
-function bundleStatus(r: Reader, end: number): BundleStatus__Output {
+function deploymentStatus(r: Reader, end: number): DeploymentStatus__Output {
   const n = names!;
-  const s: BundleStatus__Output = {
+  const s: DeploymentStatus__Output = {
     objects: [],
-    bundleId: '',
+    deployment: '',
     digest: '',
     generation: '0',
-    state: enumOf(n.state, 0) as BundleStatus__Output['state'],
+    state: enumOf(n.state, 0) as DeploymentStatus__Output['state'],
     message: '',
     observedAtUnixMs: '0',
     objectsTotal: 0,
@@ -198,10 +198,10 @@ function bundleStatus(r: Reader, end: number): BundleStatus__Output {
     const tag = r.uint32();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (field === 1 && wire === DELIMITED) s.bundleId = r.string();
+    if (field === 1 && wire === DELIMITED) s.deployment = r.string();
     else if (field === 2 && wire === DELIMITED) s.digest = r.string();
     else if (field === 3 && wire === VARINT) s.generation = r.long(false);
-    else if (field === 4 && wire === VARINT) s.state = enumOf(n.state, r.uint32()) as BundleStatus__Output['state'];
+    else if (field === 4 && wire === VARINT) s.state = enumOf(n.state, r.uint32()) as DeploymentStatus__Output['state'];
     else if (field === 5 && wire === DELIMITED) s.message = r.string();
     else if (field === 6 && wire === DELIMITED) {
       const e = r.delimited();
@@ -224,7 +224,7 @@ function statusBatch(r: Reader, end: number): StatusBatch__Output {
     const tag = r.uint32();
     if (tag !== ((1 << 3) | DELIMITED)) throw NOT_CANONICAL;
     const e = r.delimited();
-    b.statuses.push(bundleStatus(r, e));
+    b.statuses.push(deploymentStatus(r, e));
   }
   if (r.pos !== end) throw NOT_CANONICAL;
   return b;
@@ -259,7 +259,7 @@ export function fastAgentMessage(buf: Buffer): AgentMessage__Output | undefined 
     const end = r.delimited();
     // One field, filling the buffer: a oneof sent twice is the generic path's to resolve.
     if (end !== buf.length) return undefined;
-    if (field === 2) return { status: bundleStatus(r, end), msg: 'status' };
+    if (field === 2) return { status: deploymentStatus(r, end), msg: 'status' };
     if (field === 5) return { statuses: statusBatch(r, end), msg: 'statuses' };
     return { heartbeat: heartbeat(r, end), msg: 'heartbeat' };
   } catch (err) {

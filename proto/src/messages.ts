@@ -8,13 +8,13 @@ export type { Heartbeat, Heartbeat__Output } from './gen/flotilla/v1/Heartbeat.j
 export type { Ping, Ping__Output } from './gen/flotilla/v1/Ping.js';
 export type { HubError, HubError__Output } from './gen/flotilla/v1/HubError.js';
 export type { DesiredState, DesiredState__Output } from './gen/flotilla/v1/DesiredState.js';
-export type { BundleRef, BundleRef__Output } from './gen/flotilla/v1/BundleRef.js';
+export type { DeploymentRef, DeploymentRef__Output } from './gen/flotilla/v1/DeploymentRef.js';
 export type { BundleOptions, BundleOptions__Output } from './gen/flotilla/v1/BundleOptions.js';
 export type { IgnoreRule, IgnoreRule__Output } from './gen/flotilla/v1/IgnoreRule.js';
 export type { ObjectSelector, ObjectSelector__Output } from './gen/flotilla/v1/ObjectSelector.js';
 export type { ObjectRef, ObjectRef__Output } from './gen/flotilla/v1/ObjectRef.js';
 export type { ObjectStatus, ObjectStatus__Output } from './gen/flotilla/v1/ObjectStatus.js';
-export type { BundleStatus, BundleStatus__Output } from './gen/flotilla/v1/BundleStatus.js';
+export type { DeploymentStatus, DeploymentStatus__Output } from './gen/flotilla/v1/DeploymentStatus.js';
 export type { DriftReport, DriftReport__Output } from './gen/flotilla/v1/DriftReport.js';
 export type { FieldDrift, FieldDrift__Output } from './gen/flotilla/v1/FieldDrift.js';
 export type { FetchBundleRequest, FetchBundleRequest__Output } from './gen/flotilla/v1/FetchBundleRequest.js';

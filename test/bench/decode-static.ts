@@ -50,7 +50,7 @@ const object = (i: number) => ({
   state: 'BUNDLE_STATE_READY',
 });
 const status = (i: number, objects: number) => ({
-  bundleId: `prod/apps-${i}`,
+  deployment: `prod/apps-${i}`,
   digest: 'f'.repeat(64),
   generation: String(1000 + i),
   state: 'BUNDLE_STATE_READY',

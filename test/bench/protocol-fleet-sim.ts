@@ -163,7 +163,7 @@ const held = new Map<string, string[]>();
 function heldBundles(stateFile: string): string[] {
   if (!held.has(stateFile)) {
     const st = new AppliedStateFile(stateFile, () => undefined).load();
-    held.set(stateFile, (st?.refs ?? []).map((r) => r.bundleId).sort());
+    held.set(stateFile, (st?.refs ?? []).map((r) => r.deployment).sort());
   }
   return held.get(stateFile)!;
 }

@@ -8,7 +8,7 @@ const a = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 const n = Number(a.n);
 const status = (i: number): AgentMessage => ({
   status: {
-    bundleId: 'dev/web',
+    deployment: 'dev/web',
     generation: a.generation,
     state: i % 2 === 0 ? 'BUNDLE_STATE_NOT_READY' : 'BUNDLE_STATE_READY',
     message: i === n - 1 ? 'last' : `report ${i}`,

@@ -108,7 +108,7 @@ describe("a target's custom health rules (CEL), set through the API and sent wit
     const r = await put([RULE]);
     expect(r.status).toBe(200);
     expect(r.body.options.healthChecks).toEqual([{ ...RULE, inProgress: '' }]);
-    const wire = () => protocol.desiredFor(store, 'edge-1').bundles[0]?.options?.healthChecks;
+    const wire = () => protocol.desiredFor(store, 'edge-1').deployments[0]?.options?.healthChecks;
     await waitFor(() => isDeepStrictEqual(wire(), [{ ...RULE, inProgress: '' }]), {
       what: 'the rules in the desired state of edge-1',
       timeoutMs: 20_000,

@@ -139,8 +139,8 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     md.set('authorization', `Bearer ${reg.credential}`);
     const call = new v1.AgentService(addr, creds).Connect(md);
     const digests: string[][] = [];
-    call.on('data', (m: { desired?: { bundles: { digest: string }[] } }) => {
-      if (m.desired) digests.push(m.desired.bundles.map((b) => b.digest));
+    call.on('data', (m: { desired?: { deployments: { digest: string }[] } }) => {
+      if (m.desired) digests.push(m.desired.deployments.map((b) => b.digest));
     });
     call.write({ hello: { clusterId: 'c1' } });
     const want = withStore((s) => s.deployments.list({ cluster: 'c1' }).map((d) => d.bundle));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AgentMessage, BundleRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
+import type { AgentMessage, DeploymentRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
 import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
 import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
 import { toWireStatus, type BundleReport } from '../deployer/report.js';
@@ -71,7 +71,7 @@ const NO_OPTIONS = {
  * generation: a hub that starts sending an option it knew but did not send (after an upgrade) keeps
  * the deployment's generation, and the agent must still apply it.
  */
-function sameBundle(have: BundleRef__Output, ref: BundleRef__Output): boolean {
+function sameBundle(have: DeploymentRef__Output, ref: DeploymentRef__Output): boolean {
   return (
     have.digest === ref.digest &&
     have.generation === ref.generation &&
@@ -91,7 +91,7 @@ export abstract class AgentSession {
   /** When the hub was last known reachable (a message from it, or a live link dropping); -Infinity: never. */
   private heardAt = -Infinity;
   private appliedGeneration = '0';
-  private readonly refs = new Map<string, BundleRef__Output>();
+  private readonly refs = new Map<string, DeploymentRef__Output>();
   private heartbeat: NodeJS.Timeout | undefined;
   private work: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -140,7 +140,7 @@ export abstract class AgentSession {
     const st = this.stateFile?.load();
     if (!st) return;
     this.appliedGeneration = st.generation;
-    for (const r of st.refs) this.refs.set(r.bundleId, r);
+    for (const r of st.refs) this.refs.set(r.deployment, r);
   }
 
   /**
@@ -230,7 +230,11 @@ export abstract class AgentSession {
       kubernetesVersion: this.session.kubernetesVersion ?? '',
       held: named
         ? []
-        : [...this.refs.values()].map((r) => ({ bundleId: r.bundleId, digest: r.digest, generation: r.generation })),
+        : [...this.refs.values()].map((r) => ({
+            deployment: r.deployment,
+            digest: r.digest,
+            generation: r.generation,
+          })),
       appliedGeneration: this.appliedGeneration,
     };
   }
@@ -302,31 +306,31 @@ export abstract class AgentSession {
    * digest), applies it, removes (prunes) what left.
    */
   private async onDesired(d: NonNullable<HubMessage__Output['desired']>, link: HubLink): Promise<void> {
-    if (d.unchanged || (d.generation === this.appliedGeneration && this.holdsAll(d.bundles))) {
+    if (d.unchanged || (d.generation === this.appliedGeneration && this.holdsAll(d.deployments))) {
       this.event('unchanged', { generation: d.generation });
       this.resendReports(new Set());
       return;
     }
     const applied = new Set<string>();
-    const wanted = new Map(d.bundles.map((b) => [b.bundleId, b]));
+    const wanted = new Map(d.deployments.map((r) => [r.deployment, r]));
     const orphaned = await this.forgetOrphaned(d.orphaned ?? [], wanted);
     const fetched: Bundle[] = [];
-    for (const ref of d.bundles) {
-      const have = this.refs.get(ref.bundleId);
-      if (have && sameBundle(have, ref) && this.sink.report(ref.bundleId)) {
+    for (const ref of d.deployments) {
+      const have = this.refs.get(ref.deployment);
+      if (have && sameBundle(have, ref) && this.sink.report(ref.deployment)) {
         if (String(have.retryRequests ?? '0') !== String(ref.retryRequests ?? '0')) await this.retry(ref, applied);
         continue;
       }
       const bytes = await link.fetch(ref.digest);
       const bundle: Bundle = {
-        id: ref.bundleId,
+        id: ref.deployment,
         digest: ref.digest,
         revision: ref.revision,
-        objects: decodeBundle(bytes, ref.digest, ref.bundleId),
+        objects: decodeBundle(bytes, ref.digest, ref.deployment),
         options: optionsFromWire(ref.options ?? NO_OPTIONS),
       };
-      this.refs.set(ref.bundleId, ref);
-      this.event('bundleFetched', { bundleId: ref.bundleId, digest: ref.digest, bytes: bytes.length });
+      this.refs.set(ref.deployment, ref);
+      this.event('bundleFetched', { bundleId: ref.deployment, digest: ref.digest, bytes: bytes.length });
       fetched.push(bundle);
     }
     // Every new bundle and every removal known before anything is applied: objects moving between
@@ -364,19 +368,19 @@ export abstract class AgentSession {
   }
 
   /** Someone asked on the hub for this bundle to be applied again now: it is, whatever its backoff. */
-  private async retry(ref: BundleRef__Output, applied: Set<string>): Promise<void> {
-    this.refs.set(ref.bundleId, ref);
-    this.event('retryRequested', { bundleId: ref.bundleId, requests: ref.retryRequests });
-    const report = await this.sink.retry(ref.bundleId);
-    applied.add(ref.bundleId);
+  private async retry(ref: DeploymentRef__Output, applied: Set<string>): Promise<void> {
+    this.refs.set(ref.deployment, ref);
+    this.event('retryRequested', { bundleId: ref.deployment, requests: ref.retryRequests });
+    const report = await this.sink.retry(ref.deployment);
+    applied.add(ref.deployment);
     if (report) this.report(report);
   }
 
   /** A redelivered desired state (at-least-once transports) that is already applied in full. */
-  private holdsAll(bundles: readonly BundleRef__Output[]): boolean {
+  private holdsAll(refs: readonly DeploymentRef__Output[]): boolean {
     return (
-      bundles.length === this.refs.size &&
-      bundles.every((b) => this.refs.get(b.bundleId)?.digest === b.digest && this.sink.report(b.bundleId))
+      refs.length === this.refs.size &&
+      refs.every((r) => this.refs.get(r.deployment)?.digest === r.digest && this.sink.report(r.deployment))
     );
   }
 

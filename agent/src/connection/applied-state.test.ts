@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { AppliedStateFile, decodeAppliedState, encodeAppliedState, type AppliedS
 const state = (generation: string, ...ids: string[]): AppliedState => ({
   generation,
   refs: ids.map((id, i) => ({
-    bundleId: id,
+    deployment: id,
     digest: `${i}`.repeat(64),
     generation: String(i + 1),
     revision: 'abc123',
@@ -57,6 +58,21 @@ describe('applied state encoding', () => {
     expect(decodeAppliedState('{"sha256":"00","state":{"generation":"1","refs":[]}}')).toBeUndefined();
     const s = state('7', 'dev/web');
     expect(decodeAppliedState(JSON.stringify(s))).toEqual(s);
+  });
+});
+
+describe('applied state of an older agent', () => {
+  it('reads the refs an agent of 0.1 wrote, naming the deployment `bundleId`, as deployments', () => {
+    const legacy = JSON.stringify({
+      generation: '7',
+      refs: [{ bundleId: 'dev/web', digest: 'a'.repeat(64), generation: '3', revision: 'abc123', options: null }],
+    });
+    const text = `{"sha256":"${createHash('sha256').update(legacy).digest('hex')}","state":${legacy}}\n`;
+    expect(decodeAppliedState(text)).toStrictEqual({
+      generation: '7',
+      refs: [{ deployment: 'dev/web', digest: 'a'.repeat(64), generation: '3', revision: 'abc123', options: null }],
+    });
+    expect(decodeAppliedState('{"generation":"7","refs":[{"digest":"ab"}]}')).toBeUndefined();
   });
 });
 

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { BundleRef__Output } from '@flotilla/proto';
+import type { DeploymentRef__Output } from '@flotilla/proto';
 import { isPlainObject } from '../objects.js';
 
 /** The last desired state an agent applied in full: what it tells the hub it holds after a restart. */
 export interface AppliedState {
   generation: string;
-  refs: BundleRef__Output[];
+  refs: DeploymentRef__Output[];
 }
 
 /**
@@ -43,19 +43,35 @@ export function decodeAppliedState(text: string): AppliedState | undefined {
     if (sha256(text.slice(start + '"state":'.length, end)) !== doc.sha256) return undefined;
     state = doc.state;
   }
-  return isAppliedState(state) ? state : undefined;
+  return isAppliedState(state) ? { generation: state.generation, refs: state.refs.map(currentRef) } : undefined;
 }
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-function isAppliedState(v: unknown): v is AppliedState {
+/**
+ * A ref as an agent of 0.1 wrote it names its deployment `bundleId` (the wire's BundleRef then): read
+ * as `deployment`, so an upgraded agent keeps what it holds and fetches none of it again.
+ */
+function currentRef(r: Record<string, unknown>): DeploymentRef__Output {
+  const { bundleId, ...ref } = r;
+  return (typeof ref.deployment === 'string'
+    ? ref
+    : { ...ref, deployment: bundleId }) as unknown as DeploymentRef__Output;
+}
+
+function isAppliedState(v: unknown): v is { generation: string; refs: Record<string, unknown>[] } {
   return (
     isPlainObject(v) &&
     typeof v.generation === 'string' &&
     Array.isArray(v.refs) &&
-    v.refs.every((r) => isPlainObject(r) && typeof r.bundleId === 'string' && typeof r.digest === 'string')
+    v.refs.every(
+      (r) =>
+        isPlainObject(r) &&
+        (typeof r.deployment === 'string' || typeof r.bundleId === 'string') &&
+        typeof r.digest === 'string',
+    )
   );
 }
 

@@ -255,13 +255,13 @@ export class NatsHubConnection extends AgentSession {
     const subject = reportSubject(cluster, m.drift ? 'drift' : 'status');
     // The same report published twice within the stream's window is stored once. The stream's window
     // spans every cluster's subjects, so the subject is part of the id: another cluster's byte-identical
-    // report (same bundle id, digest, state and millisecond) must not be dropped as this one's duplicate.
+    // report (same deployment, digest, state and millisecond) must not be dropped as this one's duplicate.
     const msgID = createHash('sha256').update(subject).update('\0').update(data).digest('hex');
     js.publish(subject, data, { headers: this.headers(credential), msgID }).catch((err: unknown) => {
-      // A batch is kept status by status: the latest of each bundle is what is sent again.
+      // A batch is kept status by status: the latest of each deployment is what is sent again.
       const kept: [string, AgentMessage][] = m.statuses
-        ? (m.statuses.statuses ?? []).map((s) => [`status/${s.bundleId}`, { status: s }])
-        : [[m.status ? `status/${m.status.bundleId}` : `drift/${msgID}`, m]];
+        ? (m.statuses.statuses ?? []).map((s) => [`status/${s.deployment}`, { status: s }])
+        : [[m.status ? `status/${m.status.deployment}` : `drift/${msgID}`, m]];
       for (const [key, one] of kept) {
         if (this.unsent.size < MAX_UNSENT || this.unsent.has(key)) this.unsent.set(key, one);
       }

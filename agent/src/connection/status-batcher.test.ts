@@ -1,11 +1,11 @@
-import type { BundleStatus } from '@flotilla/proto';
+import type { DeploymentStatus } from '@flotilla/proto';
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_WEIGHT, StatusBatcher } from './status-batcher.js';
 
-const status = (bundleId: string, state: string, message = '', generation = 1, objects = 0): BundleStatus => ({
-  bundleId,
+const status = (deployment: string, state: string, message = '', generation = 1, objects = 0): DeploymentStatus => ({
+  deployment,
   generation,
-  state: state as BundleStatus['state'],
+  state: state as DeploymentStatus['state'],
   message,
   objects: Array.from({ length: objects }, (_, i) => ({ object: { kind: 'ConfigMap', name: `o${i}` } })),
 });
@@ -49,7 +49,7 @@ describe('StatusBatcher', () => {
       (m.statuses?.statuses ?? [m.status!]).reduce((w, s) => w + 1 + (s.objects?.length ?? 0), 0),
     );
     expect(weights.every((w) => w <= MAX_BATCH_WEIGHT)).toBe(true);
-    expect(messages.flatMap((m) => (m.statuses?.statuses ?? [m.status!]).map((s) => s.bundleId))).toEqual(
+    expect(messages.flatMap((m) => (m.statuses?.statuses ?? [m.status!]).map((s) => s.deployment))).toEqual(
       Array.from({ length: 9 }, (_, i) => `dev/t${i}`),
     );
     // A status heavier than a whole batch still goes, alone.

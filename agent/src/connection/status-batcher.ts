@@ -1,4 +1,4 @@
-import { SETTLING_WIRE_STATES, type AgentMessage, type BundleStatus } from '@flotilla/proto';
+import { SETTLING_WIRE_STATES, type AgentMessage, type DeploymentStatus } from '@flotilla/proto';
 
 /**
  * Most weight in one message: a status counts 1 plus its objects. At a few hundred bytes an object,
@@ -8,15 +8,15 @@ export const MAX_BATCH_WEIGHT = 2000;
 
 /**
  * Statuses waiting to be sent, coalesced the way the hub folds them: of several statuses of one
- * bundle and generation only the latest is kept, plus the first that settles it (Ready or ErrApplied:
+ * deployment and generation only the latest is kept, plus the first that settles it (Ready or ErrApplied:
  * the hub records the rollout's outcome and duration from that one). `drain` turns them into as few
  * messages as fit: one status alone, several as a StatusBatch.
  */
 export class StatusBatcher {
-  private pending: BundleStatus[] = [];
-  /** Index in `pending` of the latest status of each bundle and generation. */
+  private pending: DeploymentStatus[] = [];
+  /** Index in `pending` of the latest status of each deployment and generation. */
   private latest = new Map<string, number>();
-  /** Index in `pending` of the first settling status of each bundle and generation. */
+  /** Index in `pending` of the first settling status of each deployment and generation. */
   private firstSettling = new Map<string, number>();
 
   get size(): number {
@@ -24,8 +24,8 @@ export class StatusBatcher {
   }
 
   /** Queues a status; true when the queue was empty (the caller then schedules a drain). */
-  push(s: BundleStatus): boolean {
-    const key = `${s.bundleId}\u0000${String(s.generation ?? 0)}`;
+  push(s: DeploymentStatus): boolean {
+    const key = `${s.deployment}\u0000${String(s.generation ?? 0)}`;
     const settling = SETTLING_WIRE_STATES.has(s.state);
     const at = this.latest.get(key);
     if (at !== undefined && at !== this.firstSettling.get(key)) {
@@ -46,7 +46,7 @@ export class StatusBatcher {
     this.latest.clear();
     this.firstSettling.clear();
     const out: AgentMessage[] = [];
-    let part: BundleStatus[] = [];
+    let part: DeploymentStatus[] = [];
     let weight = 0;
     const flush = () => {
       if (part.length === 1) out.push({ status: part[0]! });

@@ -92,7 +92,7 @@ export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
             name: o.namespace.name,
             labels: { ...o.namespace.labels },
             annotations: { ...o.namespace.annotations },
-            deleteWithBundle: o.namespace.deleteWithBundle,
+            deleteWithBundle: o.namespace.deleteWithDeployment,
             enforce: o.namespace.enforce,
           },
         }

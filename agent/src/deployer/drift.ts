@@ -65,7 +65,7 @@ const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 /** The proto's DriftReport. */
 export function toWireDrift(d: DriftRecord): DriftReport {
   return {
-    bundleId: d.bundleId,
+    deployment: d.bundleId,
     object: { ...d.ref },
     fields: d.fields.map((f) => ({ path: f.path, desiredJson: json(f.desired), liveJson: json(f.live) })),
     manager: d.manager,

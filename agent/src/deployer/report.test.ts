@@ -93,7 +93,7 @@ describe('foldReport', () => {
   it('maps to the wire messages', () => {
     const r = foldReport('b', [res('a', 'created')], new Map([['a', ok]]), [], 7, 'sha');
     expect(toWireStatus(r, 3)).toEqual({
-      bundleId: 'b',
+      deployment: 'b',
       digest: 'sha',
       generation: 3,
       state: 'BUNDLE_STATE_READY',
@@ -114,6 +114,7 @@ describe('foldReport', () => {
       corrected: true,
     };
     expect(toWireDrift(drift)).toMatchObject({
+      deployment: 'b',
       fields: [{ path: '/data/x', desiredJson: '"blue"', liveJson: '"red"' }],
       corrected: true,
     });

@@ -3,7 +3,7 @@ import {
   toWireState,
   worstState,
   type BundleStateName,
-  type BundleStatus,
+  type DeploymentStatus,
   type ObjectStatus,
 } from '@flotilla/proto';
 import { messageOf } from '../errors.js';
@@ -117,18 +117,18 @@ const HEALTH_WIRE: Record<Health, ObjectStatus['health']> = {
 export const WIRE_OBJECTS_MAX = 100;
 
 /**
- * The proto's BundleStatus: every object counted, the ones not ready listed (worst first, in apply
+ * The proto's DeploymentStatus: every object counted, the ones not ready listed (worst first, in apply
  * order within a state). A routine report of a healthy bundle lists none, whatever its size: the hub
  * decodes each listed object (about 0.7 µs apiece), and most reports are of healthy bundles.
  */
-export function toWireStatus(r: BundleReport, generation = 0): BundleStatus {
+export function toWireStatus(r: BundleReport, generation = 0): DeploymentStatus {
   const behind = r.objects.filter((o) => o.state !== 'Ready');
   const listed = behind
     .map((o, i) => ({ o, i, rank: BUNDLE_STATES.indexOf(o.state) }))
     .sort((a, b) => b.rank - a.rank || a.i - b.i)
     .slice(0, WIRE_OBJECTS_MAX);
   return {
-    bundleId: r.bundleId,
+    deployment: r.bundleId,
     digest: r.digest ?? '',
     generation,
     state: toWireState(r.state),

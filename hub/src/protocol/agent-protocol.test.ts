@@ -4,10 +4,10 @@ import type { AgentMessage__Output } from '@flotilla/proto';
 import { useTempStore } from '../store/testing.js';
 import { AgentProtocol, supersededInBatch } from './agent-protocol.js';
 
-const status = (bundleId: string, state: string, generation = '1') =>
-  ({ status: { bundleId, generation, state, message: '' } }) as unknown as AgentMessage__Output;
+const status = (deployment: string, state: string, generation = '1') =>
+  ({ status: { deployment, generation, state, message: '' } }) as unknown as AgentMessage__Output;
 const beat = () => ({ heartbeat: {} }) as unknown as AgentMessage__Output;
-const drift = () => ({ drift: { bundleId: 'dev/web' } }) as unknown as AgentMessage__Output;
+const drift = () => ({ drift: { deployment: 'dev/web' } }) as unknown as AgentMessage__Output;
 
 describe('folding a burst of agent messages', () => {
   it('folds the last status per deployment and generation, and the first that settles it', () => {
@@ -67,7 +67,7 @@ describe('when heartbeats are folded', () => {
     const protocol = new AgentProtocol({ store: t.store });
     const started = Date.now();
     const beating = protocol.fold('alpha', beat());
-    // Drift about a bundle the cluster does not run is dropped, but it is a report: it folds soon.
+    // Drift about a deployment the cluster does not run is dropped, but it is a report: it folds soon.
     await Promise.all([beating, protocol.fold('alpha', drift())]);
     expect(Date.now() - started).toBeLessThan(500);
     expect(t.store.clusters.get('alpha')?.lastSeenAt).toBeDefined();
@@ -90,7 +90,7 @@ describe('a status with per-object health', () => {
     const protocol = new AgentProtocol({ store: t.store });
     await protocol.fold('alpha', {
       status: {
-        bundleId: 'dev/web',
+        deployment: 'dev/web',
         generation: '1',
         state: 'BUNDLE_STATE_ERR_APPLIED',
         message: 'Service/shop/web: field is immutable',
@@ -163,7 +163,7 @@ describe('a flood of drift reports', () => {
     const report = (i: number) =>
       ({
         drift: {
-          bundleId: 'dev/web',
+          deployment: 'dev/web',
           object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web' },
           fields: [{ path: '/data/big', desiredJson: big, liveJson: `"${i}"` }],
           manager: 'kubectl-edit',
@@ -174,7 +174,7 @@ describe('a flood of drift reports', () => {
       }) as unknown as AgentMessage__Output;
     for (let i = 1; i <= 50; i++) protocol.foldQuietly('alpha', report(i));
     const ready = {
-      status: { bundleId: 'dev/web', generation: '1', state: 'BUNDLE_STATE_READY', message: '', objects: [] },
+      status: { deployment: 'dev/web', generation: '1', state: 'BUNDLE_STATE_READY', message: '', objects: [] },
     } as unknown as AgentMessage__Output;
     await protocol.fold('alpha', ready);
     expect(t.store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.state).toBe('Ready');

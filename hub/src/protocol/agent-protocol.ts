@@ -6,7 +6,7 @@ import {
   type DesiredState,
   type DriftReport__Output,
   type Hello__Output,
-  type BundleStatus__Output,
+  type DeploymentStatus__Output,
   type Welcome,
 } from '@flotilla/proto';
 import { MAX_DEPLOYMENT_ID, parseDeploymentId } from '@flotilla/common';
@@ -82,7 +82,7 @@ export function supersededInBatch(batch: readonly { cluster: string; m: AgentMes
   batch.forEach(({ cluster, m }, i) => {
     if (perCluster.get(cluster) === 1) return;
     if (m.status) {
-      const key = `${cluster}\u0000${m.status.bundleId}\u0000${String(m.status.generation)}`;
+      const key = `${cluster}\u0000${m.status.deployment}\u0000${String(m.status.generation)}`;
       const prev = lastStatus.get(key);
       if (prev !== undefined && prev !== firstSettling.get(key)) skip.add(prev);
       lastStatus.set(key, i);
@@ -109,7 +109,7 @@ function announce(d: DesiredSet, appliedGeneration?: string): Announcement {
     message: {
       generation: d.generation,
       unchanged,
-      bundles: unchanged ? [] : d.bundles,
+      deployments: unchanged ? [] : d.deployments,
       orphaned: unchanged ? [] : d.orphaned,
     },
   };
@@ -207,7 +207,7 @@ export class AgentProtocol {
    * settles a rollout, so a failing one is undone alone); the first failure is thrown once the
    * others are folded.
    */
-  private statuses(cluster: string, statuses: readonly BundleStatus__Output[]): void {
+  private statuses(cluster: string, statuses: readonly DeploymentStatus__Output[]): void {
     let failure: unknown;
     for (const s of statuses) {
       try {
@@ -244,7 +244,7 @@ export class AgentProtocol {
   private enqueue(cluster: string, m: AgentMessage__Output, resolve?: () => void, reject?: (err: unknown) => void) {
     let drift: FittedDrift | undefined;
     if (m.drift) {
-      if ((m.drift.bundleId ?? '').length > MAX_DEPLOYMENT_ID) return resolve?.();
+      if ((m.drift.deployment ?? '').length > MAX_DEPLOYMENT_ID) return resolve?.();
       drift = this.driftLimiter.offer(cluster, fitDrift(m.drift, this.limits));
       if (!drift) {
         this.flushDriftLater();
@@ -318,15 +318,15 @@ export class AgentProtocol {
     batch.forEach((b, i) => (failures[i] === undefined ? b.resolve?.() : b.reject?.(failures[i])));
   }
 
-  /** Folds a bundle's status into its deployment (and its settling into an event); an old generation's is ignored. */
-  status(cluster: string, s: BundleStatus__Output): void {
-    const slot = parseDeploymentId(s.bundleId);
-    if (!slot) return;
+  /** Folds a deployment's status (and its settling into an event); an old generation's is ignored. */
+  status(cluster: string, s: DeploymentStatus__Output): void {
+    const named = parseDeploymentId(s.deployment);
+    if (!named) return;
     const retry = retryOf(s);
     foldStatus(this.o.store, {
       cluster,
-      environment: slot.environment,
-      target: slot.target,
+      environment: named.environment,
+      target: named.target,
       generation: Number(s.generation),
       state: fromWireState(s.state),
       message: s.message,
@@ -337,18 +337,18 @@ export class AgentProtocol {
 
   /** Records a drift report, cut to size (not rate limited: `fold` is). */
   drift(cluster: string, d: DriftReport__Output): void {
-    if ((d.bundleId ?? '').length <= MAX_DEPLOYMENT_ID) this.recordDrift(cluster, fitDrift(d, this.limits));
+    if ((d.deployment ?? '').length <= MAX_DEPLOYMENT_ID) this.recordDrift(cluster, fitDrift(d, this.limits));
   }
 
   private recordDrift(cluster: string, d: FittedDrift): void {
-    const slot = parseDeploymentId(d.bundleId);
-    // Only drift of a bundle deployed on the agent's own cluster becomes an event: an agent cannot
-    // write events about targets or environments it does not run.
-    if (!slot || !this.o.store.deployments.get({ cluster, ...slot })) return;
+    const named = parseDeploymentId(d.deployment);
+    // Only drift of a deployment on the agent's own cluster becomes an event: an agent cannot write
+    // events about targets or environments it does not run.
+    if (!named || !this.o.store.deployments.get({ cluster, ...named })) return;
     this.o.store.events.append({
       kind: d.corrected ? 'DriftCorrected' : 'DriftDetected',
       cluster,
-      ...slot,
+      ...named,
       payload: d.payload as JsonObject,
     });
   }

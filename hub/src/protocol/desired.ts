@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { deploymentId } from '@flotilla/common';
-import type { BundleOptions, BundleRef, HealthCheckRule } from '@flotilla/proto';
+import type { BundleOptions, DeploymentRef, HealthCheckRule } from '@flotilla/proto';
 import type { Deployment, JsonObject, Store } from '../store/index.js';
 
 export interface DesiredSet {
   /** A digest of the whole desired set as a uint64 (decimal): equal sets, equal generations. */
   generation: string;
-  bundles: BundleRef[];
-  /** Bundle ids the agent forgets without deleting their objects (see OrphanStore). */
+  deployments: DeploymentRef[];
+  /** Deployments (`environment/target`) the agent forgets without deleting their objects (see OrphanStore). */
   orphaned: string[];
 }
 
@@ -54,7 +54,7 @@ function namespaceOf(o: JsonObject): Pick<BundleOptions, 'namespace'> {
       name,
       labels: stringMap(o.namespaceLabels),
       annotations: stringMap(o.namespaceAnnotations),
-      deleteWithBundle: o.deleteNamespace === true && o.keepResources !== true,
+      deleteWithDeployment: o.deleteNamespace === true && o.keepResources !== true,
       enforce: typeof o.namespace === 'string',
     },
   };
@@ -75,8 +75,8 @@ function healthChecksOf(o: JsonObject): HealthCheckRule[] {
 type Sizes = (digest: string) => number;
 
 function desiredSet(deployments: readonly Deployment[], orphans: readonly string[], size: Sizes): DesiredSet {
-  const bundles: BundleRef[] = deployments.map((d) => ({
-    bundleId: deploymentId(d.environment, d.target),
+  const refs: DeploymentRef[] = deployments.map((d) => ({
+    deployment: deploymentId(d.environment, d.target),
     digest: d.bundle,
     generation: d.generation,
     sizeBytes: size(d.bundle),
@@ -85,15 +85,15 @@ function desiredSet(deployments: readonly Deployment[], orphans: readonly string
     // Only once asked for: the generations of deployments never retried stay as they were.
     ...(d.retryRequests ? { retryRequests: d.retryRequests } : {}),
   }));
-  // A bundle desired again is no longer orphaned; without orphans the hash is what it always was.
-  const desired = new Set(bundles.map((b) => b.bundleId));
+  // A deployment desired again is no longer orphaned; without orphans the hash is the refs' alone.
+  const desired = new Set(refs.map((r) => r.deployment));
   const orphaned = orphans.filter((id) => !desired.has(id));
   const h = createHash('sha256')
-    .update(JSON.stringify(orphaned.length > 0 ? { bundles, orphaned } : bundles))
+    .update(JSON.stringify(orphaned.length > 0 ? { deployments: refs, orphaned } : refs))
     .digest();
   return {
     generation: h.readBigUInt64BE(0).toString(),
-    bundles,
+    deployments: refs,
     orphaned,
   };
 }

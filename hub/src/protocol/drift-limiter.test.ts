@@ -3,8 +3,8 @@ import { DriftLimiter } from './drift-limiter.js';
 import type { FittedDrift } from './report-limits.js';
 
 let n = 0;
-const drift = (object: string, corrected = false, bundleId = 'prod/web'): FittedDrift => ({
-  bundleId,
+const drift = (object: string, corrected = false, deployment = 'prod/web'): FittedDrift => ({
+  deployment,
   corrected,
   payload: { object, fields: [], manager: 'm', changedAt: 0, detectedAt: ++n },
   bytes: 100,

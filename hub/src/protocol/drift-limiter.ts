@@ -21,7 +21,7 @@ interface Bucket {
   other: { reports: number; detected: number };
 }
 
-const keyOf = (r: FittedDrift) => `${r.bundleId}\u0000${r.payload.object}`;
+const keyOf = (r: FittedDrift) => `${r.deployment}\u0000${r.payload.object}`;
 
 /**
  * A token bucket per cluster for drift reports. Over the rate, reports are coalesced rather than

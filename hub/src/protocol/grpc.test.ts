@@ -157,7 +157,7 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     await expect.poll(() => got.filter((m) => m.desired).length).toBe(1);
     expect(got[0]?.welcome?.clusterId).toBe('alpha');
     const first = got.find((m) => m.desired)!.desired!;
-    expect(first.bundles.map((b) => [b.bundleId, b.digest, b.options?.selfHeal])).toEqual([
+    expect(first.deployments.map((r) => [r.deployment, r.digest, r.options?.selfHeal])).toEqual([
       ['dev/web', alphaBundle.digest, true],
     ]);
 
@@ -165,17 +165,17 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     hub.notify('alpha');
     await expect.poll(() => got.filter((m) => m.desired).length).toBe(2);
     const second = got.filter((m) => m.desired)[1]!.desired!;
-    expect(second.bundles).toHaveLength(2);
+    expect(second.deployments).toHaveLength(2);
 
     call.write({
-      status: { bundleId: 'dev/web', digest: alphaBundle.digest, generation: 1, state: 'BUNDLE_STATE_READY' },
+      status: { deployment: 'dev/web', digest: alphaBundle.digest, generation: 1, state: 'BUNDLE_STATE_READY' },
     });
     await expect
       .poll(() => store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.state)
       .toBe('Ready');
     call.write({
       drift: {
-        bundleId: 'dev/web',
+        deployment: 'dev/web',
         object: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
         fields: [{ path: '/spec/replicas', desiredJson: '2', liveJson: '5' }],
         manager: 'kubectl-scale',
@@ -193,22 +193,22 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     });
     call.end();
 
-    // Reconnect saying what it applied: the answer carries no bundle.
+    // Reconnect saying what it applied: the answer names no deployment.
     const again = agent().Connect(md(creds.alpha!));
     const msgs: HubMessage__Output[] = [];
     again.on('data', (m: HubMessage__Output) => msgs.push(m));
     again.write({ hello: { clusterId: 'alpha', appliedGeneration: second.generation } });
     await expect.poll(() => msgs.find((m) => m.desired)).toBeTruthy();
     const unchanged = msgs.find((m) => m.desired)!.desired!;
-    expect(unchanged).toMatchObject({ unchanged: true, bundles: [], generation: second.generation });
+    expect(unchanged).toMatchObject({ unchanged: true, deployments: [], generation: second.generation });
     const wire = proto.AgentService.service.Connect.responseSerialize({ desired: unchanged });
     expect(wire.length).toBeLessThanOrEqual(32);
     again.end();
   });
 
   it('folds a batch of statuses sent in one message, each on its own', async () => {
-    // alpha has dev/web and dev/db (the test above); one message reports both, plus a bundle id of
-    // another environment's slot that alpha does not run.
+    // alpha has dev/web and dev/db (the test above); one message reports both, plus a deployment of
+    // another environment that alpha does not run.
     const call = agent().Connect(md(creds.alpha!));
     const got: HubMessage__Output[] = [];
     call.on('data', (m: HubMessage__Output) => got.push(m));
@@ -219,9 +219,9 @@ describe('hub gRPC: registration, desired state, bundle fetch (real sockets)', (
     call.write({
       statuses: {
         statuses: [
-          { bundleId: 'dev/web', generation: gen('web'), state: 'BUNDLE_STATE_NOT_READY', message: 'batched web' },
-          { bundleId: 'dev/nowhere', generation: 1, state: 'BUNDLE_STATE_READY', message: 'not alpha’s' },
-          { bundleId: 'dev/db', generation: gen('db'), state: 'BUNDLE_STATE_ERR_APPLIED', message: 'batched db' },
+          { deployment: 'dev/web', generation: gen('web'), state: 'BUNDLE_STATE_NOT_READY', message: 'batched web' },
+          { deployment: 'dev/nowhere', generation: 1, state: 'BUNDLE_STATE_READY', message: 'not alpha’s' },
+          { deployment: 'dev/db', generation: gen('db'), state: 'BUNDLE_STATE_ERR_APPLIED', message: 'batched db' },
         ],
       },
     });

@@ -292,7 +292,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       }
     }
     if (written.get(key) === d.generation) return;
-    for (const b of d.message.bundles ?? [])
+    for (const b of d.message.deployments ?? [])
       await bundles.ensure(b.digest!, () => protocol.bundleBytes(cluster, b.digest!));
     const msg: HubMessage = { desired: d.message };
     // A KV put with a header: the agent's subscription to its key gets the stamp along with the value.

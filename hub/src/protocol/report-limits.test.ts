@@ -6,7 +6,7 @@ const report = (
   fields: { path: string; desiredJson: string; liveJson: string }[],
   extra = {},
 ): DriftReport__Output => ({
-  bundleId: 'prod/web',
+  deployment: 'prod/web',
   object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web' },
   fields,
   manager: 'kubectl-edit',
@@ -80,7 +80,7 @@ describe('fitDrift', () => {
   it('keeps a normal report as it is', () => {
     const r = report([{ path: '/spec/replicas', desiredJson: '3', liveJson: '5' }]);
     expect(fitDrift(r, limits)).toEqual({
-      bundleId: 'prod/web',
+      deployment: 'prod/web',
       corrected: false,
       payload: {
         object: 'ConfigMap/shop/web',
@@ -129,7 +129,7 @@ describe('fitDrift', () => {
     const r = report(fields, {
       object: { apiVersion: 'v1', kind: huge, namespace: huge, name: huge },
       manager: huge,
-      bundleId: 'prod/web',
+      deployment: 'prod/web',
     });
     for (const driftReportBytes of [2048, 4096, 8192, 65_536]) {
       const f = fitDrift(r, { driftReportBytes, driftFields: 32 });

@@ -68,7 +68,8 @@ export interface DriftPayload {
 }
 
 export interface FittedDrift {
-  bundleId: string;
+  /** The deployment it names (`environment/target`), as the agent sent it. */
+  deployment: string;
   corrected: boolean;
   payload: DriftPayload;
   /** The payload's size in bytes of JSON. */
@@ -168,5 +169,5 @@ export function fitDrift(
   if (omitted > 0) payload.fieldsOmitted = omitted;
   if (truncated) payload.truncated = true;
   const bytes = Buffer.byteLength(JSON.stringify(payload));
-  return { bundleId: d.bundleId, corrected, payload, bytes };
+  return { deployment: d.deployment, corrected, payload, bytes };
 }

@@ -111,7 +111,7 @@ describe('ownership and removal in the hub reconcile', () => {
     });
     expect(store.targets.get('a')).toBeUndefined();
     expect(targetsOf('b')).toEqual(['c1', 'c2']);
-    expect(desiredFor(store, 'c1').bundles.map((b) => b.bundleId)).toEqual(['dev/b', 'dev/c']);
+    expect(desiredFor(store, 'c1').deployments.map((d) => d.deployment)).toEqual(['dev/b', 'dev/c']);
     expect(store.renderStatus.get('b', 'dev')?.state).toBe('Rendered');
     expect(store.events.list({ kind: 'TargetRemoved' }).map((e) => [e.target, e.payload.orphan])).toEqual([
       ['a', false],
@@ -123,8 +123,8 @@ describe('ownership and removal in the hub reconcile', () => {
     expect((await engine.reconcileNow()).removed).toBe(2);
     expect(store.orphans.list().map((o) => `${o.cluster} ${o.bundleId}`)).toEqual(['c1 dev/c', 'c2 dev/c']);
     const d = desiredFor(store, 'c1');
-    expect({ bundles: d.bundles.map((b) => b.bundleId), orphaned: d.orphaned }).toEqual({
-      bundles: ['dev/b'],
+    expect({ deployments: d.deployments.map((r) => r.deployment), orphaned: d.orphaned }).toEqual({
+      deployments: ['dev/b'],
       orphaned: ['dev/c'],
     });
     const protocol = new AgentProtocol({ store });

@@ -1,4 +1,4 @@
-import type { BundleStatus__Output, ObjectStatus__Output } from '@flotilla/proto';
+import type { DeploymentStatus__Output, ObjectStatus__Output } from '@flotilla/proto';
 import { NOT_READY_LISTED } from '@flotilla/proto/api';
 import { describe, expect, it } from 'vitest';
 import { OBJECT_MESSAGE_MAX, summarizeObjects } from './objects.js';
@@ -17,7 +17,7 @@ const obj = (
   message,
   state,
 });
-type Counted = Pick<BundleStatus__Output, 'objects' | 'objectsTotal' | 'objectsReady'>;
+type Counted = Pick<DeploymentStatus__Output, 'objects' | 'objectsTotal' | 'objectsReady'>;
 /** As an agent of this build sends them: counts, and only the objects not ready. */
 const counted = (objectsTotal: number, objectsReady: number, objects: ObjectStatus__Output[] = []): Counted => ({
   objects,

@@ -2,7 +2,7 @@ import {
   BUNDLE_STATES,
   fromWireState,
   type BundleStateName,
-  type BundleStatus__Output,
+  type DeploymentStatus__Output,
   type ObjectStatus__Output,
 } from '@flotilla/proto';
 import {
@@ -70,7 +70,7 @@ const NONE = Object.freeze([]) as unknown as NotReadyObject[];
  * that counts none (objectsTotal 0), the list is every object.
  */
 export function summarizeObjects(
-  s: Pick<BundleStatus__Output, 'objects' | 'objectsTotal' | 'objectsReady'>,
+  s: Pick<DeploymentStatus__Output, 'objects' | 'objectsTotal' | 'objectsReady'>,
 ): DeploymentObjects {
   const counted = s.objectsTotal > 0;
   // The routine report: a healthy bundle, counted, nothing listed. Nothing to allocate but the result.

@@ -1,4 +1,4 @@
-import type { BundleStatus__Output } from '@flotilla/proto';
+import type { DeploymentStatus__Output } from '@flotilla/proto';
 import type { DeploymentRetry } from '../store/index.js';
 import { OBJECT_MESSAGE_MAX } from './objects.js';
 
@@ -11,7 +11,7 @@ const DATE_MAX_MS = 8.64e15;
  * reason is cut like an object's message.
  */
 export function retryOf(
-  s: Pick<BundleStatus__Output, 'retryAttempt' | 'retryAtUnixMs' | 'retryReason'>,
+  s: Pick<DeploymentStatus__Output, 'retryAttempt' | 'retryAtUnixMs' | 'retryReason'>,
 ): DeploymentRetry | undefined {
   const at = Number(s.retryAtUnixMs ?? 0);
   if (!Number.isFinite(at) || at <= 0 || at > DATE_MAX_MS) return undefined;

@@ -6,8 +6,8 @@ import type { AgentServiceClient as _flotilla_v1_AgentServiceClient, AgentServic
 import type { BundleChunk as _flotilla_v1_BundleChunk, BundleChunk__Output as _flotilla_v1_BundleChunk__Output } from './flotilla/v1/BundleChunk.js';
 import type { BundleNamespace as _flotilla_v1_BundleNamespace, BundleNamespace__Output as _flotilla_v1_BundleNamespace__Output } from './flotilla/v1/BundleNamespace.js';
 import type { BundleOptions as _flotilla_v1_BundleOptions, BundleOptions__Output as _flotilla_v1_BundleOptions__Output } from './flotilla/v1/BundleOptions.js';
-import type { BundleRef as _flotilla_v1_BundleRef, BundleRef__Output as _flotilla_v1_BundleRef__Output } from './flotilla/v1/BundleRef.js';
-import type { BundleStatus as _flotilla_v1_BundleStatus, BundleStatus__Output as _flotilla_v1_BundleStatus__Output } from './flotilla/v1/BundleStatus.js';
+import type { DeploymentRef as _flotilla_v1_DeploymentRef, DeploymentRef__Output as _flotilla_v1_DeploymentRef__Output } from './flotilla/v1/DeploymentRef.js';
+import type { DeploymentStatus as _flotilla_v1_DeploymentStatus, DeploymentStatus__Output as _flotilla_v1_DeploymentStatus__Output } from './flotilla/v1/DeploymentStatus.js';
 import type { DesiredState as _flotilla_v1_DesiredState, DesiredState__Output as _flotilla_v1_DesiredState__Output } from './flotilla/v1/DesiredState.js';
 import type { DriftReport as _flotilla_v1_DriftReport, DriftReport__Output as _flotilla_v1_DriftReport__Output } from './flotilla/v1/DriftReport.js';
 import type { FetchBundleRequest as _flotilla_v1_FetchBundleRequest, FetchBundleRequest__Output as _flotilla_v1_FetchBundleRequest__Output } from './flotilla/v1/FetchBundleRequest.js';
@@ -42,9 +42,9 @@ export interface ProtoGrpcType {
       BundleChunk: MessageTypeDefinition<_flotilla_v1_BundleChunk, _flotilla_v1_BundleChunk__Output>
       BundleNamespace: MessageTypeDefinition<_flotilla_v1_BundleNamespace, _flotilla_v1_BundleNamespace__Output>
       BundleOptions: MessageTypeDefinition<_flotilla_v1_BundleOptions, _flotilla_v1_BundleOptions__Output>
-      BundleRef: MessageTypeDefinition<_flotilla_v1_BundleRef, _flotilla_v1_BundleRef__Output>
       BundleState: EnumTypeDefinition
-      BundleStatus: MessageTypeDefinition<_flotilla_v1_BundleStatus, _flotilla_v1_BundleStatus__Output>
+      DeploymentRef: MessageTypeDefinition<_flotilla_v1_DeploymentRef, _flotilla_v1_DeploymentRef__Output>
+      DeploymentStatus: MessageTypeDefinition<_flotilla_v1_DeploymentStatus, _flotilla_v1_DeploymentStatus__Output>
       DesiredState: MessageTypeDefinition<_flotilla_v1_DesiredState, _flotilla_v1_DesiredState__Output>
       DriftReport: MessageTypeDefinition<_flotilla_v1_DriftReport, _flotilla_v1_DriftReport__Output>
       FetchBundleRequest: MessageTypeDefinition<_flotilla_v1_FetchBundleRequest, _flotilla_v1_FetchBundleRequest__Output>

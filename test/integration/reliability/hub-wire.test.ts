@@ -24,7 +24,7 @@ const cm = (name: string, v: string) =>
 
 interface Desired {
   generation: string;
-  bundles: { bundleId: string; digest: string }[];
+  deployments: { deployment: string; digest: string }[];
 }
 
 /** An agent's stream as a test sees it: every desired state it was sent, and how it ended. */
@@ -69,11 +69,11 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     call.write({ hello: { clusterId: helloAs } });
     return s;
   };
-  const lastBundles = (s: AgentStream) =>
+  const lastDeployments = (s: AgentStream) =>
     s.desired
-      .filter((d) => d.bundles.length > 0)
+      .filter((d) => d.deployments.length > 0)
       .at(-1)
-      ?.bundles.map((b) => b.bundleId) ?? [];
+      ?.deployments.map((r) => r.deployment) ?? [];
   /** A raw call on a method path, sending `payload` bytes as they are (no protobuf encoding). */
   const rawUnary = (path: string, payload: Buffer, md = new grpc.Metadata()) =>
     new Promise<grpc.ServiceError | Buffer>((resolve) => {
@@ -177,7 +177,7 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
       ['c1', 'one/web'],
       ['c2', 'two/api'],
     ] as const) {
-      await waitFor(() => lastBundles(streams[c]!).join() === want, {
+      await waitFor(() => lastDeployments(streams[c]!).join() === want, {
         what: `${c} desired ${want}`,
         timeoutMs: 30_000,
       });
@@ -231,11 +231,13 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
   });
 
   it("a cluster's credential cannot reach another cluster's state: hello as c2, fetch c2's bundle, report c2's status", async () => {
-    const c2Bundle = streams.c2!.desired.at(-1)!.bundles[0]!.digest;
+    const c2Bundle = streams.c2!.desired.at(-1)!.deployments[0]!.digest;
     const imposter = open('c1', credential.c1!, 'c2');
-    await expect.poll(() => lastBundles(imposter), { timeout: 10_000 }).toEqual(['one/web']);
+    await expect.poll(() => lastDeployments(imposter), { timeout: 10_000 }).toEqual(['one/web']);
     // A status for c2's deployment, sent on c1's stream, lands on c1 (where no such deployment exists).
-    imposter.call.write({ status: { bundleId: 'two/api', generation: '1', state: 'ERR_APPLIED', message: 'forged' } });
+    imposter.call.write({
+      status: { deployment: 'two/api', generation: '1', state: 'ERR_APPLIED', message: 'forged' },
+    });
     const fetched = await new Promise<grpc.ServiceError | 'ok'>((resolve) => {
       const call = new v1.AgentService(grpcAddr, creds).FetchBundle({ digest: c2Bundle }, bearerMd(credential.c1!));
       call.on('data', () => undefined);
@@ -286,7 +288,7 @@ describe('flotilla-hub process under hostile callers (raw gRPC, webhooks) and it
     const ok = await send(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex')}`, ts);
     expect(ok.status).toBe(202);
     // The agents keep being served: c1's stream gets the new bundle of web, c2's stays as it was.
-    const digest = (s: AgentStream) => s.desired.filter((x) => x.bundles.length > 0).at(-1)?.bundles[0]?.digest;
+    const digest = (s: AgentStream) => s.desired.filter((x) => x.deployments.length > 0).at(-1)?.deployments[0]?.digest;
     const [c1Before, c2Before] = [digest(streams.c1!), digest(streams.c2!)];
     await expect.poll(() => digest(streams.c1!), { timeout: 20_000 }).not.toBe(c1Before);
     expect(digest(streams.c2!)).toBe(c2Before);

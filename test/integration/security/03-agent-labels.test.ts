@@ -10,7 +10,7 @@ import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { HUB_MAIN, hubProcess, NODE_TS, type HubProcess } from '../../harness/hub.js';
 import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { waitFor } from '../../harness/wait.js';
-import { hubClients, lastBundles, type AgentStream } from './hub-agents.js';
+import { hubClients, lastDeployments, type AgentStream } from './hub-agents.js';
 
 /**
  * Finding 3: an agent chose its own labels. A cluster registered with `site=one` sent `tier=gold` in
@@ -78,11 +78,11 @@ describe('finding 3: an agent does not choose its labels; the tokens command che
     const reg = await c.register({ token: gold.body.token, clusterName: 'vault-1' });
     const s = c.open(reg.credential, 'vault-1');
     streams.push(s);
-    await waitFor(() => lastBundles(s).join() === 'gold/vault', {
+    await waitFor(() => lastDeployments(s).join() === 'gold/vault', {
       what: 'vault-1 desired gold/vault',
       timeoutMs: 30_000,
     });
-    goldDigest = s.desired.filter((d) => d.bundles.length > 0).at(-1)!.bundles[0]!.digest;
+    goldDigest = s.desired.filter((d) => d.deployments.length > 0).at(-1)!.deployments[0]!.digest;
   }, 120_000);
 
   afterAll(async () => {
@@ -113,7 +113,7 @@ describe('finding 3: an agent does not choose its labels; the tokens command che
     expect(detail.body.environments).toEqual(['one']);
     const s = c.open(reg.credential, 'c1');
     streams.push(s);
-    await expect.poll(() => lastBundles(s), { timeout: 30_000 }).toEqual(['one/web']);
+    await expect.poll(() => lastDeployments(s), { timeout: 30_000 }).toEqual(['one/web']);
     const fetched = await c.fetchBundle(reg.credential, goldDigest);
     expect(fetched).toMatchObject({
       code: grpc.status.PERMISSION_DENIED,

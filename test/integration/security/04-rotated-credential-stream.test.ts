@@ -12,7 +12,7 @@ import { hubProcess, type HubProcess } from '../../harness/hub.js';
 import { MemoryCluster } from '../../harness/memory-cluster.js';
 import { natsFixture, natsJwtSetup } from '../../harness/transports.js';
 import { waitFor } from '../../harness/wait.js';
-import { hubClients, lastBundles, type AgentStream } from './hub-agents.js';
+import { hubClients, lastDeployments, type AgentStream } from './hub-agents.js';
 
 /**
  * Finding 4: after a re-registration (the credential rotated), new calls with the old credential were
@@ -68,7 +68,7 @@ describe('finding 4: rotating a credential ends the streams of the old one', () 
     });
     const old = await c.register({ token: first.body.token, clusterName: 'c1' });
     const stolen = open(old.credential);
-    await expect.poll(() => lastBundles(stolen), { timeout: 30_000 }).toEqual(['one/web']);
+    await expect.poll(() => lastDeployments(stolen), { timeout: 30_000 }).toEqual(['one/web']);
 
     const again = await c.api<{ token: string }>(admin, 'POST', '/api/v1/clusters', { name: 'c1' });
     expect(again.status).toBe(201);
@@ -78,7 +78,7 @@ describe('finding 4: rotating a credential ends the streams of the old one', () 
     // What the holder of the old credential would try right away: a forged drift report.
     stolen.call.write({
       drift: {
-        bundleId: 'one/web',
+        deployment: 'one/web',
         object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'web' },
         fields: [],
         manager: 'old-credential',
@@ -97,7 +97,7 @@ describe('finding 4: rotating a credential ends the streams of the old one', () 
     await expect.poll(() => redial.ended?.code, { timeout: 10_000 }).toBe(grpc.status.UNAUTHENTICATED);
     expect(redial.ended?.details).toMatch(/^CREDENTIAL_UNKNOWN: /);
     const fresh = open(rotated.credential);
-    await expect.poll(() => lastBundles(fresh), { timeout: 30_000 }).toEqual(['one/web']);
+    await expect.poll(() => lastDeployments(fresh), { timeout: 30_000 }).toEqual(['one/web']);
 
     // A new commit reaches the new stream, not the old one; only the new stream's drift is recorded.
     const head = await git.commitFiles('config', { 'apps/web/cm.yaml': cm('2') });
@@ -110,7 +110,7 @@ describe('finding 4: rotating a credential ends the streams of the old one', () 
     expect(stolen.desired.length).toBe(desiredBefore);
     fresh.call.write({
       drift: {
-        bundleId: 'one/web',
+        deployment: 'one/web',
         object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'web' },
         fields: [],
         manager: 'new-credential',

@@ -43,11 +43,11 @@ describe('finding 9: an agent fills the database with drift reports', () => {
       call.write({ hello: { clusterId: cluster, agentVersion: 'test' } });
     });
   const ready = {
-    status: { bundleId: 'prod/web', generation: '1', state: 'BUNDLE_STATE_READY', objectsTotal: 1, objectsReady: 1 },
+    status: { deployment: 'prod/web', generation: '1', state: 'BUNDLE_STATE_READY', objectsTotal: 1, objectsReady: 1 },
   };
   const drift = (i: number) => ({
     drift: {
-      bundleId: 'prod/web',
+      deployment: 'prod/web',
       object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web' },
       fields: [{ path: '/data/payload', desiredJson: '"small"', liveJson: VALUE }],
       manager: 'attacker',

@@ -17,7 +17,7 @@ export interface Reply<T> {
 
 export interface Desired {
   generation: string;
-  bundles: { bundleId: string; digest: string }[];
+  deployments: { deployment: string; digest: string }[];
 }
 
 /** An agent's Connect stream as a test sees it: every desired state it was sent, and how it ended. */
@@ -94,9 +94,9 @@ export function hubClients(hub: HubProcess, dataDir: string) {
   };
 }
 
-/** The bundle ids of the last non-empty desired state a stream was sent. */
-export const lastBundles = (s: AgentStream) =>
+/** The deployments of the last non-empty desired state a stream was sent. */
+export const lastDeployments = (s: AgentStream) =>
   s.desired
-    .filter((d) => d.bundles.length > 0)
+    .filter((d) => d.deployments.length > 0)
     .at(-1)
-    ?.bundles.map((b) => b.bundleId) ?? [];
+    ?.deployments.map((r) => r.deployment) ?? [];

@@ -9,10 +9,10 @@ export interface BundleNamespace {
   'labels'?: ({[key: string]: string});
   'annotations'?: ({[key: string]: string});
   /**
-   * fleet.yaml deleteNamespace (and not keepResources): the namespace goes with the bundle, if the
-   * agent created it. Otherwise it stays when the bundle is removed.
+   * fleet.yaml deleteNamespace (and not keepResources): the namespace goes with the deployment, if
+   * the agent created it. Otherwise it stays when the deployment is removed.
    */
-  'deleteWithBundle'?: (boolean);
+  'deleteWithDeployment'?: (boolean);
   /**
    * fleet.yaml `namespace` (not `defaultNamespace`): every namespaced object goes there, whatever
    * namespace it names, and a cluster-scoped object is refused, as in Fleet.
@@ -28,10 +28,10 @@ export interface BundleNamespace__Output {
   'labels': ({[key: string]: string});
   'annotations': ({[key: string]: string});
   /**
-   * fleet.yaml deleteNamespace (and not keepResources): the namespace goes with the bundle, if the
-   * agent created it. Otherwise it stays when the bundle is removed.
+   * fleet.yaml deleteNamespace (and not keepResources): the namespace goes with the deployment, if
+   * the agent created it. Otherwise it stays when the deployment is removed.
    */
-  'deleteWithBundle': (boolean);
+  'deleteWithDeployment': (boolean);
   /**
    * fleet.yaml `namespace` (not `defaultNamespace`): every namespaced object goes there, whatever
    * namespace it names, and a cluster-scoped object is refused, as in Fleet.

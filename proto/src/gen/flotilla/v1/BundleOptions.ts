@@ -11,7 +11,7 @@ export interface BundleOptions {
   'forceConflicts'?: (boolean);
   'ignore'?: (_flotilla_v1_IgnoreRule)[];
   /**
-   * Other bundle ids that must be Ready before this one is applied.
+   * Other deployments ("<environment>/<target>") that must be Ready before this one is applied.
    */
   'dependsOn'?: (string)[];
   /**
@@ -34,7 +34,7 @@ export interface BundleOptions__Output {
   'forceConflicts': (boolean);
   'ignore': (_flotilla_v1_IgnoreRule__Output)[];
   /**
-   * Other bundle ids that must be Ready before this one is applied.
+   * Other deployments ("<environment>/<target>") that must be Ready before this one is applied.
    */
   'dependsOn': (string)[];
   /**

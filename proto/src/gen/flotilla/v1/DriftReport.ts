@@ -5,7 +5,10 @@ import type { FieldDrift as _flotilla_v1_FieldDrift, FieldDrift__Output as _flot
 import type { Long } from '@grpc/proto-loader';
 
 export interface DriftReport {
-  'bundleId'?: (string);
+  /**
+   * The deployment whose object drifted: "<environment>/<target>", as in DeploymentRef.
+   */
+  'deployment'?: (string);
   'object'?: (_flotilla_v1_ObjectRef | null);
   'fields'?: (_flotilla_v1_FieldDrift)[];
   /**
@@ -27,7 +30,10 @@ export interface DriftReport {
 }
 
 export interface DriftReport__Output {
-  'bundleId': (string);
+  /**
+   * The deployment whose object drifted: "<environment>/<target>", as in DeploymentRef.
+   */
+  'deployment': (string);
   'object': (_flotilla_v1_ObjectRef__Output | null);
   'fields': (_flotilla_v1_FieldDrift__Output)[];
   /**

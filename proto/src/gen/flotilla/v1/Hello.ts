@@ -1,6 +1,6 @@
 // Original file: flotilla/v1/agent.proto
 
-import type { BundleRef as _flotilla_v1_BundleRef, BundleRef__Output as _flotilla_v1_BundleRef__Output } from '../../flotilla/v1/BundleRef.js';
+import type { DeploymentRef as _flotilla_v1_DeploymentRef, DeploymentRef__Output as _flotilla_v1_DeploymentRef__Output } from '../../flotilla/v1/DeploymentRef.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -11,10 +11,10 @@ export interface Hello {
   'agentVersion'?: (string);
   'kubernetesVersion'?: (string);
   /**
-   * The bundles the agent holds, listed only when applied_generation is 0: a generation is a hash of
-   * the whole desired set, so it names what the agent holds in 8 bytes.
+   * The deployments the agent holds, listed only when applied_generation is 0: a generation is a hash
+   * of the whole desired set, so it names what the agent holds in 8 bytes.
    */
-  'held'?: (_flotilla_v1_BundleRef)[];
+  'held'?: (_flotilla_v1_DeploymentRef)[];
   /**
    * Generation of the last desired state the agent fully applied (0 when none).
    */
@@ -29,10 +29,10 @@ export interface Hello__Output {
   'agentVersion': (string);
   'kubernetesVersion': (string);
   /**
-   * The bundles the agent holds, listed only when applied_generation is 0: a generation is a hash of
-   * the whole desired set, so it names what the agent holds in 8 bytes.
+   * The deployments the agent holds, listed only when applied_generation is 0: a generation is a hash
+   * of the whole desired set, so it names what the agent holds in 8 bytes.
    */
-  'held': (_flotilla_v1_BundleRef__Output)[];
+  'held': (_flotilla_v1_DeploymentRef__Output)[];
   /**
    * Generation of the last desired state the agent fully applied (0 when none).
    */

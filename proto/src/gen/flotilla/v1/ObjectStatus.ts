@@ -14,8 +14,8 @@ export interface ObjectStatus {
    */
   'message'?: (string);
   /**
-   * The state this object pulls its bundle towards (ERR_APPLIED for a failed apply, MODIFIED for
-   * drift not corrected, NOT_READY or PENDING by health); the bundle's state is the worst of them.
+   * The state this object pulls its deployment towards (ERR_APPLIED for a failed apply, MODIFIED for
+   * drift not corrected, NOT_READY or PENDING by health); the deployment's state is the worst of them.
    */
   'state'?: (_flotilla_v1_BundleState);
 }
@@ -29,8 +29,8 @@ export interface ObjectStatus__Output {
    */
   'message': (string);
   /**
-   * The state this object pulls its bundle towards (ERR_APPLIED for a failed apply, MODIFIED for
-   * drift not corrected, NOT_READY or PENDING by health); the bundle's state is the worst of them.
+   * The state this object pulls its deployment towards (ERR_APPLIED for a failed apply, MODIFIED for
+   * drift not corrected, NOT_READY or PENDING by health); the deployment's state is the worst of them.
    */
   'state': (_flotilla_v1_BundleState__Output);
 }

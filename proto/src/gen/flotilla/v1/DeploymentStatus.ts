@@ -4,14 +4,21 @@ import type { BundleState as _flotilla_v1_BundleState, BundleState__Output as _f
 import type { ObjectStatus as _flotilla_v1_ObjectStatus, ObjectStatus__Output as _flotilla_v1_ObjectStatus__Output } from '../../flotilla/v1/ObjectStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
-export interface BundleStatus {
-  'bundleId'?: (string);
+/**
+ * What an agent last saw of one deployment: the bundle it runs (digest), for which generation, and
+ * how that went.
+ */
+export interface DeploymentStatus {
+  /**
+   * "<environment>/<target>", as in DeploymentRef.
+   */
+  'deployment'?: (string);
   'digest'?: (string);
   'generation'?: (number | string | Long);
   'state'?: (_flotilla_v1_BundleState);
   'message'?: (string);
   /**
-   * The objects that are not ready, worst first, at most 100: a routine report of a bundle whose
+   * The objects that are not ready, worst first, at most 100: a routine report of a deployment whose
    * objects are all ready lists none, whatever its size. objects_total and objects_ready count them
    * all. A sender that leaves objects_total at 0 lists every object here, ready or not.
    */
@@ -21,7 +28,7 @@ export interface BundleStatus {
   'objectsReady'?: (number);
   /**
    * A failed apply is retried with backoff: how many applies in a row failed, when the next runs
-   * (0: none scheduled, the bundle is not failing), and the failure it retries (the first object
+   * (0: none scheduled, the deployment is not failing), and the failure it retries (the first object
    * refused, with the apiserver's words).
    */
   'retryAttempt'?: (number);
@@ -29,14 +36,21 @@ export interface BundleStatus {
   'retryReason'?: (string);
 }
 
-export interface BundleStatus__Output {
-  'bundleId': (string);
+/**
+ * What an agent last saw of one deployment: the bundle it runs (digest), for which generation, and
+ * how that went.
+ */
+export interface DeploymentStatus__Output {
+  /**
+   * "<environment>/<target>", as in DeploymentRef.
+   */
+  'deployment': (string);
   'digest': (string);
   'generation': (string);
   'state': (_flotilla_v1_BundleState__Output);
   'message': (string);
   /**
-   * The objects that are not ready, worst first, at most 100: a routine report of a bundle whose
+   * The objects that are not ready, worst first, at most 100: a routine report of a deployment whose
    * objects are all ready lists none, whatever its size. objects_total and objects_ready count them
    * all. A sender that leaves objects_total at 0 lists every object here, ready or not.
    */
@@ -46,7 +60,7 @@ export interface BundleStatus__Output {
   'objectsReady': (number);
   /**
    * A failed apply is retried with backoff: how many applies in a row failed, when the next runs
-   * (0: none scheduled, the bundle is not failing), and the failure it retries (the first object
+   * (0: none scheduled, the deployment is not failing), and the failure it retries (the first object
    * refused, with the apiserver's words).
    */
   'retryAttempt': (number);

@@ -3,13 +3,17 @@
 import type { BundleOptions as _flotilla_v1_BundleOptions, BundleOptions__Output as _flotilla_v1_BundleOptions__Output } from '../../flotilla/v1/BundleOptions.js';
 import type { Long } from '@grpc/proto-loader';
 
-export interface BundleRef {
+/**
+ * One deployment on the agent's cluster and the bundle it must run.
+ */
+export interface DeploymentRef {
   /**
-   * Stable name of the deployment slot: "<environment>/<target>".
+   * The deployment: "<environment>/<target>", stable across bundles (the agent names its in-cluster
+   * inventory after it).
    */
-  'bundleId'?: (string);
+  'deployment'?: (string);
   /**
-   * sha256 of the bundle's canonical form, lowercase hex.
+   * The bundle: sha256 of its canonical form, lowercase hex.
    */
   'digest'?: (string);
   'generation'?: (number | string | Long);
@@ -27,13 +31,17 @@ export interface BundleRef {
   'retryRequests'?: (number | string | Long);
 }
 
-export interface BundleRef__Output {
+/**
+ * One deployment on the agent's cluster and the bundle it must run.
+ */
+export interface DeploymentRef__Output {
   /**
-   * Stable name of the deployment slot: "<environment>/<target>".
+   * The deployment: "<environment>/<target>", stable across bundles (the agent names its in-cluster
+   * inventory after it).
    */
-  'bundleId': (string);
+  'deployment': (string);
   /**
-   * sha256 of the bundle's canonical form, lowercase hex.
+   * The bundle: sha256 of its canonical form, lowercase hex.
    */
   'digest': (string);
   'generation': (string);
