@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateBinaries, REPO_ROOT } from './kube/binaries.js';
 import { httpCall } from './kube/http.js';
@@ -26,6 +26,12 @@ export interface HubProcessOptions {
   https?: boolean;
 }
 
+/**
+ * A call to a hub's HTTP API as its first admin (`path` from /api/v1, `method` GET by default): the
+ * parsed answer, or an error with the hub's own message on a status other than 2xx.
+ */
+export type HubApi = <T = unknown>(path: string, method?: string, body?: unknown) => Promise<T>;
+
 /** One hub process on fixed loopback ports: started, crashed, restarted, stopped. */
 export interface HubProcess {
   readonly httpPort: number;
@@ -43,6 +49,11 @@ export interface HubProcess {
   /** Stops it, waits until it has exited and its ports are free, and starts it again with the same flags. */
   restart(o?: RestartOptions): Promise<Spawned>;
   stop(): Promise<void>;
+  /**
+   * The HTTP API as a user reaches it, with the admin token the hub writes to `<dataDir>/admin.token`
+   * on its first start (call once it runs): how tests configure repos, environments and targets.
+   */
+  api: HubApi;
 }
 
 export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
@@ -101,6 +112,12 @@ export async function hubProcess(o: HubProcessOptions): Promise<HubProcess> {
     },
     async stop() {
       await current?.stop();
+    },
+    async api<T>(path: string, method = 'GET', body?: unknown) {
+      const token = readFileSync(join(o.dataDir, 'admin.token'), 'utf8').trim();
+      const res = await httpCall(`${url}${path}`, { method, body, token, caFile, timeoutMs: 30_000 });
+      if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.body}`);
+      return (res.body ? JSON.parse(res.body) : undefined) as T;
     },
   };
   return hub;

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox, store as hubStore } from '@flotilla/hub';
+import { store as hubStore } from '@flotilla/hub';
 import { REPO_ROOT } from '../harness/kube/binaries.js';
 import { hubProcess, type HubProcess } from '../harness/hub.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 
-const WEBHOOK_SECRET = 'hook-secret';
+const WEBHOOK_SECRET = 'hook-secret-of-repo-config';
 const manyConfigMaps = (n: number, tag: string) =>
   Object.fromEntries(
     Array.from({ length: n }, (_, i) => [
@@ -24,7 +24,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
   let grpcPort: number;
   let hub: HubProcess | undefined;
 
-  /** Reads the hub's store from this process (WAL allows a reader beside the writer). */
+  /** Reads the hub's store from this process (WAL allows a reader beside the writer); it is written only by the hub. */
   const withStore = <T>(fn: (s: hubStore.Store) => T): T => {
     const s = hubStore.openStore(join(dir, 'hub.db'));
     try {
@@ -59,21 +59,20 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     hub = await hubProcess({ dataDir: dir });
     port = hub.httpPort;
     grpcPort = hub.grpcPort;
-    const secrets = SecretBox.loadOrCreate(join(dir, 'hub.key'));
-    withStore((s) => {
-      // Polling an hour apart: only webhooks make this hub fetch during the test.
-      s.repos.put({
-        name: 'config',
-        url: git.url('config'),
-        pollIntervalSeconds: 3600,
-        webhookSecretSealed: secrets.seal(WEBHOOK_SECRET),
-      });
-      s.groups.put({ name: 'all', selector: 'fleet=demo' });
-      s.environments.put({ name: 'main', repo: 'config', branch: 'main', group: 'all' });
-      for (const name of ['c1', 'c2', 'c3']) s.clusters.create({ name, labels: { fleet: 'demo' } });
-      s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['main'] });
-    });
     await hub.start();
+    // Configured through the API, as a user would. Polling an hour apart: only the first fetch,
+    // webhooks and restarts make this hub fetch during the test.
+    const api = hub.api;
+    await api('/api/v1/repos', 'POST', {
+      name: 'config',
+      url: git.url('config'),
+      pollIntervalSeconds: 3600,
+      webhookSecret: WEBHOOK_SECRET,
+    });
+    await api('/api/v1/groups/all', 'PUT', { selector: 'fleet=demo' });
+    await api('/api/v1/environments', 'POST', { name: 'main', repo: 'config', branch: 'main', group: 'all' });
+    for (const name of ['c1', 'c2', 'c3']) await api('/api/v1/clusters', 'POST', { name, labels: { fleet: 'demo' } });
+    await api('/api/v1/targets', 'POST', { name: 'web', repo: 'config', path: 'apps/web', environments: ['main'] });
   });
 
   afterAll(async () => {
@@ -82,7 +81,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('renders the first commit at start-up', async () => {
+  it('renders the first commit once configured', async () => {
     await expect.poll(() => revisions().length, { timeout: 20_000 }).toBe(3);
   });
 

@@ -57,17 +57,13 @@ describe('flotilla-hub finds the helm and kustomize that setup built', () => {
       dataDir,
       env: { PATH: bin, FLOTILLA_HELM: undefined, FLOTILLA_KUSTOMIZE: undefined },
     });
-    const s = hubStore.openStore(join(dataDir, 'hub.db'));
-    try {
-      s.repos.put({ name: 'config', url: git.url('config'), pollIntervalSeconds: 3600 });
-      s.environments.put({ name: 'dev', repo: 'config', branch: 'main', selector: 'env=dev' });
-      s.clusters.create({ name: 'c1', labels: { env: 'dev' } });
-      s.targets.put({ name: 'chart', repo: 'config', path: 'apps/chart', environments: ['dev'] });
-      s.targets.put({ name: 'kustomized', repo: 'config', path: 'apps/kustomized', environments: ['dev'] });
-    } finally {
-      s.close();
-    }
     await hub.start();
+    await hub.api('/api/v1/repos', 'POST', { name: 'config', url: git.url('config'), pollIntervalSeconds: 3600 });
+    await hub.api('/api/v1/environments', 'POST', { name: 'dev', repo: 'config', branch: 'main', selector: 'env=dev' });
+    await hub.api('/api/v1/clusters', 'POST', { name: 'c1', labels: { env: 'dev' } });
+    for (const name of ['chart', 'kustomized']) {
+      await hub.api('/api/v1/targets', 'POST', { name, repo: 'config', path: `apps/${name}`, environments: ['dev'] });
+    }
   }, 120_000);
 
   afterAll(async () => {

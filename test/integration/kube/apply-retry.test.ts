@@ -47,10 +47,9 @@ describe('a failed apply is retried with backoff, and at once when asked', () =>
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'cli/dist/commands/deployments')))
       throw new Error('the CLI is not built: run `npx tsc -b` first');
-    w = await e2eWorld(dir, [clusterByName(clusters, 'alpha')], ns);
+    w = await e2eWorld(dir, [clusterByName(clusters, 'alpha')], ns, { targets: ['web', target] });
     // The ConfigMap names a namespace nothing creates: every apply fails until someone does.
     await w.git.commitFiles('config', { [`apps/${target}/configmap.yaml`]: configMap(shop) }, { branch: 'dev' });
-    w.withStore((s) => s.targets.put({ name: target, repo: 'config', path: `apps/${target}`, environments: ['dev'] }));
     await w.startHub([]);
     await waitFor(() => existsSync(join(w.hubDir, 'admin.token')), { what: 'admin token', timeoutMs: 10_000 });
     env = {

@@ -3,16 +3,17 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { store as hubStore } from '@flotilla/hub';
-import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess } from '../../harness/hub.js';
+import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess, type HubApi } from '../../harness/hub.js';
 import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
 import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { spawnServer, type Spawned } from '../../harness/process.js';
+import { deployToDev } from './reliability-support.js';
 
 /**
  * The shared shape of the end-to-end suites (one per transport): a Git server with a `dev` branch, a
- * hub process over a data directory seeded with repo/group/environment/target, agent processes on
+ * hub process configured through its API with repo/group/environment/targets, agent processes on
  * the simulated clusters, and what the tests read back (a ConfigMap's color, the hub's deployments).
  */
 export { NODE_TS };
@@ -31,11 +32,16 @@ export interface E2eWorld {
   ns: string;
   httpPort: number;
   grpcPort: number;
-  /** Opens the hub's store for a moment (WAL: safe beside the running hub). */
+  /** Opens the hub's store for a moment to read it (WAL: safe beside the running hub). */
   withStore<T>(fn: (s: hubStore.Store) => T): T;
+  /** The hub's HTTP API as admin (once the hub has started). */
+  api: HubApi;
   /** `flotilla-hub ...args` against the hub's data directory; its stdout. */
   hubCli(...args: string[]): string;
-  /** Starts the hub process with extra `serve` flags, stopping the one running first (a restart). */
+  /**
+   * Starts the hub process with extra `serve` flags, stopping the one running first (a restart). The
+   * first start also configures it through its API, as a user would: deployToDev with the targets.
+   */
   startHub(args: string[]): Promise<Spawned>;
   /** Stops the hub process (its agents go on alone) until the next startHub. */
   stopHub(): Promise<void>;
@@ -53,7 +59,12 @@ export interface E2eWorld {
   stop(): Promise<void>;
 }
 
-export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: string): Promise<E2eWorld> {
+export async function e2eWorld(
+  dir: string,
+  clusters: KubeClusterInfo[],
+  ns: string,
+  o: { targets?: string[] } = {},
+): Promise<E2eWorld> {
   const git = await startGitServer();
   await git.createRepo('config');
   await git.commitFiles('config', { 'README.md': 'fleet config\n' });
@@ -70,12 +81,7 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
       s.close();
     }
   };
-  withStore((s) => {
-    s.repos.put({ name: 'config', url: git.url('config'), pollIntervalSeconds: 1 });
-    s.groups.put({ name: 'dev', selector: 'env=dev' });
-    s.environments.put({ name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
-    s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['dev'] });
-  });
+  let configured = false;
   const world: E2eWorld = {
     dir,
     hubDir,
@@ -84,6 +90,7 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
     httpPort: hub.httpPort,
     grpcPort: hub.grpcPort,
     withStore,
+    api: hub.api,
     hubCli: (...args) =>
       execFileSync(process.execPath, [...NODE_TS, HUB_MAIN, ...args], {
         cwd: REPO_ROOT,
@@ -91,7 +98,14 @@ export async function e2eWorld(dir: string, clusters: KubeClusterInfo[], ns: str
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
-    startHub: (args) => hub.start(args),
+    async startHub(args) {
+      const started = await hub.start(args);
+      if (!configured) {
+        await deployToDev(hub.api, git.url('config'), o.targets);
+        configured = true;
+      }
+      return started;
+    },
     stopHub: () => hub.stop(),
     async color(name) {
       const core = kubeClient(clusterByName(clusters, name)).makeApiClient(CoreV1Api);

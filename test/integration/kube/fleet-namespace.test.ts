@@ -62,7 +62,8 @@ describe('fleet.yaml namespace: the agent creates and labels the namespace, as F
   const state = () => w.withStore((s) => s.deployments.get({ cluster: 'alpha', target, environment: 'dev' })?.state);
 
   beforeAll(async () => {
-    w = await e2eWorld(dir, [clusterByName(clusters, 'alpha')], ns);
+    // Only this target: no Namespace object of another bundle has the agent watch namespaces already.
+    w = await e2eWorld(dir, [clusterByName(clusters, 'alpha')], ns, { targets: [target] });
     await w.git.commitFiles(
       'config',
       {
@@ -78,11 +79,6 @@ describe('fleet.yaml namespace: the agent creates and labels the namespace, as F
       },
       { branch: 'dev' },
     );
-    w.withStore((s) => {
-      // Only this target: no Namespace object of another bundle has the agent watch namespaces already.
-      s.targets.delete('web');
-      s.targets.put({ name: target, repo: 'config', path: `apps/${target}`, environments: ['dev'] });
-    });
     await w.startHub([]);
     const token = w.hubCli('tokens', 'create', '--cluster', 'alpha', '--label', 'env=dev').trim();
     const trust = ['--hub', `127.0.0.1:${w.grpcPort}`, '--hub-ca', join(w.hubDir, 'tls', 'ca.crt')];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 import { Kubectl } from './agent-support.js';
-import { deployWebToDev, faultWorld, type FaultWorld } from './reliability-support.js';
+import { deployToDev, faultWorld, type FaultWorld } from './reliability-support.js';
 
 /**
  * Issue #29, item 3: after a hub restart, the hub says what it sees now. A cluster whose agent has not
@@ -55,8 +55,8 @@ describe('a restarted hub shows which agents are connected to it now', () => {
     );
     dir = mkdtempSync(join(tmpdir(), 'flotilla-hub-restart-'));
     world = await faultWorld(dir, clusters, { staleAfterSeconds: STALE_AFTER_S });
-    world.withStore((s) => deployWebToDev(s, git.url('config')));
     await world.startHub();
+    await deployToDev(world.api, git.url('config'));
     for (const name of ['alpha', 'beta']) {
       const link = await startTcpProxy({ target: { host: '127.0.0.1', port: world.grpcPort } });
       links.set(name, link);

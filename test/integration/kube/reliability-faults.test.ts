@@ -7,7 +7,7 @@ import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { startTcpProxy, type TcpProxy } from '../../harness/tcp-proxy.js';
 import { waitFor } from '../../harness/wait.js';
 import { Kubectl } from './agent-support.js';
-import { configMapData, configMapNames, deployWebToDev, faultWorld, type FaultWorld } from './reliability-support.js';
+import { configMapData, configMapNames, deployToDev, faultWorld, type FaultWorld } from './reliability-support.js';
 
 /**
  * Faults with real processes: a hub process, agent processes on clusters alpha and beta, Git over
@@ -64,8 +64,8 @@ describe('faults with real agents on two clusters: a cut link, a slow apiserver,
     await commit('blue', 5);
     dir = mkdtempSync(join(tmpdir(), 'flotilla-faults-'));
     world = await faultWorld(dir, clusters);
-    world.withStore((s) => deployWebToDev(s, git.url('config')));
     await world.startHub();
+    await deployToDev(world.api, git.url('config'));
     hubLink = await startTcpProxy({ target: { host: '127.0.0.1', port: world.grpcPort } });
     betaLink = await startTcpProxy({ target: { host: '127.0.0.1', port: world.grpcPort } });
     const beta = new URL(clusterByName(clusters, 'beta').server);

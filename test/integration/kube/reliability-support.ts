@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { store as hubStore } from '@flotilla/hub';
-import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess } from '../../harness/hub.js';
+import { AGENT_MAIN, HUB_MAIN, NODE_TS, hubProcess, type HubApi } from '../../harness/hub.js';
 import { REPO_ROOT } from '../../harness/kube/binaries.js';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
 import type { KubeClusterInfo } from '../../harness/kube/fleet.js';
@@ -21,11 +21,12 @@ export interface FaultWorld {
   startHub(): Promise<void>;
   /** SIGKILL, no chance to clean up; resolves once the process is gone. */
   killHub(): Promise<void>;
+  /** Opens the hub's store for a moment to read it (WAL: safe beside the running hub). */
   withStore<T>(fn: (s: hubStore.Store) => T): T;
   /** A one-time registration token for a cluster (with env=dev). */
   token(cluster: string): string;
-  /** GET on the hub's HTTP API as admin. */
-  api<T>(path: string): Promise<T>;
+  /** The hub's HTTP API as admin (once the hub has started). */
+  api: HubApi;
   startAgent(name: string, o: { hub: string; kubeconfig?: string; token?: string }): Spawned;
   stopAgent(name: string): Promise<void>;
   agentLog(name: string): string;
@@ -77,12 +78,7 @@ export async function faultWorld(
           stdio: ['ignore', 'pipe', 'ignore'],
         },
       ).trim(),
-    async api(path) {
-      const admin = readFileSync(join(hubDir, 'admin.token'), 'utf8').trim();
-      const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { authorization: `Bearer ${admin}` } });
-      if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
-      return (await res.json()) as never;
-    },
+    api: hub.api,
     startAgent(name, o) {
       const c = clusterByName(clusters, name);
       const args = ['run', '--hub', o.hub, '--cluster', name, '--kubeconfig', o.kubeconfig ?? c.kubeconfig];
@@ -117,14 +113,17 @@ export async function faultWorld(
 }
 
 /**
- * The configuration both fault suites deploy: repo `config` (polled every second), group and
- * environment `dev` (env=dev, branch dev) and target `web` (apps/web).
+ * The configuration the kube suites deploy, made through the running hub's API as a user would: repo
+ * `config` (polled every 5 s, the shortest interval the API allows), group and environment `dev`
+ * (env=dev, branch dev) and the targets, each at `apps/<name>` (by default `web`).
  */
-export function deployWebToDev(s: hubStore.Store, repoUrl: string): void {
-  s.repos.put({ name: 'config', url: repoUrl, pollIntervalSeconds: 1 });
-  s.groups.put({ name: 'dev', selector: 'env=dev' });
-  s.environments.put({ name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
-  s.targets.put({ name: 'web', repo: 'config', path: 'apps/web', environments: ['dev'] });
+export async function deployToDev(api: HubApi, repoUrl: string, targets: string[] = ['web']): Promise<void> {
+  await api('/api/v1/repos', 'POST', { name: 'config', url: repoUrl, pollIntervalSeconds: 5 });
+  await api('/api/v1/groups/dev', 'PUT', { selector: 'env=dev' });
+  await api('/api/v1/environments', 'POST', { name: 'dev', repo: 'config', branch: 'dev', group: 'dev' });
+  for (const name of targets) {
+    await api('/api/v1/targets', 'POST', { name, repo: 'config', path: `apps/${name}`, environments: ['dev'] });
+  }
 }
 
 /** A ConfigMap's data on a cluster (admin access), or undefined when it does not exist. */

@@ -170,17 +170,14 @@ describe('a hub killed with -9 in the middle of a 50,000-file export (issue #18,
       extra: { 'apps/web/cm.yaml': cm('web', 'v1') },
     });
     dir = mkdtempSync(join(tmpdir(), 'flotilla-big-repo-kill-'));
-    // Configured through the store before the hub starts: its first fetch and reconcile export the tree.
-    const store = hubStore.openStore(join(dir, 'hub.db'));
-    store.repos.put({ name: 'big', url: git.url('big'), pollIntervalSeconds: 3600 });
-    store.environments.put({ name: 'dev', repo: 'big', branch: 'main', selector: 'env=dev' });
-    store.clusters.create({ name: 'c1', labels: { env: 'dev' } });
-    store.targets.put({ name: 'web', repo: 'big', path: 'apps/web', environments: ['dev'] });
-    store.close();
-
     hub = await hubProcess({ dataDir: dir });
     await hub.start();
     const pid = hub.proc.pid;
+    // Configured through the API: the first fetch and reconcile export the tree.
+    await hub.api('/api/v1/repos', 'POST', { name: 'big', url: git.url('big'), pollIntervalSeconds: 3600 });
+    await hub.api('/api/v1/environments', 'POST', { name: 'dev', repo: 'big', branch: 'main', selector: 'env=dev' });
+    await hub.api('/api/v1/clusters', 'POST', { name: 'c1', labels: { env: 'dev' } });
+    await hub.api('/api/v1/targets', 'POST', { name: 'web', repo: 'big', path: 'apps/web', environments: ['dev'] });
     const partial = join(treeDir(dir, 'big'), `${commit}.partial-${pid}`);
     await waitFor(() => started(partial), { timeoutMs: 120_000, what: 'the export to start' });
     await hub.kill('SIGKILL');
