@@ -126,7 +126,6 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(join(config.dataDir, 'hub.db'));
   const secrets = SecretBox.loadOrCreate(join(config.dataDir, 'hub.key'));
-  const late: { engine?: Engine } = {};
   const tls = setupHubTls(config.dataDir, config.tls);
   if (tls) {
     log.info({ ...tls.serverCertificate(), mtls: tls.requireClientCertificate, caPin: tls.caPin }, 'grpcTls');
@@ -144,6 +143,58 @@ async function main(): Promise<void> {
       if (r.tls.renewIfDue()) log.info({ ...r.tls.serverCertificate(), for: r.what }, 'certificateRenewed');
   }, 12 * 3600_000);
   renew.unref();
+  const sandbox = await openSandbox(config.renderSandbox);
+  if (sandbox.mode === 'none') {
+    log.warn(
+      {
+        risk: "helm and kustomize run with the hub's own rights: a commit can read its files; trusted repositories only",
+      },
+      'renderSandboxOff',
+    );
+  }
+  for (const [tool, binary] of [
+    ['helm', config.helm],
+    ['kustomize', config.kustomize],
+  ] as const) {
+    const found = locateTool(binary);
+    if ('found' in found) log.info({ tool, path: found.found }, 'renderTool');
+    else log.warn({ tool, problem: toolMissing(binary, found.looked) }, 'renderToolMissing');
+  }
+  const staleAfterMs = config.staleAfterSeconds * 1000;
+  const metrics = new HubMetrics({ store, staleAfterMs, connectedClusters: () => agents.connectedClusters() });
+  const engine = new Engine({
+    store,
+    dataDir: config.dataDir,
+    secrets,
+    tools: { helm: config.helm, kustomize: config.kustomize, sandbox },
+    plaintextSecrets: config.plaintextSecrets,
+    git: config.git,
+    onTreesCollected: (r) => log.info(r, 'treesCollected'),
+    repoCredentials: config.repoCredentials,
+    onSync: (r) =>
+      r.ok
+        ? r.changed.length > 0 && log.info({ repo: r.repo, changed: r.changed }, 'commitSeen')
+        : log.warn({ repo: r.repo, error: r.error }, 'fetchFailed'),
+    // The agents hear of what a pass changed from the store (the transports listen to it), not from here.
+    onReconcile: (s, ms, scope) => {
+      metrics.observeReconcile(ms);
+      const { failures, problems, clusters, recheck, ...counts } = s;
+      log.info(
+        {
+          ...counts,
+          scope: scope.describe(),
+          clusters: clusters.length,
+          failures: failures.length,
+          problems: problems.length,
+          recheck: recheck.length,
+        },
+        'reconciled',
+      );
+      for (const f of failures) log.warn(f, 'renderFailed');
+      for (const p of problems) log.warn(p, 'targetingProblem');
+    },
+    onError: (err) => log.error({ err }, 'reconcileError'),
+  });
   // Only a registration that changes what decides placements (a new cluster, other labels, a lifted
   // revocation, another Kubernetes version) needs a reconcile: at fleet scale a reconcile per
   // registration made registering crawl. Otherwise the agent's hello gets the desired state as it is.
@@ -152,11 +203,11 @@ async function main(): Promise<void> {
       { cluster: r.cluster.name, retried: r.retried, placementChanged: r.placementChanged },
       'clusterRegistered',
     );
-    if (r.placementChanged) late.engine?.requestReconcile();
+    if (r.placementChanged) engine.enqueue({ kind: 'cluster', cluster: r.cluster.name });
   };
   const onKubernetesVersionChanged = (cluster: string) => {
     log.info({ cluster }, 'clusterKubernetesVersionChanged');
-    late.engine?.requestReconcile();
+    engine.enqueue({ kind: 'cluster', cluster });
   };
   // The agents' transport: the same protocol (agent-protocol.ts) over gRPC or NATS.
   const agents: AgentTransport =
@@ -181,55 +232,8 @@ async function main(): Promise<void> {
           reportLimits: config.reportLimits,
           limits: config.grpcLimits,
         });
-  const sandbox = await openSandbox(config.renderSandbox);
-  if (sandbox.mode === 'none') {
-    log.warn(
-      {
-        risk: "helm and kustomize run with the hub's own rights: a commit can read its files; trusted repositories only",
-      },
-      'renderSandboxOff',
-    );
-  }
-  for (const [tool, binary] of [
-    ['helm', config.helm],
-    ['kustomize', config.kustomize],
-  ] as const) {
-    const found = locateTool(binary);
-    if ('found' in found) log.info({ tool, path: found.found }, 'renderTool');
-    else log.warn({ tool, problem: toolMissing(binary, found.looked) }, 'renderToolMissing');
-  }
   const apiTls = apiTlsOf(config, tls, log);
   if (apiTls && apiTls !== tls) renewable.push({ tls: apiTls, what: 'http' });
-  const staleAfterMs = config.staleAfterSeconds * 1000;
-  const metrics = new HubMetrics({ store, staleAfterMs, connectedClusters: () => agents.connectedClusters() });
-  const engine = new Engine({
-    store,
-    dataDir: config.dataDir,
-    secrets,
-    tools: { helm: config.helm, kustomize: config.kustomize, sandbox },
-    plaintextSecrets: config.plaintextSecrets,
-    git: config.git,
-    onTreesCollected: (r) => log.info(r, 'treesCollected'),
-    repoCredentials: config.repoCredentials,
-    onSync: (r) =>
-      r.ok
-        ? r.changed.length > 0 && log.info({ repo: r.repo, changed: r.changed }, 'commitSeen')
-        : log.warn({ repo: r.repo, error: r.error }, 'fetchFailed'),
-    onReconcile: (s, ms) => {
-      metrics.observeReconcile(ms);
-      const { failures, problems, clusters, ...counts } = s;
-      log.info(
-        { ...counts, clusters: clusters.length, failures: failures.length, problems: problems.length },
-        'reconciled',
-      );
-      // Only the clusters whose desired state changed are told (and their sets computed), not every agent.
-      if (clusters.length > 0) agents.notify(clusters);
-      for (const f of failures) log.warn(f, 'renderFailed');
-      for (const p of problems) log.warn(p, 'targetingProblem');
-    },
-    onError: (err) => log.error({ err }, 'reconcileError'),
-  });
-  late.engine = engine;
   const advertised =
     config.advertise ?? (config.transport === 'nats' ? config.nats.url : `${config.grpc.host}:${agents.port}`);
   const app = await buildServer({

@@ -122,10 +122,16 @@ export function desiredFor(store: Store, cluster: string): DesiredSet {
  * connected agent's set is compared; a query per cluster cost O(clusters) statements). A cluster
  * with no deployment has the empty set.
  */
+/** Up to this many clusters, their deployments are read by cluster (indexed) rather than all at once. */
+const FEW_CLUSTERS = 32;
+
 export function desiredForAll(store: Store, clusters: Iterable<string>): Map<string, DesiredSet> {
   const byCluster = new Map<string, Deployment[]>();
   for (const c of clusters) byCluster.set(c, []);
-  for (const d of store.deployments.list()) byCluster.get(d.cluster)?.push(d);
+  // A few clusters (a reconcile's chunk, a retry): a query each, not a read of every deployment.
+  if (byCluster.size <= FEW_CLUSTERS)
+    for (const c of byCluster.keys()) byCluster.set(c, store.deployments.list({ cluster: c }));
+  else for (const d of store.deployments.list()) byCluster.get(d.cluster)?.push(d);
   const orphans = new Map<string, string[]>();
   for (const o of store.orphans.list()) orphans.set(o.cluster, [...(orphans.get(o.cluster) ?? []), o.bundleId]);
   const size = sizes(store);

@@ -315,18 +315,22 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
   serve(registrationService.RenewClientCertificate.path, renew);
   const port = await server.listen(o.address);
 
+  const notify = (clusters?: string | readonly string[]) => {
+    const only = clusters === undefined ? undefined : new Set(typeof clusters === 'string' ? [clusters] : clusters);
+    const targets = [...streams].filter((s) => only === undefined || only.has(s.cluster));
+    if (targets.length === 0) return;
+    const desired = protocol.desiredMany(new Set(targets.map((s) => s.cluster)));
+    for (const s of targets) {
+      const d = desired.get(s.cluster);
+      if (d) void sendDesired(s, d).catch(() => undefined);
+    }
+  };
+  // What the store says changed goes to those clusters' agents connected here: no one relays it.
+  const unsubscribe = o.store.desiredChanges.subscribe(notify);
+
   return {
     port,
-    notify(clusters) {
-      const only = clusters === undefined ? undefined : new Set(typeof clusters === 'string' ? [clusters] : clusters);
-      const targets = [...streams].filter((s) => only === undefined || only.has(s.cluster));
-      if (targets.length === 0) return;
-      const desired = protocol.desiredMany(new Set(targets.map((s) => s.cluster)));
-      for (const s of targets) {
-        const d = desired.get(s.cluster);
-        if (d) void sendDesired(s, d).catch(() => undefined);
-      }
-    },
+    notify,
     connectedClusters: () => [...new Set([...streams].map((s) => s.cluster))].sort(),
     disconnect(cluster) {
       endCalls(cluster, {
@@ -334,6 +338,9 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcHub> {
         details: `CREDENTIAL_REVOKED: cluster ${cluster} was revoked or removed on the hub; register it again to reconnect`,
       });
     },
-    stop: () => server.stop(2000),
+    stop: () => {
+      unsubscribe();
+      return server.stop(2000);
+    },
   };
 }

@@ -344,6 +344,13 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       await nc.drain().catch(() => nc.close());
     },
   };
+  // What the store says changed is written to those clusters' keys: no one relays it.
+  const unsubscribe = store.desiredChanges.subscribe((clusters) => void hub.notify(clusters).catch(() => undefined));
+  const stopHub = hub.stop;
+  hub.stop = async () => {
+    unsubscribe();
+    await stopHub();
+  };
   await hub.notify();
   // A KV write lost while the NATS server was away is written again once the hub is back.
   void (async () => {

@@ -194,8 +194,9 @@ describe('hub engine: Git → render → desired state (real Git over HTTP, SQLi
     store.clusters.create({ name: 'qa-1', labels: { env: 'qa' } });
     store.environments.put({ name: 'qa', repo: 'config', branch: 'qa', group: 'qa' });
     store.targets.put({ name: 'plain', repo: 'config', path: 'apps/plain', environments: ['dev', 'qa'] });
-    // No fetch from the test: the poll interval is an hour; the reconcile that finds qa pending asks for one.
-    engine.requestReconcile();
+    // No fetch from the test: the poll interval is an hour; the pass over qa (what the API enqueues on
+    // adding an environment) finds it pending and asks for one.
+    engine.enqueue({ kind: 'environment', environment: 'qa' });
     await expect
       .poll(() => store.deployments.get({ cluster: 'qa-1', target: 'plain', environment: 'qa' })?.revision)
       .toBe(await git.head('config', 'qa'));

@@ -13,6 +13,7 @@ import { collectMirrors } from './mirrors.js';
 import { Sources } from './sources.js';
 import { wantedTrees } from './tree-refs.js';
 import { ExportedTrees, type CollectResult } from './trees.js';
+import { WorkQueue, type Scope, type WorkKey } from './work-queue.js';
 
 export interface EngineOptions {
   store: Store;
@@ -29,8 +30,8 @@ export interface EngineOptions {
   repoCheckTimeoutMs?: number;
   /** Called after each fetch and reconcile, for logs and metrics. */
   onSync?: (r: RepoSyncResult) => void;
-  /** After each reconcile, with how long it took. */
-  onReconcile?: (s: ReconcileSummary, durationMs: number) => void;
+  /** After each reconcile pass, with how long it took and what it covered. */
+  onReconcile?: (s: ReconcileSummary, durationMs: number, scope: Scope) => void;
   /** After a collection of exported trees and mirrors that deleted or stopped something. */
   onTreesCollected?: (r: CollectResult & { mirrors: string[] }) => void;
   /** The git command that exports trees from the mirrors (default `git`). */
@@ -42,15 +43,19 @@ export interface EngineOptions {
 const TREE_COLLECT_MS = 10 * 60_000;
 
 /**
- * The hub's GitOps loop: one poller per repo (webhooks trigger it at once), each fetch followed by
- * a reconcile of the desired state. Reconciles never overlap; requests during one coalesce.
+ * The hub's GitOps loop, driven by events: one poller per repo (webhooks trigger it at once); a fetch
+ * that moved a branch enqueues the environments following it, and the API and registrations enqueue
+ * what they changed (a cluster, a target, an environment). Passes over the queued keys never
+ * overlap; keys queued during one coalesce into the next. What a pass writes reaches the agents
+ * through the store (`store.desiredChanges`), which the transports listen to.
  */
 export class Engine {
   readonly sources: Sources;
   private readonly reconciler: Reconciler;
   private readonly pollers = new Map<string, { interval: number; poller: Poller; stop: AbortController }>();
-  private readonly reconcileLoop: Poller;
-  private lastSummary: Promise<ReconcileSummary> | undefined;
+  private readonly queue: WorkQueue;
+  /** Callers of reconcileNow waiting for the next pass over everything. */
+  private waitingForAll: { resolve: (s: ReconcileSummary) => void; reject: (err: unknown) => void }[] = [];
   readonly trees: ExportedTrees;
   private readonly treeLoop: Poller;
   private readonly scrub: (text: string) => string;
@@ -94,23 +99,25 @@ export class Engine {
       ...(o.plaintextSecrets ? { plaintextSecrets: o.plaintextSecrets } : {}),
       scrub: this.scrub,
     });
-    // Not a timer-driven loop: a Poller with an effectively infinite interval gives us coalescing.
-    this.reconcileLoop = new Poller({
-      intervalMs: 2 ** 31 - 1,
-      jitter: 0,
-      run: async () => {
+    this.queue = new WorkQueue(
+      async (scope) => {
         const started = performance.now();
-        const p = this.reconciler.reconcile();
-        this.lastSummary = p;
+        const waiting = scope.all ? this.waitingForAll.splice(0) : [];
+        let summary: ReconcileSummary;
         try {
-          const summary = await p;
-          o.onReconcile?.(summary, performance.now() - started);
-          if (summary.pending > 0) this.fetchUnrecordedBranches();
+          summary = await this.reconciler.reconcile(scope);
         } catch (err) {
-          o.onError?.(err);
+          for (const w of waiting) w.reject(err);
+          throw err;
         }
+        for (const w of waiting) w.resolve(summary);
+        o.onReconcile?.(summary, performance.now() - started, scope);
+        if (summary.pending > 0) this.fetchUnrecordedBranches();
+        // Rendered for some clusters while failed for the pair: a pass over all of them says which.
+        this.enqueue(...summary.recheck.map((r) => ({ kind: 'deployment' as const, ...r })));
       },
-    });
+      (err) => o.onError?.(err),
+    );
   }
 
   /**
@@ -146,7 +153,7 @@ export class Engine {
 
   start(): void {
     this.treeLoop.start();
-    this.reconcileLoop.start();
+    this.enqueue({ kind: 'all' });
     this.refreshRepos();
   }
 
@@ -163,12 +170,23 @@ export class Engine {
     await checkRemote(this.o.store, this.sources, repo, this.o.repoCheckTimeoutMs ?? 10_000, this.scrub);
   }
 
-  /** Fetches a repo and reconciles when a followed branch moved or a branch problem appeared. */
+  /**
+   * Fetches a repo; the environments following a branch that moved (or appeared, or broke) are
+   * decided again.
+   */
   async fetch(repo: string, signal?: AbortSignal): Promise<RepoSyncResult> {
     const result = await syncRepo(this.o.store, this.sources, repo, this.scrub, signal);
     this.o.onSync?.(result);
     this.treeLoop.trigger();
-    if (result.changed.length > 0) this.requestReconcile();
+    if (result.changed.length > 0) {
+      const branches = new Set(result.changed.map((c) => c.branch));
+      this.enqueue(
+        ...this.o.store.environments
+          .list()
+          .filter((e) => e.repo === repo && branches.has(e.branch))
+          .map((e) => ({ kind: 'environment' as const, environment: e.name })),
+      );
+    }
     return result;
   }
 
@@ -188,16 +206,21 @@ export class Engine {
     for (const repo of repos) this.triggerRepo(repo);
   }
 
-  requestReconcile(): void {
-    this.reconcileLoop.trigger();
+  /** Asks for these keys to be decided again (coalesced with whatever waits). */
+  enqueue(...keys: WorkKey[]): void {
+    this.queue.add(...keys);
   }
 
-  /** Runs a reconcile now (serialized with the loop) and returns its summary. */
-  async reconcileNow(): Promise<ReconcileSummary> {
-    this.reconcileLoop.trigger();
-    await this.reconcileLoop.idle;
-    if (!this.lastSummary) throw new Error('no reconcile ran');
-    return this.lastSummary;
+  /** Resolves when every key queued so far is decided. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Decides everything now (after the pass running) and returns that pass's summary. */
+  reconcileNow(): Promise<ReconcileSummary> {
+    const done = new Promise<ReconcileSummary>((resolve, reject) => this.waitingForAll.push({ resolve, reject }));
+    this.enqueue({ kind: 'all' });
+    return done;
   }
 
   async stop(): Promise<void> {
@@ -205,7 +228,8 @@ export class Engine {
     for (const p of this.pollers.values()) p.stop.abort();
     await Promise.all([...this.pollers.values()].map((p) => p.poller.stop()));
     this.pollers.clear();
-    await this.reconcileLoop.stop();
+    await this.queue.stop();
+    for (const w of this.waitingForAll.splice(0)) w.reject(new Error('the hub engine stopped'));
     await this.treeLoop.stop();
   }
 }

@@ -9,6 +9,7 @@ import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
 import { OverlapCheck } from './overlaps.js';
 import { TreeCancelledError, type ExportedTrees } from './trees.js';
+import { Scope } from './work-queue.js';
 
 export interface ReconcileSummary {
   /** (cluster, target, environment) whose desired bundle or options changed. */
@@ -23,6 +24,11 @@ export interface ReconcileSummary {
   cancelled: number;
   failures: { target: string; environment: string; cluster: string; message: string }[];
   problems: Problem[];
+  /**
+   * (environment, target) pairs a pass over only some of their clusters rendered while their render
+   * status says Failed: whether the pair renders now is for a pass over all its clusters to say.
+   */
+  recheck: { environment: string; target: string }[];
 }
 
 interface Deps {
@@ -78,19 +84,28 @@ export class Reconciler {
     this.overlaps = new OverlapCheck(deps.store);
   }
 
-  async reconcile(): Promise<ReconcileSummary> {
+  /**
+   * Decides the deployments in `scope` (every one by default). Targeting runs over the whole
+   * configuration (it is cheap, and a conflict between two environments is only seen whole); only
+   * the placements in scope are rendered and written, only the deployments in scope may be removed,
+   * and the ownership check weighs them against everything else deployed on their clusters.
+   */
+  async reconcile(scope: Scope = Scope.of([{ kind: 'all' }])): Promise<ReconcileSummary> {
     const { store } = this.deps;
     const clusters = store.clusters.list().filter((c) => c.revokedAt === undefined);
     // A target being removed is placed nowhere: its deployments go at the end of this reconcile,
-    // in the same desired state as whatever takes its objects over, then the target itself.
+    // in the same desired state as whatever takes its objects over, then the target itself. A pass
+    // that does not cover the whole target leaves them (they go, with their orphan marks, together).
     const targets = store.targets.list();
-    const removing = targets.filter((t) => t.removal);
-    const { placements, problems } = place(
+    const removing = targets.filter((t) => t.removal && scope.coversTarget(t.name));
+    const removingLater = new Set(targets.filter((t) => t.removal && !scope.coversTarget(t.name)).map((t) => t.name));
+    const { placements: everywhere, problems } = place(
       clusters,
       store.groups.list(),
       store.environments.list(),
       targets.filter((t) => !t.removal),
     );
+    const placements = scope.all ? everywhere : everywhere.filter((p) => scope.covers(p));
     const summary: ReconcileSummary = {
       changed: 0,
       unchanged: 0,
@@ -100,6 +115,7 @@ export class Reconciler {
       cancelled: 0,
       failures: [],
       problems,
+      recheck: [],
     };
     const keep = new Set<string>();
     const failedPairs = new Map<string, { commit: string; message: string }>();
@@ -151,6 +167,10 @@ export class Reconciler {
     }
 
     const before = new Map(store.deployments.list().map((d) => [key(d), d]));
+    // What this pass does not decide stays as it is, and counts as standing for the ownership check.
+    for (const d of before.values()) {
+      if (!scope.covers(d) || removingLater.has(d.target)) keep.add(key(d));
+    }
     // A conflicted (cluster, target) keeps what it has until the conflict is resolved.
     for (const pr of problems) {
       if (pr.code !== 'TARGET_CONFLICT') continue;
@@ -174,7 +194,7 @@ export class Reconciler {
         }
       });
     }
-    this.recordRenderStatus(renderedPairs, failedPairs, overlapPairs(summary.problems, rendered));
+    this.recordRenderStatus(renderedPairs, failedPairs, overlapPairs(summary.problems, rendered), scope, summary);
     store.transaction(() => {
       const removed = new Map<string, Deployment[]>();
       for (const d of store.deployments.list()) {
@@ -337,6 +357,8 @@ export class Reconciler {
     rendered: Map<string, string>,
     failed: Map<string, { commit: string; message: string }>,
     overlapping: Map<string, { commit: string; message: string }>,
+    scope: Scope,
+    summary: ReconcileSummary,
   ): void {
     const { store } = this.deps;
     const notDeployed = [
@@ -356,6 +378,13 @@ export class Reconciler {
     for (const [pair, commit] of rendered) {
       if (failed.has(pair) || overlapping.has(pair)) continue;
       const [target = '', environment = ''] = pair.split('\u0000');
+      // Rendered for some of its clusters: Rendered for the pair only if it was, or if it had failed
+      // for those clusters alone (a pass over all of them tells, queued by the engine).
+      if (!scope.coversPair(environment, target)) {
+        const prev = store.renderStatus.get(target, environment);
+        if (prev?.state === 'Failed') summary.recheck.push({ environment, target });
+        if (prev !== undefined) continue;
+      }
       store.renderStatus.put({ target, environment, commit, state: 'Rendered', message: '' });
     }
   }

@@ -5,6 +5,7 @@ import { inTransaction, type Db } from './db.js';
 import { guarded, StoreCorruptError, StoreInvalidError, StoreNotFoundError, StoreReferenceError } from './errors.js';
 import { compact, decodeArray, decodeObject, encode, type JsonObject } from './json.js';
 import { filteredQuery } from './query.js';
+import type { DesiredChangeSink } from './desired-changes.js';
 
 export type { DeploymentKey };
 
@@ -189,7 +190,11 @@ class Recorded implements StatusRecord {
   }
 }
 
-export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
+export function deploymentStore(
+  db: Db,
+  now: () => Date,
+  desired: Pick<DesiredChangeSink, 'changed'> = { changed: () => undefined },
+): DeploymentStore {
   const KEY = 'cluster = ? AND target = ? AND environment = ?';
   // What is desired (deployments) and what the agent last reported for it (deployment_status, one
   // narrow row per deployment, for the generation it names), read as one row.
@@ -336,12 +341,15 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
           if (!before) {
             insertDesired.run(...k, d.bundle, options, revision, at);
             resetStatus.run(...k, 1, at);
+            desired.changed(d.cluster);
           } else if (before.bundle_digest !== d.bundle || before.options !== options) {
             nextGeneration.run(d.bundle, options, revision, at, ...k);
             resetStatus.run(...k, before.generation + 1, at);
+            desired.changed(d.cluster);
           } else if (before.revision !== revision) {
             setRevision.run(revision, ...k);
             touchStatus.run(at, ...k);
+            desired.changed(d.cluster);
           }
           return deploymentFromRow(rowOf(d));
         }),
@@ -382,9 +390,14 @@ export function deploymentStore(db: Db, now: () => Date): DeploymentStore {
       inTransaction(db, () =>
         keys.flatMap((k) => {
           if (askRetry.run(k.cluster, k.target, k.environment).changes === 0) return [];
+          desired.changed(k.cluster);
           return [deploymentFromRow(rowOf(k))];
         }),
       ),
-    delete: (key) => remove.run(key.cluster, key.target, key.environment).changes > 0,
+    delete: (key) => {
+      if (remove.run(key.cluster, key.target, key.environment).changes === 0) return false;
+      desired.changed(key.cluster);
+      return true;
+    },
   };
 }

@@ -4,6 +4,7 @@ import { clusterStore, type ClusterStore } from './clusters.js';
 import { environmentStore, groupStore, type EnvironmentStore, type GroupStore } from './config.js';
 import { inTransaction, integrityCheck, openDatabase, parseOptions, type StoreOptions } from './db.js';
 import { deploymentStore, type DeploymentStore } from './deployments.js';
+import { desiredChanges, type DesiredChanges } from './desired-changes.js';
 import { eventStore, type EventStore } from './events.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { orphanStore, type OrphanStore } from './orphans.js';
@@ -22,6 +23,8 @@ export interface Store {
   readonly targets: TargetStore;
   readonly bundles: BundleStore;
   readonly deployments: DeploymentStore;
+  /** "The desired state of these clusters changed", after the writes that changed it: the transports listen. */
+  readonly desiredChanges: DesiredChanges;
   readonly events: EventStore;
   readonly renderStatus: RenderStatusStore;
   /** Bundles agents must forget without deleting their objects (targets removed with --orphan). */
@@ -55,6 +58,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     throw err;
   }
   const { now } = options;
+  const desired = desiredChanges();
   return {
     path,
     clusters: clusterStore(db, now),
@@ -63,7 +67,8 @@ export function openStore(path: string, opts?: StoreOptions): Store {
     environments: environmentStore(db),
     targets: targetStore(db),
     bundles: bundleStore(db, now),
-    deployments: deploymentStore(db, now),
+    deployments: deploymentStore(db, now, desired),
+    desiredChanges: desired,
     events: eventStore(db, now),
     renderStatus: renderStatusStore(db, now),
     orphans: orphanStore(db, now),
@@ -83,6 +88,7 @@ export function openStore(path: string, opts?: StoreOptions): Store {
 
 export { defaultOptions, parseOptions, SYNCHRONOUS_MODES } from './db.js';
 export type { StoreOptions, SynchronousMode } from './db.js';
+export type { DesiredChanges } from './desired-changes.js';
 export { MIGRATIONS, latestVersion } from './migrations.js';
 export type { Migration } from './migrations.js';
 export {

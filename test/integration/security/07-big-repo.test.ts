@@ -133,7 +133,7 @@ describe('a 50,000-file repository (issue #18, finding 7)', () => {
     store.environments.delete('dev');
     store.repos.delete('big');
     engine.refreshRepos();
-    engine.requestReconcile();
+    engine.enqueue({ kind: 'target', target: 'web' }, { kind: 'environment', environment: 'dev' });
     await waitFor(() => !existsSync(partial), {
       timeoutMs: 20_000,
       what: `the export of ${fourth.slice(0, 8)} to stop`,

@@ -131,7 +131,7 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         else if (Object.keys(labels).length > 0) store.clusters.setLabels(name, { ...existing.labels, ...labels });
         return { created: !existing, ...minted };
       });
-      if (created) deps.engine?.requestReconcile();
+      if (created) deps.engine?.enqueue({ kind: 'cluster', cluster: name });
       const info = deps.hubInfo?.();
       return reply.code(201).send({
         cluster: name,
@@ -163,7 +163,7 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const labels = { ...c.labels, ...checkLabels(req.body.set ?? {}, 'set') };
       for (const k of req.body.remove ?? []) delete labels[k];
       store.clusters.setLabels(c.name, labels);
-      deps.engine?.requestReconcile();
+      deps.engine?.enqueue({ kind: 'cluster', cluster: c.name });
       return summary(c.name);
     },
   );
@@ -203,7 +203,7 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       found(store.clusters.get(req.params.name), `cluster "${req.params.name}"`, CLUSTER_HINT);
       store.clusters.delete(req.params.name);
       deps.agents?.disconnect?.(req.params.name);
-      deps.engine?.requestReconcile();
+      deps.engine?.enqueue({ kind: 'cluster', cluster: req.params.name });
       return reply.code(204).send();
     },
   );
@@ -249,7 +249,8 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         throw ApiError.invalid(`selector: ${err instanceof Error ? err.message : String(err)}`, 'selector');
       }
       store.groups.put({ name: req.params.name, selector: req.body.selector });
-      deps.engine?.requestReconcile();
+      // Environments deploy to groups, and Fleet's clusterGroup customizations render by them: all.
+      deps.engine?.enqueue({ kind: 'all' });
       return groupDetail(req.params.name);
     },
   );
@@ -259,7 +260,7 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     async (req, reply) => {
       if (!store.groups.delete(req.params.name))
         throw ApiError.notFound(`group "${req.params.name}" does not exist`, GROUP_HINT);
-      deps.engine?.requestReconcile();
+      deps.engine?.enqueue({ kind: 'all' });
       return reply.code(204).send();
     },
   );

@@ -13,6 +13,7 @@ import type {
 } from '@flotilla/proto/api';
 import { repoPathProblem } from '../../render/load.js';
 import { hostEntryProblem } from '../../render/net-policy.js';
+import type { WorkKey } from '../../reconcile/work-queue.js';
 import type { JsonObject, Store } from '../../store/index.js';
 import { safeRepoPath } from '../../source/git-source.js';
 import {
@@ -72,10 +73,17 @@ export interface RepoPolicyDeps {
 /** Repos, environments and targets: what the hub deploys, from where, to which clusters. */
 export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPolicyDeps): Promise<void> {
   const { store } = deps;
-  const changed = () => {
+  /** What a change asks the engine to decide again: its keys, and the repo pollers follow the store. */
+  const changed = (...keys: WorkKey[]) => {
     deps.engine?.refreshRepos();
-    deps.engine?.requestReconcile();
+    deps.engine?.enqueue(...keys);
   };
+  /** A repo's environments (its URL, credentials or render hosts changed: so may every render of it). */
+  const repoKeys = (repo: string): WorkKey[] =>
+    store.environments
+      .list()
+      .filter((e) => e.repo === repo)
+      .map((e) => ({ kind: 'environment', environment: e.name }));
 
   // Repos
   app.get<{ Reply: List<RepoView> }>(
@@ -143,7 +151,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
         ...(b.webhookSecret ? { webhookSecretSealed: deps.secrets.seal(b.webhookSecret) } : {}),
         ...(b.renderHosts && b.renderHosts.length > 0 ? { renderHosts: b.renderHosts } : {}),
       });
-      changed();
+      changed(...repoKeys(repo.name));
       // Accepted either way (the remote may be down for a while), but its state shows from now on.
       await deps.engine?.checkRepo?.(repo.name);
       return reply.code(201).send(redact(repoView(store, store.repos.get(repo.name) ?? repo)));
@@ -174,7 +182,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       const { renderHosts: _old, ...rest } = repo;
       const hosts = [...new Set(req.body.renderHosts)];
       const updated = store.repos.put({ ...rest, ...(hosts.length > 0 ? { renderHosts: hosts } : {}) });
-      changed();
+      changed(...repoKeys(updated.name));
       return redact(repoView(store, updated));
     },
   );
@@ -275,7 +283,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
         }
       }
       store.environments.put(b);
-      changed();
+      changed({ kind: 'environment', environment: b.name });
       return reply.code(201).send(envView(b.name));
     },
   );
@@ -293,7 +301,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       if (!store.environments.delete(req.params.name)) {
         throw ApiError.notFound(`environment "${req.params.name}" does not exist`, ENV_HINT);
       }
-      changed();
+      changed({ kind: 'environment', environment: req.params.name });
       return reply.code(204).send();
     },
   );
@@ -375,7 +383,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
         environments: b.environments,
         ...(b.options ? { options: b.options as JsonObject } : {}),
       });
-      changed();
+      changed({ kind: 'target', target: t.name });
       return reply.code(201).send(targetView(store, t));
     },
   );
@@ -408,10 +416,11 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       const view = removalView(store, name, req.query.orphan === true);
       if (req.query.dryRun === true) return view;
       store.targets.markRemoved(name, { orphan: view.orphan, requestedAt: new Date().toISOString() });
-      changed();
-      // The reconcile removes its deployments and the target, and tells the agents: done when this answers.
-      if (deps.engine?.reconcileNow) await deps.engine.reconcileNow();
-      else if (!deps.engine) store.targets.delete(name);
+      changed({ kind: 'target', target: name });
+      // The pass over the target removes its deployments and the target (the agents hear of it from
+      // the store): done when this answers.
+      if (deps.engine) await deps.engine.idle();
+      else store.targets.delete(name);
       return view;
     },
   );

@@ -78,7 +78,7 @@ export async function healthCheckRoutes(app: FastifyInstance, deps: ApiDeps): Pr
         environments: target.environments,
         options: next,
       });
-      deps.engine?.requestReconcile();
+      deps.engine?.enqueue({ kind: 'target', target: target.name });
       return targetView(store, updated);
     },
   );

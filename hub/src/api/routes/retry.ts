@@ -57,8 +57,8 @@ export async function retryRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
         if (done.length > 0) recordRequest(deps, done, actorOf(req));
         return done;
       });
+      // The agents of those clusters hear of it from the store (a retry is part of the desired state).
       const connected = new Set(deps.agents?.connectedClusters() ?? []);
-      for (const c of new Set(asked.map((d) => d.cluster))) deps.agents?.notify?.(c);
       return {
         items: asked.map((d) => ({
           cluster: d.cluster,

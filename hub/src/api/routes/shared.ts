@@ -1,4 +1,5 @@
 import type { HubInfo } from '@flotilla/proto/api';
+import type { WorkKey } from '../../reconcile/work-queue.js';
 import type { Sources } from '../../reconcile/sources.js';
 import type { RepoSyncResult } from '../../reconcile/repo-sync.js';
 import type { SecretBox } from '../../secrets.js';
@@ -19,13 +20,15 @@ export interface ApiDeps {
     fetch(repo: string): Promise<RepoSyncResult>;
     /** Whether a repo's remote answers now, recorded on the repo; bounded in time. */
     checkRepo?(repo: string): Promise<void>;
+    /** The repo pollers follow the repos in the store. */
     refreshRepos(): void;
-    requestReconcile(): void;
-    /** Runs a reconcile now (after any running one) and resolves when it is done. */
-    reconcileNow?(): Promise<unknown>;
+    /** Decide these again (a cluster, an environment, a target changed). */
+    enqueue(...keys: WorkKey[]): void;
+    /** Resolves once everything enqueued so far is decided. */
+    idle(): Promise<void>;
   };
-  /** The agents' transport; `notify` sends a cluster its desired state now (a retry asked for). */
-  agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void; notify?(cluster?: string): void };
+  /** The agents' transport (they hear of desired-state changes from the store, not from the API). */
+  agents?: { connectedClusters(): string[]; disconnect?(cluster: string): void };
   hubInfo?: () => HubInfo;
   /** An agent silent this long is Stale (default 45 s: three 15 s heartbeats). */
   staleAfterMs?: number;
