@@ -270,9 +270,6 @@ async function main(): Promise<void> {
     onError: (err) => log.error({ err }, 'eventSweepFailed'),
   });
   retention.start();
-  // Repos added through the store by another process (the CLI, until the API manages them) are
-  // picked up within seconds.
-  const refresh = setInterval(() => engine.refreshRepos(), 5000);
   log.info(
     {
       url: `${apiTls ? 'https' : 'http'}://${config.http.host}:${config.http.port}`,
@@ -289,7 +286,6 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    clearInterval(refresh);
     clearInterval(renew);
     front?.close();
     await app.close();
