@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentId, MAX_DEPLOYMENT_ID, parseDeploymentId } from './deployment.js';
+import { deploymentId, deploymentKeyOf, MAX_DEPLOYMENT_ID, parseDeploymentId } from './deployment.js';
 
 describe('deploymentId', () => {
   it('is environment/target, and parses back', () => {
@@ -41,5 +41,19 @@ describe('parseDeploymentId', () => {
   it('takes an id of the longest length', () => {
     const target = 'w'.repeat(MAX_DEPLOYMENT_ID - 4);
     expect(parseDeploymentId(`dev/${target}`)).toEqual({ environment: 'dev', target });
+  });
+});
+
+describe('deploymentKeyOf', () => {
+  it('names a deployment across the fleet, one string per (cluster, environment, target)', () => {
+    expect(deploymentKeyOf({ cluster: 'eu-1', environment: 'prod', target: 'web' })).toBe('eu-1/prod/web');
+    const keys = new Set(
+      [
+        { cluster: 'a', environment: 'b', target: 'c' },
+        { cluster: 'a', environment: 'c', target: 'b' },
+        { cluster: 'b', environment: 'a', target: 'c' },
+      ].map(deploymentKeyOf),
+    );
+    expect(keys.size).toBe(3);
   });
 });

@@ -19,6 +19,12 @@ export const MAX_DEPLOYMENT_ID = 1024;
  */
 export const deploymentId = (environment: string, target: string): string => `${environment}/${target}`;
 
+/**
+ * A deployment across the fleet as one string, `cluster/environment/target`, for maps and sets (names
+ * hold no `/`: the API's name pattern and the cluster name rule exclude it).
+ */
+export const deploymentKeyOf = (k: DeploymentKey): string => `${k.cluster}/${deploymentId(k.environment, k.target)}`;
+
 // Whitespace, control characters (C0, DEL, C1) and the Unicode line separators: never in a name.
 // eslint-disable-next-line no-control-regex
 const NOT_IN_ID = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -1,3 +1,4 @@
+import { deploymentKeyOf } from '@flotilla/common';
 import type { KubeObject } from '../bundle/index.js';
 import { targetNamespace } from '../protocol/desired.js';
 import type { Deployment, JsonObject, Store } from '../store/index.js';
@@ -28,8 +29,7 @@ const YIELD_EVERY = 512;
 /** Object lists of stored bundles kept between reconciles (a digest's objects never change). */
 const HELD_CACHE_MAX = 4096;
 
-export const slotKey = (p: { cluster: string; target: string; environment: string }) =>
-  `${p.cluster}\u0000${p.target}\u0000${p.environment}`;
+export const slotKey = deploymentKeyOf;
 
 /**
  * The hub's half of "an object belongs to one deployment on a cluster": the proposals of a

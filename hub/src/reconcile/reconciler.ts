@@ -1,4 +1,4 @@
-import { deploymentId, isPlainObject } from '@flotilla/common';
+import { deploymentId, isPlainObject, parseDeploymentId } from '@flotilla/common';
 import type { TargetHelmOptions } from '@flotilla/proto/api';
 import type { CanonicalBundle } from '../bundle/index.js';
 import type { RenderCache } from '../render/cache.js';
@@ -7,7 +7,7 @@ import type { Cluster, Deployment, JsonObject, Store, Target } from '../store/in
 import { encode } from '../store/json.js';
 import { place, type Placement, type Problem } from '../target/targeting.js';
 import { checkPlaintextSecrets, type PlaintextSecretPolicy } from '../render/secrets-policy.js';
-import { OverlapCheck } from './overlaps.js';
+import { OverlapCheck, slotKey } from './overlaps.js';
 import { TreeCancelledError, type ExportedTrees } from './trees.js';
 import { Scope } from './work-queue.js';
 
@@ -43,8 +43,7 @@ interface Deps {
   scrub?: (text: string) => string;
 }
 
-const key = (p: { cluster: string; target: string; environment: string }) =>
-  `${p.cluster}\u0000${p.target}\u0000${p.environment}`;
+const key = slotKey;
 
 /** A placement rendered, waiting to be written. */
 interface Rendered {
@@ -134,7 +133,7 @@ export class Reconciler {
     const fail = (p: Placement, head: string, err: unknown) => {
       const message = scrub(err instanceof Error ? err.message : String(err));
       summary.failures.push({ target: p.target, environment: p.environment, cluster: p.cluster, message });
-      const pair = `${p.target}\u0000${p.environment}`;
+      const pair = deploymentId(p.environment, p.target);
       if (!failedPairs.has(pair)) failedPairs.set(pair, { commit: head, message });
     };
 
@@ -187,7 +186,7 @@ export class Reconciler {
             // Each in its own savepoint: one that fails is undone alone, the chunk commits.
             const outcome = store.transaction(() => this.write(r, before.get(key(r.p)), stored, affected));
             summary[outcome]++;
-            renderedPairs.set(`${r.p.target}\u0000${r.p.environment}`, r.head);
+            renderedPairs.set(deploymentId(r.p.environment, r.p.target), r.head);
           } catch (err) {
             fail(r.p, r.head, err);
           }
@@ -368,7 +367,7 @@ export class Reconciler {
         .map(([pair, f]) => ({ pair, f, kind: 'TargetOverlap' as const })),
     ];
     for (const { pair, f, kind } of notDeployed) {
-      const [target = '', environment = ''] = pair.split('\u0000');
+      const { environment, target } = parseDeploymentId(pair) ?? { environment: '', target: '' };
       const prev = store.renderStatus.get(target, environment);
       store.renderStatus.put({ target, environment, commit: f.commit, state: 'Failed', message: f.message });
       if (prev?.state !== 'Failed' || prev.commit !== f.commit || prev.message !== f.message) {
@@ -377,7 +376,7 @@ export class Reconciler {
     }
     for (const [pair, commit] of rendered) {
       if (failed.has(pair) || overlapping.has(pair)) continue;
-      const [target = '', environment = ''] = pair.split('\u0000');
+      const { environment, target } = parseDeploymentId(pair) ?? { environment: '', target: '' };
       // Rendered for some of its clusters: Rendered for the pair only if it was, or if it had failed
       // for those clusters alone (a pass over all of them tells, queued by the engine).
       if (!scope.coversPair(environment, target)) {
@@ -395,7 +394,7 @@ function overlapPairs(problems: readonly Problem[], rendered: readonly Rendered[
   const out = new Map<string, { commit: string; message: string }>();
   for (const pr of problems) {
     if (pr.code !== 'TARGET_OVERLAP') continue;
-    const pair = `${pr.target}\u0000${pr.environment}`;
+    const pair = deploymentId(pr.environment ?? '', pr.target ?? '');
     const commit = rendered.find((r) => r.p.target === pr.target && r.p.environment === pr.environment)?.head ?? '';
     const prev = out.get(pair);
     out.set(pair, { commit, message: prev ? `${prev.message}; ${pr.message}` : `TARGET_OVERLAP: ${pr.message}` });
