@@ -8,6 +8,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const alias = [
   { find: /^@flotilla\/common$/, replacement: src('./common/src/index.ts') },
   { find: /^@flotilla\/proto\/api$/, replacement: src('./proto/src/api.ts') },
+  { find: /^@flotilla\/proto\/api-schema$/, replacement: src('./proto/src/api-schema.ts') },
   { find: /^@flotilla\/proto$/, replacement: src('./proto/src/index.ts') },
   { find: /^@flotilla\/hub$/, replacement: src('./hub/src/index.ts') },
   { find: /^@flotilla\/agent$/, replacement: src('./agent/src/index.ts') },

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Engine, SecretBox, api, protocol, status, store as hubStore, tools as hubTools } from '@flotilla/hub';
 import type { ClusterSummary, DeploymentView, FleetEvent, Promotion, Rollback, StatusView } from '@flotilla/proto/api';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { OpenApiContract, type OpenApiDocument } from '../harness/openapi-contract.js';
 import { waitFor } from '../harness/wait.js';
 
 const cm = (value: string) =>
@@ -27,6 +28,8 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
   let admin: string;
   let operator = '';
   let viewer = '';
+  /** Every JSON answer of the suite, checked against /openapi.json at the end. */
+  const answers: { method: string; path: string; status: number; body: unknown }[] = [];
 
   const call = async <T = Record<string, unknown>>(
     method: string,
@@ -43,7 +46,9 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    answers.push({ method, path, status: res.status, body: parsed });
+    return { status: res.status, body: parsed as T };
   };
 
   const deployment = (cluster: string, environment: string) =>
@@ -637,5 +642,32 @@ describe('hub HTTP API (real store, real Git over HTTP, real engine)', () => {
       const route = await call<{ code: string }>('GET', '/api/v1/nothing-here');
       expect(route.status).toBe(404);
     });
+  });
+
+  it('answers as /openapi.json says: every answer above, and every GET, matches its documented schema', async () => {
+    const doc = (await call<OpenApiDocument>('GET', '/openapi.json', undefined, '')).body;
+    const bundle = (await call<{ items: { digest: string }[] }>('GET', '/api/v1/bundles')).body.items[0]?.digest;
+    for (const path of [
+      '/healthz',
+      '/readyz',
+      '/api/v1/hub',
+      '/api/v1/clusters/edge-1',
+      '/api/v1/groups',
+      '/api/v1/groups/staging-clusters',
+      '/api/v1/repos',
+      '/api/v1/environments',
+      '/api/v1/environments/prod',
+      '/api/v1/targets/web',
+      `/api/v1/bundles/${bundle}`,
+      '/api/v1/drift?history=true',
+      '/api/v1/events?newest=true&limit=50',
+      '/api/v1/events?kind=Nope',
+    ]) {
+      await call('GET', path);
+    }
+    const contract = new OpenApiContract(doc);
+    const checked = answers.filter((a) => (a.body as { message?: string })?.message?.startsWith('no route ') !== true);
+    expect(checked.length).toBeGreaterThan(60);
+    expect(checked.flatMap((a) => contract.problems(a.method, a.path, a.status, a.body))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NAME_PATTERN } from '@flotilla/proto/api-schema';
 import { API_ROLES, roleAllows, type ApiRole, type WhoAmI } from '@flotilla/proto/api';
 import { hashSecret } from '../protocol/registration.js';
 import type { ApiToken, Store } from '../store/index.js';
@@ -9,7 +10,7 @@ import type { AuthThrottle } from './auth-throttle.js';
 import { ApiError } from './errors.js';
 
 export const API_TOKEN_PREFIX = 'flapi_';
-const NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+const NAME = new RegExp(NAME_PATTERN);
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { FLOTILLA_VERSION } from '@flotilla/common';
 import { API_PREFIX } from '@flotilla/proto/api';
@@ -6,7 +8,7 @@ import type { AuthFailureLimit, MetricsAuth } from '../config-access.js';
 import { installAuth } from './auth.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { installErrorHandler } from './errors.js';
-import { openApiCollector } from './openapi.js';
+import { installOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { configRoutes, type RepoPolicyDeps } from './routes/config.js';
@@ -53,6 +55,66 @@ function clientErrorHandler(this: FastifyInstance, err: Error & { code?: string 
 
 export type { ApiDeps } from './routes/shared.js';
 
+/** Health, readiness, the OpenAPI document and metrics: outside /api/v1. */
+async function hubRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['hub'];
+  api.get(
+    '/healthz',
+    {
+      schema: { summary: 'The hub process answers', tags, response: { 200: Type.Object({ ok: Type.Literal(true) }) } },
+    },
+    async () => ({ ok: true as const }),
+  );
+  api.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'The hub can serve: its store answers',
+        tags,
+        response: {
+          200: Type.Object({ ok: Type.Literal(true), schemaVersion: Type.Integer() }),
+          503: Type.Object({ ok: Type.Literal(false), message: Type.String() }, { description: 'Not ready, and why' }),
+        },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        return { ok: true as const, schemaVersion: deps.store.schemaVersion() };
+      } catch (err) {
+        return reply.code(503).send({ ok: false, message: err instanceof Error ? err.message : String(err) });
+      }
+    },
+  );
+  api.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This document',
+        tags,
+        response: { 200: Type.Unsafe<object>({ type: 'object', description: 'OpenAPI 3.1' }) },
+      },
+    },
+    async () => app.swagger(),
+  );
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    const role = deps.metricsAuth === 'token' ? ('viewer' as const) : undefined;
+    api.get(
+      '/metrics',
+      {
+        config: role ? { role } : {},
+        schema: {
+          summary: 'Prometheus metrics (text exposition format)',
+          tags,
+          response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: Type.String() } } } },
+        },
+      },
+      async (_req, reply) => reply.header('content-type', metrics.contentType).send(await metrics.text()),
+    );
+  }
+}
+
 /**
  * The hub's HTTP server: the JSON API under /api/v1 (bearer tokens with roles), its OpenAPI
  * document at /openapi.json, Prometheus metrics at /metrics, health, readiness and webhooks.
@@ -84,24 +146,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   throttle.start();
   app.addHook('onClose', async () => throttle.stop());
   installAuth(app, deps.store, throttle);
-  const openapi = openApiCollector(app, deps.version ?? FLOTILLA_VERSION);
-
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      return { ok: true, schemaVersion: deps.store.schemaVersion() };
-    } catch (err) {
-      return reply.code(503).send({ ok: false, message: err instanceof Error ? err.message : String(err) });
-    }
-  });
-  app.get('/openapi.json', async () => openapi());
-  if (deps.metrics) {
-    const metrics = deps.metrics;
-    const role = deps.metricsAuth === 'token' ? ('viewer' as const) : undefined;
-    app.get('/metrics', { config: role ? { role } : {} }, async (_req, reply) =>
-      reply.header('content-type', metrics.contentType).send(await metrics.text()),
-    );
-  }
+  await installOpenApi(app, deps.version ?? FLOTILLA_VERSION);
+  await hubRoutes(app, deps);
   await app.register(
     async (api) => {
       await adminRoutes(api, deps);

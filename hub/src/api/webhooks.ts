@@ -1,5 +1,9 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { isFlotillaError } from '@flotilla/proto';
+import * as S from '@flotilla/proto/api-schema';
+import { errorReply } from './openapi.js';
 import type { SecretBox } from '../secrets.js';
 import { SeenDeliveries } from '../source/webhook-replay.js';
 import { verifyWebhook } from '../source/webhooks.js';
@@ -27,7 +31,28 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): Pr
   // Signatures cover the exact bytes: keep every body raw in this scope.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 5 * 2 ** 20 }, (_req, body, done) => done(null, body));
-  app.post<{ Params: { repo: string } }>('/api/v1/webhooks/:repo', async (req, reply) => {
+  const schema = {
+    summary: 'A push webhook (GitHub, GitLab, Gitea or generic): fetch the repo now',
+    description:
+      "Signed with the repo's webhook secret (each provider's header). Not a bearer token: the signature " +
+      'authenticates. A delivery seen before is answered 200 `duplicate`, without a second fetch.',
+    tags: ['repos'],
+    params: S.RepoParams,
+    response: {
+      202: Type.Object(
+        { accepted: Type.Literal(true), triggered: S.bool(), branch: S.opt(S.str()) },
+        { description: 'A push: a fetch is asked for (`triggered` as for POST /repos/{name}/sync)' },
+      ),
+      200: Type.Object(
+        { accepted: Type.Literal(false), kind: S.str(), duplicate: S.opt(Type.Literal(true)) },
+        { description: 'Not a push (a ping), or a delivery seen before: nothing to do' },
+      ),
+      401: errorReply('The signature does not verify (WEBHOOK_REJECTED)'),
+      403: errorReply('The repo has no webhook secret (WEBHOOK_DISABLED)'),
+      404: errorReply('No such repo'),
+    },
+  };
+  app.withTypeProvider<TypeBoxTypeProvider>().post('/api/v1/webhooks/:repo', { schema }, async (req, reply) => {
     const { repo } = req.params;
     const record = deps.store.repos.get(repo);
     if (!record) return reply.code(404).send({ code: 'NOT_FOUND', message: `repo ${repo} does not exist` });

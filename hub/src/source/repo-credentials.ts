@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { FlotillaError } from '@flotilla/proto';
+import { REPO_AUTH_KEYS } from '@flotilla/proto/api';
 import type { SecretBox } from '../secrets.js';
 import type { RepoAuth } from './git-source.js';
 
@@ -25,8 +26,6 @@ export const REPO_SECRETS_DIR = 'repo-secrets';
 /** A password or token is short; a bigger file is not one (and is not read into memory). */
 export const MAX_SECRET_FILE_BYTES = 16 * 1024;
 
-/** Stored keys: `username`, the sealed `password`/`token`, and references to a file or a variable. */
-export const REPO_AUTH_KEYS = ['username', 'password', 'token', 'passwordEnv', 'tokenEnv', 'passwordFile', 'tokenFile'];
 /** Keys whose value the hub seals before storing and never shows. */
 export const SEALED_AUTH_KEYS = ['password', 'token'];
 
@@ -58,7 +57,7 @@ export function displayRepoUrl(url: string): string {
 export function checkRepoAuth(auth: Readonly<Record<string, string>> | undefined, envPrefix: string): void {
   if (!auth) return;
   for (const key of Object.keys(auth)) {
-    if (!REPO_AUTH_KEYS.includes(key))
+    if (!(REPO_AUTH_KEYS as readonly string[]).includes(key))
       throw new RepoCredentialError(`auth.${key} is not a credential setting (${REPO_AUTH_KEYS.join(', ')})`);
   }
   for (const kind of ['password', 'token'] as const) {

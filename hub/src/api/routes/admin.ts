@@ -1,18 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { FLOTILLA_VERSION } from '@flotilla/common';
-import {
-  API_ROLES,
-  type ApiTokenCreateRequest,
-  type ApiTokenCreateResponse,
-  type ApiTokenView,
-  type HubInfo,
-  type List,
-  type WhoAmI,
-} from '@flotilla/proto/api';
+import * as S from '@flotilla/proto/api-schema';
+import type { ApiTokenView } from '@flotilla/proto/api';
 import type { ApiToken } from '../../store/index.js';
 import { actorOf, mintApiToken } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { nameParams, nameSchema, type ApiDeps } from './shared.js';
+import { errorReply, noContent } from '../openapi.js';
+import type { ApiDeps } from './shared.js';
 
 const tokenView = (t: ApiToken): ApiTokenView => {
   const { tokenHash: _hash, ...view } = t;
@@ -22,37 +17,47 @@ const tokenView = (t: ApiToken): ApiTokenView => {
 /** Who am I, what is this hub, and the API's own bearer tokens. */
 export async function adminRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
-  app.get<{ Reply: WhoAmI }>(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['auth'];
+  api.get(
     '/whoami',
-    { config: { role: 'viewer' }, schema: { summary: "The caller's token name and role", tags: ['auth'] } },
-    async (req) => req.principal ?? { name: 'anonymous', role: 'viewer' },
+    {
+      config: { role: 'viewer' },
+      schema: { summary: "The caller's token name and role", tags, response: { 200: S.ref(S.WhoAmI) } },
+    },
+    async (req) => req.principal ?? { name: 'anonymous', role: 'viewer' as const },
   );
-  app.get<{ Reply: HubInfo }>(
+  api.get(
     '/hub',
-    { config: { role: 'viewer' }, schema: { summary: 'What agents need: transport, address, CA', tags: ['auth'] } },
-    async () => deps.hubInfo?.() ?? { version: FLOTILLA_VERSION, transport: 'grpc' },
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'What agents need: transport, address, CA', tags, response: { 200: S.ref(S.HubInfo) } },
+    },
+    async () => deps.hubInfo?.() ?? { version: FLOTILLA_VERSION, transport: 'grpc' as const },
   );
-  app.get<{ Reply: List<ApiTokenView> }>(
+  api.get(
     '/tokens',
-    { config: { role: 'admin' }, schema: { summary: 'List API tokens (never the tokens themselves)', tags: ['auth'] } },
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'List API tokens (never the tokens themselves)',
+        tags,
+        response: { 200: S.List(S.ref(S.ApiTokenView)) },
+      },
+    },
     async () => ({ items: store.apiTokens.list().map(tokenView) }),
   );
-  app.post<{ Body: ApiTokenCreateRequest; Reply: ApiTokenCreateResponse }>(
+  api.post(
     '/tokens',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Create an API token (shown once)',
-        tags: ['auth'],
-        body: {
-          type: 'object',
-          required: ['name', 'role'],
-          additionalProperties: false,
-          properties: {
-            name: nameSchema,
-            role: { type: 'string', enum: [...API_ROLES] },
-            ttlSeconds: { type: 'integer', minimum: 60 },
-          },
+        tags,
+        body: S.ApiTokenCreateRequest,
+        response: {
+          201: S.ref(S.ApiTokenCreateResponse),
+          409: errorReply('A token of that name exists, or existed: names are never reused'),
         },
       },
     },
@@ -67,9 +72,20 @@ export async function adminRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       return reply.code(201).send({ ...tokenView(record), token });
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  api.delete(
     '/tokens/:name',
-    { config: { role: 'admin' }, schema: { summary: 'Revoke an API token', tags: ['auth'], params: nameParams } },
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Revoke an API token',
+        tags,
+        params: S.NameParams,
+        response: {
+          204: noContent('Revoked'),
+          409: errorReply('The last admin token: revoking it would lock admins out'),
+        },
+      },
+    },
     async (req, reply) => {
       if (
         req.principal?.name === req.params.name &&

@@ -1,31 +1,19 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { checkLabels, CLUSTER_NAME_RULE, LABEL_KEY_RULE, LABEL_VALUE_RULE, roleAllows } from '@flotilla/proto/api';
-import type {
-  ClusterDetail,
-  ClusterRegisterRequest,
-  ClusterRegisterResponse,
-  ClusterSummary,
-  GroupDetail,
-  LabelsPatch,
-  List,
-} from '@flotilla/proto/api';
+import * as S from '@flotilla/proto/api-schema';
+import { checkLabels, roleAllows } from '@flotilla/proto/api';
+import type { ClusterSummary, GroupDetail } from '@flotilla/proto/api';
 import { mintRegistrationToken } from '../../protocol/registration.js';
 import { parseSelector } from '../../target/selector.js';
 import { actorOf } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { noContent } from '../openapi.js';
 import { clusterSummary, deploymentView, environmentClusters, groupClusters } from '../views.js';
 import type { Cluster } from '../../store/index.js';
-import { found, livenessOf, nameParams, nameSchema, type ApiDeps } from './shared.js';
+import { found, livenessOf, type ApiDeps } from './shared.js';
 
 const CLUSTER_HINT = 'see `fleet clusters list`';
 const GROUP_HINT = 'see `fleet groups list`';
-
-/** Checked in the handler (proto names.ts), so that an error names the field and the bad value. */
-const labelsBody = {
-  type: 'object',
-  description: `${LABEL_KEY_RULE}; ${LABEL_VALUE_RULE}`,
-  additionalProperties: { type: 'string' },
-} as const;
 
 /**
  * A token for a cluster the hub holds replaces its agent's credential (and lifts a revocation): that
@@ -46,15 +34,19 @@ function mayReregister(req: FastifyRequest, existing: Cluster): void {
 /** Clusters (registration, labels, revocation, removal) and groups of clusters. */
 export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const liveness = livenessOf(deps);
   const summary = (name: string): ClusterSummary => {
     const c = found(store.clusters.get(name), `cluster "${name}"`, CLUSTER_HINT);
     return clusterSummary(c, store.deployments.list({ cluster: name }), liveness());
   };
 
-  app.get<{ Reply: List<ClusterSummary> }>(
+  api.get(
     '/clusters',
-    { config: { role: 'viewer' }, schema: { summary: 'List clusters', tags: ['clusters'] } },
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'List clusters', tags: ['clusters'], response: { 200: S.List(S.ref(S.ClusterSummary)) } },
+    },
     async () => {
       const deployments = store.deployments.list();
       const l = liveness();
@@ -70,11 +62,16 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.get<{ Params: { name: string }; Reply: ClusterDetail }>(
+  api.get(
     '/clusters/:name',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'Get a cluster with its deployments', tags: ['clusters'], params: nameParams },
+      schema: {
+        summary: 'Get a cluster with its deployments',
+        tags: ['clusters'],
+        params: S.NameParams,
+        response: { 200: S.ref(S.ClusterDetail) },
+      },
     },
     async (req) => {
       const s = summary(req.params.name);
@@ -92,7 +89,7 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.post<{ Body: ClusterRegisterRequest; Reply: ClusterRegisterResponse }>(
+  api.post(
     '/clusters',
     {
       config: { role: 'operator' },
@@ -103,16 +100,8 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           'trades for its credential (operator). For an existing or revoked cluster the token re-registers it: ' +
           "a new credential that replaces its agent's and lifts a revocation (admin only).",
         tags: ['clusters'],
-        body: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', description: CLUSTER_NAME_RULE },
-            labels: labelsBody,
-            ttlSeconds: { type: 'integer', minimum: 60, maximum: 7 * 24 * 3600 },
-          },
-        },
+        body: S.ClusterRegisterRequest,
+        response: { 201: S.ref(S.ClusterRegisterResponse) },
       },
     },
     async (req, reply) => {
@@ -142,19 +131,16 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.patch<{ Params: { name: string }; Body: LabelsPatch; Reply: ClusterSummary }>(
+  api.patch(
     '/clusters/:name/labels',
     {
       config: { role: 'operator' },
       schema: {
         summary: "Change a cluster's labels (which groups and environments it belongs to)",
         tags: ['clusters'],
-        params: nameParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { set: labelsBody, remove: { type: 'array', items: { type: 'string' } } },
-        },
+        params: S.NameParams,
+        body: S.LabelsPatch,
+        response: { 200: S.ref(S.ClusterSummary) },
       },
     },
     async (req) => {
@@ -168,14 +154,15 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.post<{ Params: { name: string }; Reply: ClusterSummary }>(
+  api.post(
     '/clusters/:name/revoke',
     {
       config: { role: 'admin' },
       schema: {
         summary: "Revoke a cluster's credential: its agent is refused until registered again",
         tags: ['clusters'],
-        params: nameParams,
+        params: S.NameParams,
+        response: { 200: S.ref(S.ClusterSummary) },
       },
     },
     async (req) => {
@@ -189,14 +176,15 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.delete<{ Params: { name: string } }>(
+  api.delete(
     '/clusters/:name',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Remove a cluster from the hub (its agent is refused; objects stay in the cluster)',
         tags: ['clusters'],
-        params: nameParams,
+        params: S.NameParams,
+        response: { 204: noContent('Removed') },
       },
     },
     async (req, reply) => {
@@ -213,33 +201,44 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     const g = found(store.groups.get(name), `group "${name}"`, GROUP_HINT);
     return { ...g, clusters: groupClusters(g, store.clusters.list()) };
   };
-  app.get<{ Reply: List<GroupDetail> }>(
+  api.get(
     '/groups',
-    { config: { role: 'viewer' }, schema: { summary: 'List groups with the clusters they match', tags: ['groups'] } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'List groups with the clusters they match',
+        tags: ['groups'],
+        response: { 200: S.List(S.ref(S.GroupDetail)) },
+      },
+    },
     async () => {
       const clusters = store.clusters.list();
       return { items: store.groups.list().map((g) => ({ ...g, clusters: groupClusters(g, clusters) })) };
     },
   );
-  app.get<{ Params: { name: string }; Reply: GroupDetail }>(
+  api.get(
     '/groups/:name',
-    { config: { role: 'viewer' }, schema: { summary: 'Get a group', tags: ['groups'], params: nameParams } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Get a group',
+        tags: ['groups'],
+        params: S.NameParams,
+        response: { 200: S.ref(S.GroupDetail) },
+      },
+    },
     async (req) => groupDetail(req.params.name),
   );
-  app.put<{ Params: { name: string }; Body: { selector: string }; Reply: GroupDetail }>(
+  api.put(
     '/groups/:name',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Create or replace a group (a label selector such as `env=prod,region in (eu,us)`)',
         tags: ['groups'],
-        params: { type: 'object', required: ['name'], properties: { name: nameSchema } },
-        body: {
-          type: 'object',
-          required: ['selector'],
-          additionalProperties: false,
-          properties: { selector: { type: 'string', maxLength: 4096 } },
-        },
+        params: S.NewNameParams,
+        body: S.GroupPutRequest,
+        response: { 200: S.ref(S.GroupDetail) },
       },
     },
     async (req) => {
@@ -254,9 +253,17 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       return groupDetail(req.params.name);
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  api.delete(
     '/groups/:name',
-    { config: { role: 'admin' }, schema: { summary: 'Remove a group', tags: ['groups'], params: nameParams } },
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: 'Remove a group',
+        tags: ['groups'],
+        params: S.NameParams,
+        response: { 204: noContent('Removed') },
+      },
+    },
     async (req, reply) => {
       if (!store.groups.delete(req.params.name))
         throw ApiError.notFound(`group "${req.params.name}" does not exist`, GROUP_HINT);

@@ -1,16 +1,7 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type {
-  Environment,
-  EnvironmentView,
-  List,
-  RepoCreateRequest,
-  RepoRenderHostsRequest,
-  RepoView,
-  Target,
-  TargetOptions,
-  TargetRemovalView,
-  TargetView,
-} from '@flotilla/proto/api';
+import * as S from '@flotilla/proto/api-schema';
+import type { RepoCreateRequest, RepoView, TargetOptions, TargetRemovalView } from '@flotilla/proto/api';
 import { repoPathProblem } from '../../render/load.js';
 import { hostEntryProblem } from '../../render/net-policy.js';
 import type { WorkKey } from '../../reconcile/work-queue.js';
@@ -21,33 +12,18 @@ import {
   checkRepoUrl,
   DEFAULT_REPO_ENV_PREFIX,
   displayRepoUrl,
-  REPO_AUTH_KEYS,
   RepoCredentialError,
   SEALED_AUTH_KEYS,
 } from '../../source/repo-credentials.js';
 import { parseSelector } from '../../target/selector.js';
 import { ApiError } from '../errors.js';
+import { errorReply, noContent } from '../openapi.js';
 import { environmentView, repoView, targetView } from '../views.js';
-import { found, nameParams, nameSchema, type ApiDeps } from './shared.js';
+import { found, type ApiDeps } from './shared.js';
 
 const REPO_HINT = 'see `fleet repos list`';
 const ENV_HINT = 'see `fleet environments list`';
 const TARGET_HINT = 'see `fleet targets list`';
-
-/** A target's Helm values (proto TargetHelmOptions): merged over fleet.yaml's when its path is a chart. */
-const TARGET_HELM_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    values: { type: 'object', description: "Helm values, over fleet.yaml's and its customization's" },
-    valuesFiles: {
-      type: 'array',
-      maxItems: 64,
-      items: { type: 'string', minLength: 1, maxLength: 1024 },
-      description: "Values files in the repo, relative to the target's path, after fleet.yaml's",
-    },
-  },
-} as const;
 
 /** The same rule as fleet.yaml's helm.valuesFiles: inside the repository. */
 function checkValuesFiles(options: TargetOptions | undefined): void {
@@ -63,8 +39,6 @@ function checkValuesFiles(options: TargetOptions | undefined): void {
   });
 }
 
-const branchSchema = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s~^:?*\\[\\\\]+$' } as const;
-
 export interface RepoPolicyDeps {
   /** Repo auth may name only environment variables with this prefix (default FLOTILLA_REPO_). */
   repoEnvPrefix?: string;
@@ -73,6 +47,7 @@ export interface RepoPolicyDeps {
 /** Repos, environments and targets: what the hub deploys, from where, to which clusters. */
 export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPolicyDeps): Promise<void> {
   const { store } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   /** What a change asks the engine to decide again: its keys, and the repo pollers follow the store. */
   const changed = (...keys: WorkKey[]) => {
     deps.engine?.refreshRepos();
@@ -86,21 +61,28 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       .map((e) => ({ kind: 'environment', environment: e.name }));
 
   // Repos
-  app.get<{ Reply: List<RepoView> }>(
+  api.get(
     '/repos',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'List repos with what was last fetched per branch', tags: ['repos'] },
+      schema: {
+        summary: 'List repos with what was last fetched per branch',
+        tags: ['repos'],
+        response: { 200: S.List(S.ref(S.RepoView)) },
+      },
     },
     async () => ({ items: store.repos.list().map((r) => redact(repoView(store, r))) }),
   );
-  app.get<{ Params: { name: string }; Reply: RepoView }>(
+  api.get(
     '/repos/:name',
-    { config: { role: 'viewer' }, schema: { summary: 'Get a repo', tags: ['repos'], params: nameParams } },
+    {
+      config: { role: 'viewer' },
+      schema: { summary: 'Get a repo', tags: ['repos'], params: S.NameParams, response: { 200: S.ref(S.RepoView) } },
+    },
     async (req) =>
       redact(repoView(store, found(store.repos.get(req.params.name), `repo "${req.params.name}"`, REPO_HINT))),
   );
-  app.post<{ Body: RepoCreateRequest; Reply: RepoView }>(
+  api.post(
     '/repos',
     {
       config: { role: 'admin' },
@@ -112,23 +94,8 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
           'or `passwordEnv`/`tokenEnv` (a hub environment variable whose name starts with --repo-env-prefix, ' +
           'FLOTILLA_REPO_ by default). A URL holding credentials (user:password@host) is refused.',
         tags: ['repos'],
-        body: {
-          type: 'object',
-          required: ['name', 'url'],
-          additionalProperties: false,
-          properties: {
-            name: nameSchema,
-            url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
-            auth: {
-              type: 'object',
-              additionalProperties: false,
-              properties: Object.fromEntries(REPO_AUTH_KEYS.map((k) => [k, { type: 'string', minLength: 1 }])),
-            },
-            pollIntervalSeconds: { type: 'integer', minimum: 5, maximum: 86400 },
-            webhookSecret: { type: 'string', minLength: 16 },
-            renderHosts: RENDER_HOSTS_SCHEMA,
-          },
-        },
+        body: S.RepoCreateRequest,
+        response: { 201: S.ref(S.RepoView), 409: errorReply('A repo of that name exists') },
       },
     },
     async (req, reply) => {
@@ -157,7 +124,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return reply.code(201).send(redact(repoView(store, store.repos.get(repo.name) ?? repo)));
     },
   );
-  app.put<{ Params: { name: string }; Body: RepoRenderHostsRequest; Reply: RepoView }>(
+  api.put(
     '/repos/:name/render-hosts',
     {
       config: { role: 'admin' },
@@ -167,13 +134,9 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
           'Entries: host names, `*.domain` wildcards, IP addresses, CIDRs. A loopback, link-local or private ' +
           'address is reached only when that address (or a CIDR holding it) is listed itself.',
         tags: ['repos'],
-        params: nameParams,
-        body: {
-          type: 'object',
-          required: ['renderHosts'],
-          additionalProperties: false,
-          properties: { renderHosts: RENDER_HOSTS_SCHEMA },
-        },
+        params: S.NameParams,
+        body: S.RepoRenderHostsRequest,
+        response: { 200: S.ref(S.RepoView) },
       },
     },
     async (req) => {
@@ -186,14 +149,15 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return redact(repoView(store, updated));
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  api.delete(
     '/repos/:name',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Remove a repo (refused while environments or targets use it)',
         tags: ['repos'],
-        params: nameParams,
+        params: S.NameParams,
+        response: { 204: noContent('Removed'), 409: errorReply('Environments or targets use it') },
       },
     },
     async (req, reply) => {
@@ -203,11 +167,18 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return reply.code(204).send();
     },
   );
-  app.post<{ Params: { name: string } }>(
+  api.post(
     '/repos/:name/sync',
     {
       config: { role: 'operator' },
-      schema: { summary: 'Fetch a repo now (as a webhook would)', tags: ['repos'], params: nameParams },
+      schema: {
+        summary: 'Fetch a repo now (as a webhook would)',
+        tags: ['repos'],
+        params: S.NameParams,
+        response: {
+          202: S.RepoSyncResponse,
+        },
+      },
     },
     async (req, reply) => {
       found(store.repos.get(req.params.name), `repo "${req.params.name}"`, REPO_HINT);
@@ -224,42 +195,43 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       found(store.environments.get(name), `environment "${name}"`, ENV_HINT),
       store.deployments.list({ environment: name }),
     );
-  app.get<{ Reply: List<EnvironmentView> }>(
+  api.get(
     '/environments',
-    { config: { role: 'viewer' }, schema: { summary: 'List environments', tags: ['environments'] } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'List environments',
+        tags: ['environments'],
+        response: { 200: S.List(S.ref(S.EnvironmentView)) },
+      },
+    },
     async () => {
       const deployments = store.deployments.list();
       return { items: store.environments.list().map((e) => environmentView(store, e, deployments)) };
     },
   );
-  app.get<{ Params: { name: string }; Reply: EnvironmentView }>(
+  api.get(
     '/environments/:name',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'Get an environment', tags: ['environments'], params: nameParams },
+      schema: {
+        summary: 'Get an environment',
+        tags: ['environments'],
+        params: S.NameParams,
+        response: { 200: S.ref(S.EnvironmentView) },
+      },
     },
     async (req) => envView(req.params.name),
   );
-  app.post<{ Body: Environment; Reply: EnvironmentView }>(
+  api.post(
     '/environments',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Create an environment: a branch of a repo and the clusters it deploys to',
         tags: ['environments'],
-        body: {
-          type: 'object',
-          required: ['name', 'repo', 'branch'],
-          additionalProperties: false,
-          properties: {
-            name: nameSchema,
-            repo: nameSchema,
-            branch: branchSchema,
-            group: nameSchema,
-            selector: { type: 'string', maxLength: 4096 },
-            promotesTo: nameSchema,
-          },
-        },
+        body: S.Environment,
+        response: { 201: S.ref(S.EnvironmentView), 409: errorReply('An environment of that name exists') },
       },
     },
     async (req, reply) => {
@@ -287,14 +259,15 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return reply.code(201).send(envView(b.name));
     },
   );
-  app.delete<{ Params: { name: string } }>(
+  api.delete(
     '/environments/:name',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Remove an environment (refused while targets use it)',
         tags: ['environments'],
-        params: nameParams,
+        params: S.NameParams,
+        response: { 204: noContent('Removed'), 409: errorReply('Targets use it') },
       },
     },
     async (req, reply) => {
@@ -307,46 +280,41 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
   );
 
   // Targets
-  app.get<{ Reply: List<TargetView> }>(
+  api.get(
     '/targets',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'List targets with their last render per environment', tags: ['targets'] },
+      schema: {
+        summary: 'List targets with their last render per environment',
+        tags: ['targets'],
+        response: { 200: S.List(S.ref(S.TargetView)) },
+      },
     },
     async () => ({ items: store.targets.list().map((t) => targetView(store, t)) }),
   );
-  app.get<{ Params: { name: string }; Reply: TargetView }>(
+  api.get(
     '/targets/:name',
-    { config: { role: 'viewer' }, schema: { summary: 'Get a target', tags: ['targets'], params: nameParams } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: 'Get a target',
+        tags: ['targets'],
+        params: S.NameParams,
+        response: { 200: S.ref(S.TargetView) },
+      },
+    },
     async (req) =>
       targetView(store, found(store.targets.get(req.params.name), `target "${req.params.name}"`, TARGET_HINT)),
   );
-  app.post<{ Body: Target; Reply: TargetView }>(
+  api.post(
     '/targets',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'Deploy a path of a repo to environments',
         tags: ['targets'],
-        body: {
-          type: 'object',
-          required: ['name', 'repo', 'path', 'environments'],
-          additionalProperties: false,
-          properties: {
-            name: nameSchema,
-            repo: nameSchema,
-            path: { type: 'string', maxLength: 1024 },
-            environments: { type: 'array', minItems: 1, items: nameSchema, uniqueItems: true },
-            options: {
-              type: 'object',
-              additionalProperties: false,
-              description:
-                'Decide over fleet.yaml: selfHeal (correct drift, default true), prune (default true), and Helm ' +
-                'values and values files for a chart (docs/fleet-yaml.md: the order they merge in).',
-              properties: { selfHeal: { type: 'boolean' }, prune: { type: 'boolean' }, helm: TARGET_HELM_SCHEMA },
-            },
-          },
-        },
+        body: S.Target,
+        response: { 201: S.ref(S.TargetView), 409: errorReply('A target of that name exists') },
       },
     },
     async (req, reply) => {
@@ -387,11 +355,7 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
       return reply.code(201).send(targetView(store, t));
     },
   );
-  app.delete<{
-    Params: { name: string };
-    Querystring: { orphan?: boolean; dryRun?: boolean };
-    Reply: TargetRemovalView;
-  }>(
+  api.delete(
     '/targets/:name',
     {
       config: { role: 'admin' },
@@ -402,12 +366,9 @@ export async function configRoutes(app: FastifyInstance, deps: ApiDeps & RepoPol
           '(each cluster and its object count): the agents delete the objects, or with `orphan=true` forget ' +
           'them and leave them in place. With `dryRun=true` only the answer: nothing is removed.',
         tags: ['targets'],
-        params: nameParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { orphan: { type: 'boolean' }, dryRun: { type: 'boolean' } },
-        },
+        params: S.NameParams,
+        querystring: S.TargetRemoveQuery,
+        response: { 200: S.ref(S.TargetRemovalView) },
       },
     },
     async (req) => {
@@ -436,13 +397,6 @@ function removalView(store: Store, target: string, orphan: boolean): TargetRemov
   return { target, orphan, deployments, objects: deployments.reduce((n, d) => n + d.objects, 0) };
 }
 
-/** The URL and auth of a new repo, against the hub's credential policy: 400 naming the field. */
-const RENDER_HOSTS_SCHEMA = {
-  type: 'array',
-  maxItems: 100,
-  items: { type: 'string', minLength: 1, maxLength: 253 },
-} as const;
-
 function checkRenderHosts(repo: string, hosts: readonly string[] | undefined): void {
   for (const [i, h] of (hosts ?? []).entries()) {
     const problem = hostEntryProblem(h);
@@ -450,6 +404,7 @@ function checkRenderHosts(repo: string, hosts: readonly string[] | undefined): v
   }
 }
 
+/** The URL and auth of a new repo, against the hub's credential policy: 400 naming the field. */
 function checkRepoSettings(b: RepoCreateRequest, envPrefix: string): void {
   checkRenderHosts(b.name, b.renderHosts);
   for (const [field, check] of [

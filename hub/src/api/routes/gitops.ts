@@ -1,19 +1,24 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { List, Promotion, PromotionRequest, Rollback, RollbackRequest } from '@flotilla/proto/api';
+import * as S from '@flotilla/proto/api-schema';
 import { promote, promotionFromEvent, rollback, rollbackFromEvent, type GitOpsDeps } from '../../gitops/promotion.js';
 import { actorOf } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { nameSchema, type ApiDeps } from './shared.js';
+import { errorReply, reply } from '../openapi.js';
+import type { ApiDeps } from './shared.js';
 
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { environment: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
-} as const;
+/** What pushing to Git can answer, besides the route's own refusals. */
+const pushErrors = {
+  404: errorReply('An environment named does not exist'),
+  409: errorReply('Git refused: a merge conflict (PROMOTION_CONFLICT, with the files) or a push rejected'),
+  502: errorReply("The repo's remote cannot be reached, refused the credentials, or is not there"),
+  503: errorReply('This hub runs without its GitOps engine'),
+};
 
 /** Promotion (merge one environment's branch into the next) and rollback (a restoring commit). */
 export async function gitopsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const gitops = (): GitOpsDeps => {
     if (!deps.engine)
       throw new ApiError(503, { code: 'UNAVAILABLE', message: 'this hub runs without its GitOps engine' });
@@ -32,7 +37,7 @@ export async function gitopsRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return run;
   };
 
-  app.post<{ Body: PromotionRequest; Reply: Promotion }>(
+  api.post(
     '/promotions',
     {
       config: { role: 'operator' },
@@ -43,24 +48,30 @@ export async function gitopsRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           'conflict (409 PROMOTION_CONFLICT). With requireHealthy, refused (412 NOT_HEALTHY) unless every ' +
           'deployment of `from` is Ready at the commit promoted.',
         tags: ['gitops'],
-        body: {
-          type: 'object',
-          required: ['from', 'to'],
-          additionalProperties: false,
-          properties: { from: nameSchema, to: nameSchema, requireHealthy: { type: 'boolean' } },
+        body: S.PromotionRequest,
+        response: {
+          201: reply(S.ref(S.Promotion), 'Promoted: pushed to the `to` branch'),
+          200: reply(S.ref(S.Promotion), 'Already up to date: nothing pushed'),
+          ...pushErrors,
+          412: errorReply('requireHealthy, and a deployment of `from` is not Ready at that commit (NOT_HEALTHY)'),
         },
       },
     },
-    async (req, reply) => {
+    async (req, res) => {
       const p = await serial(() => promote(gitops(), { ...req.body, actor: actorOf(req) }));
-      return reply.code(p.kind === 'up-to-date' ? 200 : 201).send(p);
+      return res.code(p.kind === 'up-to-date' ? 200 : 201).send(p);
     },
   );
-  app.get<{ Querystring: { environment?: string; limit?: number }; Reply: List<Promotion> }>(
+  api.get(
     '/promotions',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'Promotions, newest last', tags: ['gitops'], querystring: listQuery },
+      schema: {
+        summary: 'Promotions, newest last',
+        tags: ['gitops'],
+        querystring: S.HistoryQuery,
+        response: { 200: S.List(S.ref(S.Promotion)) },
+      },
     },
     async (req) => ({
       items: store.events
@@ -74,7 +85,7 @@ export async function gitopsRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     }),
   );
 
-  app.post<{ Body: RollbackRequest; Reply: Rollback }>(
+  api.post(
     '/rollbacks',
     {
       config: { role: 'operator' },
@@ -83,24 +94,25 @@ export async function gitopsRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         description:
           'Without `to`, the head commit is undone (its first parent restored). The commit is pushed and rolled out like any other.',
         tags: ['gitops'],
-        body: {
-          type: 'object',
-          required: ['environment'],
-          additionalProperties: false,
-          properties: { environment: nameSchema, to: { type: 'string', pattern: '^[0-9a-fA-F]{4,40}$' } },
-        },
+        body: S.RollbackRequest,
+        response: { 201: reply(S.ref(S.Rollback), 'Rolled back: the new commit is pushed'), ...pushErrors },
       },
     },
-    async (req, reply) => {
+    async (req, res) => {
       const r = await serial(() => rollback(gitops(), { ...req.body, actor: actorOf(req) }));
-      return reply.code(201).send(r);
+      return res.code(201).send(r);
     },
   );
-  app.get<{ Querystring: { environment?: string; limit?: number }; Reply: List<Rollback> }>(
+  api.get(
     '/rollbacks',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'Rollbacks, newest last', tags: ['gitops'], querystring: listQuery },
+      schema: {
+        summary: 'Rollbacks, newest last',
+        tags: ['gitops'],
+        querystring: S.HistoryQuery,
+        response: { 200: S.List(S.ref(S.Rollback)) },
+      },
     },
     async (req) => ({
       items: store.events

@@ -1,27 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { CEL_LIMITS, healthCheckProblems, type HealthCheckRule } from '@flotilla/proto';
-import type { TargetView } from '@flotilla/proto/api';
+import { healthCheckProblems, type HealthCheckRule } from '@flotilla/proto';
+import * as S from '@flotilla/proto/api-schema';
 import type { JsonObject } from '../../store/index.js';
 import { ApiError } from '../errors.js';
+import { errorReply } from '../openapi.js';
 import { targetView } from '../views.js';
-import { found, nameParams, type ApiDeps } from './shared.js';
-
-type RuleInput = Pick<HealthCheckRule, 'apiVersion' | 'kind' | 'current'> & Partial<HealthCheckRule>;
-
-const expression = { type: 'string', maxLength: CEL_LIMITS.maxExpressionLength } as const;
-
-const ruleSchema = {
-  type: 'object',
-  required: ['apiVersion', 'kind', 'current'],
-  additionalProperties: false,
-  properties: {
-    apiVersion: { type: 'string', minLength: 1, maxLength: 253 },
-    kind: { type: 'string', minLength: 1, maxLength: 63 },
-    current: { ...expression, minLength: 1 },
-    inProgress: expression,
-    failed: expression,
-  },
-} as const;
+import { found, type ApiDeps } from './shared.js';
 
 /**
  * A target's custom health rules: CEL expressions per API group and kind, sent to its clusters'
@@ -30,7 +15,7 @@ const ruleSchema = {
  */
 export async function healthCheckRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
-  app.put<{ Params: { name: string }; Body: { healthChecks: RuleInput[] }; Reply: TargetView }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().put(
     '/targets/:name/health-checks',
     {
       config: { role: 'admin' },
@@ -41,13 +26,9 @@ export async function healthCheckRoutes(app: FastifyInstance, deps: ApiDeps): Pr
           '`current`, tried in that order, the first true deciding (none: InProgress). They replace the ' +
           "agent's built-in rules for that kind. See docs/health.md.",
         tags: ['targets'],
-        params: nameParams,
-        body: {
-          type: 'object',
-          required: ['healthChecks'],
-          additionalProperties: false,
-          properties: { healthChecks: { type: 'array', maxItems: CEL_LIMITS.maxRules, items: ruleSchema } },
-        },
+        params: S.NameParams,
+        body: S.HealthChecksRequest,
+        response: { 200: S.ref(S.TargetView), 409: errorReply('The target is being removed') },
       },
     },
     async (req) => {

@@ -1,56 +1,17 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { BUNDLE_STATES, type BundleStateName } from '@flotilla/proto';
-import {
-  PAGE_LIMITS,
-  type BundleDetail,
-  type BundleView,
-  type DeploymentView,
-  type DriftView,
-  type FleetEvent,
-  type List,
-  type Page,
-  type StatusView,
-} from '@flotilla/proto/api';
-import { EVENT_KINDS, type EventFilter, type EventKind, type Store } from '../../store/index.js';
+import * as S from '@flotilla/proto/api-schema';
+import { PAGE_LIMITS, type BundleView, type FleetEvent, type Page } from '@flotilla/proto/api';
+import type { EventFilter, EventKind, Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
+import { errorReply } from '../openapi.js';
 import { bundleObjects, deploymentView, driftPage, eventView, statusView, type DriftSource } from '../views.js';
 import { found, livenessOf, type ApiDeps } from './shared.js';
 
-/** A page size: larger asks are served PAGE_LIMITS.max at a time (the reply says there is more). */
-const limitParam = {
-  type: 'integer',
-  minimum: 1,
-  description: `Items per page (default ${PAGE_LIMITS.default}, at most ${PAGE_LIMITS.max}: more is served a page at a time)`,
-} as const;
 const pageSize = (limit: number | undefined) => Math.min(limit ?? PAGE_LIMITS.default, PAGE_LIMITS.max);
 
-const eventQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    after: { type: 'integer', minimum: 0, description: 'Only events with a greater id (oldest first)' },
-    before: { type: 'integer', minimum: 1, description: 'Only events with a smaller id (the newest of them)' },
-    limit: limitParam,
-    newest: { type: 'boolean' },
-    kind: { type: 'string', enum: [...EVENT_KINDS] },
-    cluster: { type: 'string' },
-    repo: { type: 'string' },
-    environment: { type: 'string' },
-    target: { type: 'string' },
-  },
-} as const;
-
-interface EventQuery {
-  after?: number;
-  before?: number;
-  limit?: number;
-  newest?: boolean;
-  kind?: EventKind;
-  cluster?: string;
-  repo?: string;
-  environment?: string;
-  target?: string;
-}
+type EventQuery = Static<typeof S.EventQuery>;
 
 const filterOf = (q: EventQuery): EventFilter => ({
   ...(q.after !== undefined ? { afterId: q.after } : {}),
@@ -96,6 +57,7 @@ function driftSource(store: Store, scope: { cluster?: string; environment?: stri
 /** Bundles, deployments, status, drift and the event log (a list and a live stream). */
 export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const liveness = livenessOf(deps);
 
   const usedBy = () => {
@@ -108,29 +70,30 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     }
     return m;
   };
-  app.get<{ Reply: List<BundleView> }>(
+  api.get(
     '/bundles',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'List stored bundles (content-addressed by sha256)', tags: ['bundles'] },
+      schema: {
+        summary: 'List stored bundles (content-addressed by sha256)',
+        tags: ['bundles'],
+        response: { 200: S.List(S.ref(S.BundleView)) },
+      },
     },
     async () => {
       const used = usedBy();
       return { items: store.bundles.list().map((b) => ({ ...b, usedBy: used.get(b.digest) ?? [] })) };
     },
   );
-  app.get<{ Params: { digest: string }; Reply: BundleDetail }>(
+  api.get(
     '/bundles/:digest',
     {
       config: { role: 'viewer' },
       schema: {
         summary: 'Get a bundle with its objects (a unique digest prefix of 8+ characters is enough)',
         tags: ['bundles'],
-        params: {
-          type: 'object',
-          required: ['digest'],
-          properties: { digest: { type: 'string', pattern: '^[0-9a-f]{8,64}$' } },
-        },
+        params: S.DigestParams,
+        response: { 200: S.ref(S.BundleDetail) },
       },
     },
     async (req) => {
@@ -147,39 +110,29 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.get<{
-    Querystring: { cluster?: string; target?: string; environment?: string; state?: BundleStateName };
-    Reply: List<DeploymentView>;
-  }>(
+  api.get(
     '/deployments',
     {
       config: { role: 'viewer' },
       schema: {
         summary: 'List deployments (cluster x target x environment) with their state',
         tags: ['status'],
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            cluster: { type: 'string' },
-            target: { type: 'string' },
-            environment: { type: 'string' },
-            state: { type: 'string', enum: [...BUNDLE_STATES] },
-          },
-        },
+        querystring: S.DeploymentsQuery,
+        response: { 200: S.List(S.ref(S.DeploymentView)) },
       },
     },
     async (req) => ({ items: store.deployments.list({ ...req.query }).map(deploymentView) }),
   );
 
-  app.get<{ Querystring: { environment?: string }; Reply: StatusView }>(
+  api.get(
     '/status',
     {
       config: { role: 'viewer' },
       schema: {
         summary: 'Environments x clusters, the worst state first',
         tags: ['status'],
-        querystring: { type: 'object', additionalProperties: false, properties: { environment: { type: 'string' } } },
+        querystring: S.StatusQuery,
+        response: { 200: S.ref(S.StatusView), 404: errorReply('The environment named does not exist') },
       },
     },
     async (req) => {
@@ -189,10 +142,7 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.get<{
-    Querystring: { cluster?: string; environment?: string; history?: boolean; limit?: number; before?: number };
-    Reply: Page<DriftView>;
-  }>(
+  api.get(
     '/drift',
     {
       config: { role: 'viewer' },
@@ -200,17 +150,8 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         summary:
           'Objects changed outside Git: current drift, or its history, newest page first (before=<id> to page back)',
         tags: ['status'],
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            cluster: { type: 'string' },
-            environment: { type: 'string' },
-            history: { type: 'boolean' },
-            limit: limitParam,
-            before: { type: 'integer', minimum: 1, description: 'Only drift with a smaller eventId (from `next`)' },
-          },
-        },
+        querystring: S.DriftQuery,
+        response: { 200: S.Page(S.ref(S.DriftView)) },
       },
     },
     async (req) => {
@@ -227,7 +168,7 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
   );
 
-  app.get<{ Querystring: EventQuery; Reply: Page<FleetEvent> }>(
+  api.get(
     '/events',
     {
       config: { role: 'viewer' },
@@ -235,7 +176,8 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         summary:
           'The audit and activity log, oldest first (after=<id> to page on; newest=true or before=<id> for the latest)',
         tags: ['events'],
-        querystring: eventQuery,
+        querystring: S.EventQuery,
+        response: { 200: S.Page(S.ref(S.FleetEvent)) },
       },
     },
     async (req) => eventPage(store, req.query),
@@ -263,14 +205,20 @@ export async function observeRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     for (const end of streams) end();
   });
 
-  app.get<{ Querystring: EventQuery }>(
+  api.get(
     '/events/stream',
     {
       config: { role: 'viewer' },
       schema: {
         summary: 'The event log as a live stream (Server-Sent Events); resumes after Last-Event-ID or ?after',
         tags: ['events'],
-        querystring: eventQuery,
+        querystring: S.EventQuery,
+        response: {
+          200: {
+            description: 'Server-Sent Events: one `Event` per message (id, event kind, data)',
+            content: { 'text/event-stream': { schema: S.str() } },
+          },
+        },
       },
     },
     async (req, reply) => {

@@ -1,8 +1,9 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { BUNDLE_STATES } from '@flotilla/proto';
-import type { List, RetryRequest, RetryRequested } from '@flotilla/proto/api';
+import * as S from '@flotilla/proto/api-schema';
 import type { Deployment } from '../../store/index.js';
 import { actorOf } from '../auth.js';
+import { errorReply } from '../openapi.js';
 import { found, type ApiDeps } from './shared.js';
 
 /** At most this many deployments are named in the event one request appends (the reply lists them all). */
@@ -14,7 +15,7 @@ const EVENT_NAMED = 100;
  */
 export async function retryRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { store } = deps;
-  app.post<{ Body: RetryRequest; Reply: List<RetryRequested> }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/deployments/retry',
     {
       config: { role: 'operator' },
@@ -25,15 +26,10 @@ export async function retryRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           'The request travels with the desired state, on either transport: an agent that is not connected ' +
           'applies when it reconnects (`connected: false`). Nothing matching is not an error: the list is empty.',
         tags: ['status'],
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            cluster: { type: 'string', minLength: 1 },
-            target: { type: 'string', minLength: 1 },
-            environment: { type: 'string', minLength: 1 },
-            state: { type: 'string', enum: [...BUNDLE_STATES] },
-          },
+        body: S.RetryRequest,
+        response: {
+          200: S.List(S.ref(S.RetryRequested)),
+          404: errorReply('The cluster, target or environment named does not exist'),
         },
       },
     },

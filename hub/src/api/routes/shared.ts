@@ -45,15 +45,6 @@ export function livenessOf(deps: ApiDeps): () => Liveness {
   return () => ({ now: now(), staleAfterMs, connected: new Set(deps.agents?.connectedClusters() ?? []) });
 }
 
-/** Names of clusters, groups, repos, environments, targets: DNS-label-like. */
-export const NAME_PATTERN = '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$';
-export const nameSchema = { type: 'string', pattern: NAME_PATTERN, maxLength: 63 } as const;
-export const nameParams = {
-  type: 'object',
-  required: ['name'],
-  properties: { name: { type: 'string' } },
-} as const;
-
 export function found<T>(value: T | undefined, what: string, hint: string): T {
   if (value === undefined) throw ApiError.notFound(`${what} does not exist`, hint);
   return value;
