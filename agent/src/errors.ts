@@ -77,11 +77,11 @@ export class ObjectHeldError extends FlotillaError {
   readonly code = 'OBJECT_HELD';
   constructor(
     readonly ref: ObjectRef,
-    /** The bundle that holds it. */
+    /** The deployment that holds it (environment/target). */
     readonly holder: string,
   ) {
     super(
-      `${formatRef(ref)} belongs to bundle ${holder} on this cluster (its inventory holds it): not adopted. ` +
+      `${formatRef(ref)} belongs to deployment ${holder} on this cluster (its inventory holds it): not adopted. ` +
         'An object belongs to one target on a cluster: remove it from one of the two targets, or remove one target',
     );
   }

@@ -45,7 +45,7 @@ export { driftOf, toWireDrift, type DriftRecord, type FieldDrift } from './deplo
 export { ownedFieldsDiff, ownedDigest, ownerOf, type FieldDiff } from './deployer/fields.js';
 export { semanticEqual, parseQuantity } from './deployer/semantic.js';
 export { isIgnored, selects } from './deployer/ignore.js';
-export { foldReport, toWireStatus, objectState, type BundleReport, type ObjectReport } from './deployer/report.js';
+export { foldReport, toWireStatus, objectState, type DeploymentReport, type ObjectReport } from './deployer/report.js';
 export { reconcile, type ReconcileDeps, type ReconcileResult } from './deployer/reconcile.js';
 export { diffBundle, type ObjectDiff } from './deployer/diff.js';
 export { jsonDiff, type ValueChange } from './deployer/jsondiff.js';

@@ -1,7 +1,10 @@
 // The benchmark's bundle, apart from the scripts that run it (importing it starts nothing).
 
 /** 1,000 objects: per namespace 80 ConfigMaps, 40 Secrets, 20 Services, 20 ServiceAccounts, 15 Deployments, 12 Roles, 12 RoleBindings. */
-export function mixedBundle(id: string, namespaces: number): { id: string; objects: object[]; options: object } {
+export function mixedBundle(
+  deployment: string,
+  namespaces: number,
+): { deployment: string; objects: object[]; options: object } {
   const objects: object[] = [];
   for (let n = 0; n < namespaces; n++) {
     const ns = `bench-${n}`;
@@ -73,7 +76,7 @@ export function mixedBundle(id: string, namespaces: number): { id: string; objec
       });
   }
   return {
-    id: 'bench/mixed',
+    deployment,
     objects,
     options: { defaultNamespace: 'default', selfHeal: true, prune: true, forceConflicts: false, ignore: [] },
   };

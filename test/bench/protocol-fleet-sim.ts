@@ -12,7 +12,7 @@ import {
   NatsHubConnection,
   type AgentSession,
   type Bundle,
-  type BundleReport,
+  type DeploymentReport,
   type HubConnectionOptions,
 } from '@flotilla/agent';
 import { MemoryCluster } from '../harness/memory-cluster.js';
@@ -55,7 +55,7 @@ export interface SimProgress {
   rss: number;
 }
 
-type Session = AgentSession & { report(r: BundleReport): void };
+type Session = AgentSession & { report(r: DeploymentReport): void };
 
 /** A cluster held in memory that remembers when each revision arrived. */
 class TimedCluster extends MemoryCluster {
@@ -177,13 +177,13 @@ function burst(perAgent: number, tag: string) {
   for (const { s, sink, stateFile } of sessions) {
     // A restarted simulator's cluster starts empty while its session still holds the bundles: its
     // state file says which (its hello no longer lists bundles that its applied generation names).
-    const bundles = sink.bundles().length > 0 ? [...sink.bundles()].sort() : heldBundles(stateFile);
-    const report = (bundleId: string, state: 'Ready' | 'NotReady', message: string) => {
-      const digest = sink.applied.get(bundleId)?.digest;
+    const bundles = sink.deployments().length > 0 ? [...sink.deployments()].sort() : heldBundles(stateFile);
+    const report = (deployment: string, state: 'Ready' | 'NotReady', message: string) => {
+      const digest = sink.applied.get(deployment)?.digest;
       // Every object of the bundle, as an agent reports them; NotReady holds the first one back.
-      const objects = sink.report(bundleId)?.objects ?? [];
+      const objects = sink.report(deployment)?.objects ?? [];
       s.report({
-        bundleId,
+        deployment,
         ...(digest ? { digest } : {}),
         state,
         message,
@@ -199,14 +199,14 @@ function burst(perAgent: number, tag: string) {
       });
     };
     if (perAgent === 1) {
-      for (const bundleId of bundles) report(bundleId, 'Ready', tag);
+      for (const deployment of bundles) report(deployment, 'Ready', tag);
       continue;
     }
-    const bundleId = bundles[0];
-    if (!bundleId) continue;
+    const deployment = bundles[0];
+    if (!deployment) continue;
     for (let i = 0; i < perAgent; i++) {
       const last = i === perAgent - 1;
-      report(bundleId, last || i % 2 === 1 ? 'Ready' : 'NotReady', last ? tag : `report ${i}`);
+      report(deployment, last || i % 2 === 1 ? 'Ready' : 'NotReady', last ? tag : `report ${i}`);
     }
   }
 }

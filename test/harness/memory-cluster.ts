@@ -1,4 +1,4 @@
-import { refOf, type Bundle, type BundleReport, type BundleSink } from '@flotilla/agent';
+import { refOf, type Bundle, type DeploymentReport, type BundleSink } from '@flotilla/agent';
 
 /**
  * The cluster side of an agent held in memory: what the real session code hands to the enforcer is
@@ -11,35 +11,35 @@ export class MemoryCluster implements BundleSink {
   /** Every bundle handed over, in order (a refetch shows up twice). */
   readonly received: Bundle[] = [];
   /** Each applied bundle's report, built once (a benchmark's simulators ask for it often). */
-  readonly #reports = new Map<string, Omit<BundleReport, 'observedAt'>>();
+  readonly #reports = new Map<string, Omit<DeploymentReport, 'observedAt'>>();
 
-  set(bundle: Bundle): Promise<BundleReport | undefined> {
-    this.applied.set(bundle.id, bundle);
-    this.#reports.delete(bundle.id);
+  set(bundle: Bundle): Promise<DeploymentReport | undefined> {
+    this.applied.set(bundle.deployment, bundle);
+    this.#reports.delete(bundle.deployment);
     this.received.push(bundle);
-    return Promise.resolve(this.report(bundle.id));
+    return Promise.resolve(this.report(bundle.deployment));
   }
 
-  /** Bundle ids the hub asked to apply again now (`fleet deployments retry`), in order. */
+  /** Deployments the hub asked to apply again now (`fleet deployments retry`), in order. */
   readonly retried: string[] = [];
 
-  retry(bundleId: string): Promise<BundleReport | undefined> {
-    if (this.applied.has(bundleId)) this.retried.push(bundleId);
-    return Promise.resolve(this.report(bundleId));
+  retry(deployment: string): Promise<DeploymentReport | undefined> {
+    if (this.applied.has(deployment)) this.retried.push(deployment);
+    return Promise.resolve(this.report(deployment));
   }
 
-  remove(bundleId: string): Promise<boolean> {
-    this.#reports.delete(bundleId);
-    return Promise.resolve(this.applied.delete(bundleId));
+  remove(deployment: string): Promise<boolean> {
+    this.#reports.delete(deployment);
+    return Promise.resolve(this.applied.delete(deployment));
   }
 
-  report(bundleId: string): BundleReport | undefined {
-    const b = this.applied.get(bundleId);
+  report(deployment: string): DeploymentReport | undefined {
+    const b = this.applied.get(deployment);
     if (!b) return undefined;
-    let r = this.#reports.get(bundleId);
+    let r = this.#reports.get(deployment);
     if (!r) {
       r = {
-        bundleId,
+        deployment,
         ...(b.digest ? { digest: b.digest } : {}),
         state: 'Ready',
         message: `${b.objects.length} objects ready`,
@@ -53,12 +53,12 @@ export class MemoryCluster implements BundleSink {
         })),
         drift: [],
       };
-      this.#reports.set(bundleId, r);
+      this.#reports.set(deployment, r);
     }
     return { ...r, observedAt: Date.now() };
   }
 
-  bundles(): string[] {
+  deployments(): string[] {
     return [...this.applied.keys()];
   }
 }

@@ -71,7 +71,7 @@ describe('POST /deployments/retry', () => {
       for (const t of ['web', 'db'])
         store.deployments.setDesired({ cluster: c, target: t, environment: 'dev', bundle: b.digest });
     grpc.notify('alpha');
-    await waitFor(() => sink.bundles().length === 2, { what: 'both bundles applied on alpha', timeoutMs: 15_000 });
+    await waitFor(() => sink.deployments().length === 2, { what: 'both bundles applied on alpha', timeoutMs: 15_000 });
     app = await api.buildServer({
       store,
       secrets: SecretBox.loadOrCreate(join(dir, 'hub.key')),

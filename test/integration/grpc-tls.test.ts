@@ -25,7 +25,7 @@ const emptyCluster: BundleSink = {
   set: () => Promise.resolve(undefined),
   remove: () => Promise.resolve(true),
   report: () => undefined,
-  bundles: () => [],
+  deployments: () => [],
   retry: () => Promise.resolve(undefined),
 };
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);

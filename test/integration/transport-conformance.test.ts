@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentSession } from '@flotilla/agent';
+import { deploymentId } from '@flotilla/common';
 import { bundle as hubBundle, protocol, store as hubStore } from '@flotilla/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCluster } from '../harness/memory-cluster.js';
@@ -115,6 +116,10 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     desire('alpha', web.digest, 'web');
     await fx.notify('alpha');
     await expect.poll(() => alpha.sink.applied.get('dev/web')?.digest, { timeout: 15_000 }).toBe(web.digest);
+    // The DeploymentRef names the deployment (environment/target); its digest names the bundle.
+    expect([...alpha.sink.applied.values()].map((b) => [b.deployment, b.digest])).toEqual([
+      [deploymentId('dev', 'web'), web.digest],
+    ]);
     expect(alpha.sink.applied.get('dev/web')?.objects.map((o) => o.metadata.name)).toEqual(
       web.objects.map((o) => (o.metadata as { name: string }).name),
     );
@@ -132,7 +137,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
       notReady: [],
     });
     alpha.session.drift({
-      bundleId: 'dev/web',
+      deployment: 'dev/web',
       ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
       fields: [{ path: '/spec/replicas', desired: 2, live: 5 }],
       manager: 'kubectl-scale',
@@ -141,10 +146,14 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
       corrected: true,
     });
     await expect
-      .poll(() => store.events.list({ kind: 'DriftCorrected' }).map((e) => [e.cluster, e.target, e.payload.manager]), {
-        timeout: 15_000,
-      })
-      .toEqual([['alpha', 'web', 'kubectl-scale']]);
+      .poll(
+        () =>
+          store.events
+            .list({ kind: 'DriftCorrected' })
+            .map((e) => [e.cluster, e.environment, e.target, e.payload.manager]),
+        { timeout: 15_000 },
+      )
+      .toEqual([['alpha', 'dev', 'web', 'kubectl-scale']]);
     const seen = store.clusters.get('alpha')?.lastSeenAt;
     await expect.poll(() => store.clusters.get('alpha')?.lastSeenAt, { timeout: 5000 }).not.toBe(seen);
   });
@@ -161,7 +170,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
       state: 'Ready' as const,
     }));
     alpha.session.report({
-      bundleId: 'dev/web',
+      deployment: 'dev/web',
       digest: web.digest,
       state: 'ErrApplied',
       message: 'ConfigMap/shop/web-1: field is immutable',
@@ -215,6 +224,54 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     expect(store.deployments.get(key)?.state).toBe('Ready');
   });
 
+  it(`${fx.label}: a DeploymentStatus or DriftReport counts only for a deployment of the sender's own cluster`, async () => {
+    const alpha = agents.get('alpha')!;
+    const key = { cluster: 'alpha', target: 'web', environment: 'dev' };
+    const report = (deployment: string, message: string) =>
+      alpha.session.report({
+        deployment,
+        state: 'ErrApplied',
+        message,
+        objects: [],
+        drift: [],
+        observedAt: Date.now(),
+      });
+    const drift = (deployment: string, manager: string) =>
+      alpha.session.drift({
+        deployment,
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web-0' },
+        fields: [{ path: '/data/pad', desired: 'x', live: 'y' }],
+        manager,
+        changedAt: 1000,
+        detectedAt: 2000,
+        corrected: false,
+      });
+    // Not alpha's (db is not desired there yet, prod is no environment), and not deployment ids at all.
+    for (const id of ['dev/db', 'prod/web', 'web', 'dev/web/extra', '/web', 'dev/', '']) {
+      report(id, `not alpha's: ${id}`);
+      drift(id, `not alpha's: ${id}`);
+    }
+    report(deploymentId('dev', 'web'), 'named by its deployment');
+    drift(deploymentId('dev', 'web'), 'named by its deployment');
+    await expect.poll(() => store.deployments.get(key)?.message, { timeout: 15_000 }).toBe('named by its deployment');
+    await expect
+      .poll(
+        () =>
+          store.events
+            .list({ kind: 'DriftDetected', cluster: 'alpha' })
+            .map((e) => [e.environment, e.target, e.payload.manager]),
+        { timeout: 15_000 },
+      )
+      .toEqual([['dev', 'web', 'named by its deployment']]);
+    expect(store.deployments.list({ cluster: 'alpha' }).map((d) => deploymentId(d.environment, d.target))).toEqual([
+      'dev/web',
+    ]);
+    expect(store.deployments.list().filter((d) => d.message.startsWith("not alpha's"))).toEqual([]);
+    // Healthy again, as the next tests expect.
+    alpha.session.report(alpha.sink.report('dev/web')!);
+    await expect.poll(() => store.deployments.get(key)?.state, { timeout: 15_000 }).toBe('Ready');
+  });
+
   it(`${fx.label}: a burst of byte-identical reports from many clusters at once folds every cluster's`, async () => {
     const fleet = Array.from({ length: 16 }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
     for (const c of fleet) {
@@ -233,7 +290,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     const observedAt = Date.now();
     for (const c of fleet) {
       agents.get(c)!.session.report({
-        bundleId: 'dev/db',
+        deployment: 'dev/db',
         digest: db.digest,
         state: 'Ready',
         message: 'burst',
@@ -258,8 +315,8 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     await expect
       .poll(() => [state('batcher', 'web'), state('batcher', 'db')], { timeout: 15_000 })
       .toEqual(['Ready', 'Ready']);
-    const report = (bundleId: string, message: string) =>
-      a.session.report({ bundleId, state: 'NotReady', message, objects: [], drift: [], observedAt: Date.now() });
+    const report = (deployment: string, message: string) =>
+      a.session.report({ deployment, state: 'NotReady', message, objects: [], drift: [], observedAt: Date.now() });
     report('dev/web', 'web together');
     report('dev/db', 'db together');
     await expect
@@ -302,7 +359,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     await expect.poll(() => beta.sink.retried, { timeout: 15_000 }).toEqual(['dev/db', 'dev/db']);
     expect(count(beta, 'retryRequested')).toBe(2);
     expect(count(beta, 'bundleFetched')).toBe(fetched);
-    expect(beta.sink.received.filter((b) => b.id === 'dev/db')).toHaveLength(1);
+    expect(beta.sink.received.filter((b) => b.deployment === 'dev/db')).toHaveLength(1);
   });
 
   it(`${fx.label}: a restarted agent holding the current state exchanges hashes only, fetching no bytes`, async () => {
@@ -310,7 +367,7 @@ describe.each(FIXTURES.map((f) => [f]))('transport conformance', (makeFixture) =
     const again = startAgent('alpha');
     await expect.poll(() => count(again, 'unchanged'), { timeout: 15_000 }).toBe(1);
     expect(count(again, 'bundleFetched')).toBe(0);
-    expect(again.sink.received.filter((b) => b.id === 'dev/web')).toHaveLength(1);
+    expect(again.sink.received.filter((b) => b.deployment === 'dev/web')).toHaveLength(1);
   });
 
   it(`${fx.label}: an agent offline while desired state changes converges when it reconnects`, async () => {

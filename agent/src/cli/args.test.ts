@@ -10,7 +10,7 @@ describe('parseCli', () => {
         '/k',
         '--context',
         'c',
-        '--bundle',
+        '--deployment',
         'dev/web',
         '-n',
         'shop',
@@ -32,7 +32,7 @@ describe('parseCli', () => {
       path: '/tmp/app',
       kubeconfig: '/k',
       context: 'c',
-      bundleId: 'dev/web',
+      deployment: 'dev/web',
       namespace: 'shop',
       prune: false,
       selfHeal: false,
@@ -45,12 +45,12 @@ describe('parseCli', () => {
     });
   });
 
-  it('defaults: $KUBECONFIG, a bundle id from the path, table output', () => {
+  it('defaults: $KUBECONFIG, a deployment from the path, table output', () => {
     const cfg = parseCli(['diff', '/tmp/apps/web.yaml'], { KUBECONFIG: '/a:/b' });
     expect(cfg).toMatchObject({
       command: 'diff',
       kubeconfig: '/a',
-      bundleId: 'cli/web',
+      deployment: 'cli/web',
       prune: true,
       selfHeal: true,
       output: 'table',
@@ -64,6 +64,10 @@ describe('parseCli', () => {
     [['apply', '-o', 'yaml', 'a'], '--output: "yaml" is not table or json'],
     [['apply', '--concurrency', '0', 'a'], '--concurrency: "0" is not a positive integer'],
     [['apply', '--wait', 'soon', 'a'], '--wait: "soon" is not a duration (e.g. 90s, 5m)'],
+    [
+      ['apply', '--bundle', 'dev/web', 'a'],
+      '--bundle is now --deployment (the same id, environment/target): --deployment dev/web',
+    ],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCli(argv, {})).toThrow(new UsageError(message));
   });

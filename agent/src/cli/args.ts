@@ -16,7 +16,7 @@ Applies a rendered bundle once (air-gapped clusters, debugging), or shows what w
 flags:
   --kubeconfig <file>           kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
   --context <name>              kubeconfig context (default: its current-context)
-  --bundle <id>                 bundle id, names the inventory (default: cli/<dir name>)
+  --deployment <id>             the deployment, environment/target; names the inventory (default: cli/<dir name>)
   --namespace <ns>              namespace for objects that name none (default: the context's, or default)
   --no-prune                    keep objects that left the bundle
   --no-self-heal                report drifted objects, do not correct them
@@ -35,7 +35,7 @@ export interface CliConfig {
   path: string;
   kubeconfig: string;
   context?: string;
-  bundleId: string;
+  deployment: string;
   namespace?: string;
   prune: boolean;
   selfHeal: boolean;
@@ -64,6 +64,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'h
   }
   const { values: v, positionals } = parsed;
   if (v.help) return 'help';
+  if (v.bundle !== undefined)
+    throw new UsageError(`--bundle is now --deployment (the same id, environment/target): --deployment ${v.bundle}`);
   const [command, path, ...extra] = positionals;
   if (command !== 'apply' && command !== 'diff')
     throw new UsageError(`unknown command "${command ?? ''}": use apply or diff`);
@@ -79,7 +81,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'h
     path: resolve(path),
     kubeconfig: v.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config'),
     ...(v.context ? { context: v.context } : {}),
-    bundleId: v.bundle ?? `cli/${basename(resolve(path)).replace(/\.(ya?ml|json)$/, '')}`,
+    deployment: v.deployment ?? `cli/${basename(resolve(path)).replace(/\.(ya?ml|json)$/, '')}`,
     ...(v.namespace ? { namespace: v.namespace } : {}),
     prune: !v['no-prune'],
     selfHeal: !v['no-self-heal'],
@@ -95,6 +97,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'h
 const OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
+  deployment: { type: 'string' },
+  /** Its name until 0.1: refused with the new one, so a script that gives it is told what to write. */
   bundle: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   'no-prune': { type: 'boolean' },

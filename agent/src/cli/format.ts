@@ -2,14 +2,15 @@ import type { CallStats } from '../kube/transport.js';
 import type { BundleStateName } from '@flotilla/proto';
 import type { DriftRecord } from '../deployer/drift.js';
 import type { ObjectDiff } from '../deployer/diff.js';
-import type { BundleReport } from '../deployer/report.js';
+import type { DeploymentReport } from '../deployer/report.js';
 import { formatRef, type ObjectRef } from '../objects.js';
 import type { ValueChange } from '../deployer/jsondiff.js';
 
 /** `flotilla-agent apply --output json`: the change set and health of every object. */
 export interface ApplyOutput {
   command: 'apply';
-  bundle: string;
+  /** The deployment applied, environment/target (--deployment). */
+  deployment: string;
   state: BundleStateName;
   message: string;
   objects: { object: string; ref: ObjectRef; change: string; reason: string; health: string; message: string }[];
@@ -21,15 +22,15 @@ export interface ApplyOutput {
 /** `flotilla-agent diff --output json`: what a reconcile would do, checked by server-side dry runs. */
 export interface DiffOutput {
   command: 'diff';
-  bundle: string;
+  deployment: string;
   changed: number;
   objects: { object: string; ref: ObjectRef; action: string; reason: string; fields: ValueChange[]; error?: string }[];
 }
 
-export function applyOutput(r: BundleReport, calls: CallStats, durationMs: number): ApplyOutput {
+export function applyOutput(r: DeploymentReport, calls: CallStats, durationMs: number): ApplyOutput {
   return {
     command: 'apply',
-    bundle: r.bundleId,
+    deployment: r.deployment,
     state: r.state,
     message: r.message,
     objects: r.objects.map((o) => ({
@@ -46,7 +47,7 @@ export function applyOutput(r: BundleReport, calls: CallStats, durationMs: numbe
   };
 }
 
-export function diffOutput(bundleId: string, diffs: readonly ObjectDiff[]): DiffOutput {
+export function diffOutput(deployment: string, diffs: readonly ObjectDiff[]): DiffOutput {
   const objects = diffs.map((d) => ({
     object: formatRef(d.ref),
     ref: d.ref,
@@ -56,7 +57,7 @@ export function diffOutput(bundleId: string, diffs: readonly ObjectDiff[]): Diff
     ...(d.error ? { error: d.error } : {}),
   }));
   const changed = objects.filter((o) => o.action !== 'unchanged' && o.action !== 'skip').length;
-  return { command: 'diff', bundle: bundleId, changed, objects };
+  return { command: 'diff', deployment, changed, objects };
 }
 
 function table(rows: string[][]): string {
@@ -78,7 +79,7 @@ export function applyTable(o: ApplyOutput): string {
     [
       table(rows),
       ...drift,
-      `bundle ${o.bundle}: ${o.state} (${summary}) ${o.state === 'Ready' ? '' : o.message}`.trimEnd(),
+      `deployment ${o.deployment}: ${o.state} (${summary}) ${o.state === 'Ready' ? '' : o.message}`.trimEnd(),
     ].join('\n') + '\n'
   );
 }
@@ -92,6 +93,6 @@ export function diffTable(o: DiffOutput): string {
     lines.push(`${x.action} ${x.object}: ${x.reason}${x.error ? ` — would fail: ${x.error}` : ''}`);
     for (const f of x.fields) lines.push(`    ${f.path || '(object)'}: ${show(f.before)} → ${show(f.after)}`);
   }
-  lines.push(`bundle ${o.bundle}: ${o.changed} of ${o.objects.length} objects would change`);
+  lines.push(`deployment ${o.deployment}: ${o.changed} of ${o.objects.length} objects would change`);
   return lines.join('\n') + '\n';
 }

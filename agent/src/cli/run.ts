@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import { isFlotillaError } from '@flotilla/proto';
 import { ManifestError, WaitTimeoutError } from '../errors.js';
 import { KubeClient } from '../kube/client.js';
-import { BUNDLE_LABEL, bundleLabelValue, defaultOptions, type Bundle } from '../deployer/bundle.js';
+import { DEPLOYMENT_LABEL, deploymentLabelValue, defaultOptions, type Bundle } from '../deployer/bundle.js';
 import { diffBundle } from '../deployer/diff.js';
 import { InventoryStore } from '../deployer/inventory.js';
 import { reconcile } from '../deployer/reconcile.js';
@@ -54,7 +54,7 @@ async function loadBundle(cfg: CliConfig, client: KubeClient): Promise<Bundle> {
     selfHeal: cfg.selfHeal,
     forceConflicts: cfg.forceConflicts,
   };
-  return { id: cfg.bundleId, objects, options };
+  return { deployment: cfg.deployment, objects, options };
 }
 
 function connect(cfg: CliConfig): KubeClient {
@@ -66,24 +66,24 @@ async function applyCommand(cfg: CliConfig, io: CliIo, log: Logger): Promise<num
   const client = connect(cfg);
   try {
     const bundle = await loadBundle(cfg, client);
-    log.info({ bundleId: bundle.id, objects: bundle.objects.length }, 'applyStarted');
+    log.info({ deployment: bundle.deployment, objects: bundle.objects.length }, 'applyStarted');
     const inventories = new InventoryStore(client, cfg.inventoryNamespace);
     const r = await reconcile(bundle, { client, inventories, concurrency: cfg.concurrency });
     let report = r.report;
     let timedOut = false;
     if (cfg.waitMs > 0 && report.state !== 'ErrApplied') {
-      const selector = `${BUNDLE_LABEL}=${bundleLabelValue(bundle.id)}`;
+      const selector = `${DEPLOYMENT_LABEL}=${deploymentLabelValue(bundle.deployment)}`;
       const applied = r.desired.filter((d) => r.results.some((x) => x.key === d.key && x.change !== 'failed'));
       const waited = await waitReady(client, applied, selector, {
         timeoutMs: cfg.waitMs,
         clock: systemClock,
         sleep: realSleep,
       });
-      report = foldReport(bundle.id, r.results, waited.health, report.drift, Date.now());
+      report = foldReport(bundle.deployment, r.results, waited.health, report.drift, Date.now());
       timedOut = !waited.ready;
     }
     const out = applyOutput(report, client.stats, Date.now() - started);
-    log.info({ bundleId: bundle.id, state: out.state, calls: out.calls }, 'applyFinished');
+    log.info({ deployment: bundle.deployment, state: out.state, calls: out.calls }, 'applyFinished');
     io.stdout(cfg.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : applyTable(out));
     if (report.state === 'ErrApplied') return EXIT.failed;
     if (timedOut) {
@@ -102,8 +102,8 @@ async function diffCommand(cfg: CliConfig, io: CliIo, log: Logger): Promise<numb
     const bundle = await loadBundle(cfg, client);
     const inventories = new InventoryStore(client, cfg.inventoryNamespace);
     const diffs = await diffBundle(bundle, { client, inventories, concurrency: cfg.concurrency });
-    const out = diffOutput(bundle.id, diffs);
-    log.info({ bundleId: bundle.id, changed: out.changed, calls: client.stats }, 'diffFinished');
+    const out = diffOutput(bundle.deployment, diffs);
+    log.info({ deployment: bundle.deployment, changed: out.changed, calls: client.stats }, 'diffFinished');
     io.stdout(cfg.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : diffTable(out));
     return out.changed > 0 ? EXIT.failed : EXIT.ok;
   } finally {

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { AgentMessage, DeploymentRef__Output, Hello, HubMessage__Output } from '@flotilla/proto';
 import { optionsFromWire, type Bundle } from '../deployer/bundle.js';
 import { toWireDrift, type DriftRecord } from '../deployer/drift.js';
-import { toWireStatus, type BundleReport } from '../deployer/report.js';
+import { toWireStatus, type DeploymentReport } from '../deployer/report.js';
 import type { Enforcer } from '../enforcer/enforcer.js';
 import { backoffDelay, type RetryPolicy } from '../kube/retry.js';
 import { AppliedStateFile } from './applied-state.js';
@@ -12,7 +12,7 @@ import { decodeBundle } from './bundle-bytes.js';
 import { StatusBatcher } from './status-batcher.js';
 
 /** What the session hands bundles to: the enforcer, or an in-memory cluster in benchmarks and transport tests. */
-export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'bundles' | 'retry'> &
+export type BundleSink = Pick<Enforcer, 'set' | 'remove' | 'report' | 'deployments' | 'retry'> &
   Partial<Pick<Enforcer, 'expect' | 'forget'>>;
 
 export interface AgentSessionOptions {
@@ -81,7 +81,7 @@ function sameBundle(have: DeploymentRef__Output, ref: DeploymentRef__Output): bo
 
 /**
  * The agent's side of the protocol, whatever the transport: registers once, then keeps one session
- * with the hub, reconnecting with jittered backoff. Desired state arrives as (bundle id, digest,
+ * with the hub, reconnecting with jittered backoff. Desired state arrives as (deployment, digest,
  * generation); bytes are fetched only for digests the agent does not hold. While the hub is away the
  * enforcer goes on alone. A transport subclass implements `register` and `serve`.
  */
@@ -323,32 +323,32 @@ export abstract class AgentSession {
       }
       const bytes = await link.fetch(ref.digest);
       const bundle: Bundle = {
-        id: ref.deployment,
+        deployment: ref.deployment,
         digest: ref.digest,
         revision: ref.revision,
         objects: decodeBundle(bytes, ref.digest, ref.deployment),
         options: optionsFromWire(ref.options ?? NO_OPTIONS),
       };
       this.refs.set(ref.deployment, ref);
-      this.event('bundleFetched', { bundleId: ref.deployment, digest: ref.digest, bytes: bytes.length });
+      this.event('bundleFetched', { deployment: ref.deployment, digest: ref.digest, bytes: bytes.length });
       fetched.push(bundle);
     }
     // Every new bundle and every removal known before anything is applied: objects moving between
     // bundles are handed over, not deleted and created again.
     await this.sink.expect?.(
       fetched,
-      this.sink.bundles().filter((id) => !wanted.has(id) && !orphaned.has(id)),
+      this.sink.deployments().filter((id) => !wanted.has(id) && !orphaned.has(id)),
     );
     for (const bundle of fetched) {
       const report = await this.sink.set(bundle);
-      applied.add(bundle.id);
+      applied.add(bundle.deployment);
       if (report) this.report(report);
     }
-    for (const id of this.sink.bundles()) {
+    for (const id of this.sink.deployments()) {
       if (wanted.has(id) || orphaned.has(id)) continue;
       await this.sink.remove(id);
       this.refs.delete(id);
-      this.event('bundleRemoved', { bundleId: id });
+      this.event('deploymentRemoved', { deployment: id });
     }
     this.appliedGeneration = d.generation;
     this.saveState();
@@ -358,11 +358,11 @@ export abstract class AgentSession {
   /** Bundles removed with --orphan: forgotten, their objects left in the cluster. */
   private async forgetOrphaned(ids: readonly string[], wanted: ReadonlyMap<string, unknown>): Promise<Set<string>> {
     const orphaned = new Set(ids.filter((id) => !wanted.has(id)));
-    for (const id of this.sink.bundles()) {
+    for (const id of this.sink.deployments()) {
       if (!orphaned.has(id) || !this.sink.forget) continue;
       await this.sink.forget(id);
       this.refs.delete(id);
-      this.event('bundleOrphaned', { bundleId: id });
+      this.event('deploymentOrphaned', { deployment: id });
     }
     return orphaned;
   }
@@ -370,7 +370,7 @@ export abstract class AgentSession {
   /** Someone asked on the hub for this bundle to be applied again now: it is, whatever its backoff. */
   private async retry(ref: DeploymentRef__Output, applied: Set<string>): Promise<void> {
     this.refs.set(ref.deployment, ref);
-    this.event('retryRequested', { bundleId: ref.deployment, requests: ref.retryRequests });
+    this.event('retryRequested', { deployment: ref.deployment, requests: ref.retryRequests });
     const report = await this.sink.retry(ref.deployment);
     applied.add(ref.deployment);
     if (report) this.report(report);
@@ -388,7 +388,7 @@ export abstract class AgentSession {
   async fetchBundle(digest: string): Promise<Buffer> {
     if (!this.link) throw new Error(`cluster ${this.session.clusterName} is not connected to the hub; wait for it`);
     const bytes = await this.link.fetch(digest);
-    decodeBundle(bytes, digest, digest);
+    decodeBundle(bytes, digest);
     return bytes;
   }
 
@@ -400,8 +400,8 @@ export abstract class AgentSession {
    * on 1,000 simulated agents sharing one busy event loop, a 10 ms timer or setImmediate held every
    * rollout's Ready back by ≈ 500 ms.
    */
-  report(r: BundleReport): void {
-    const ref = this.refs.get(r.bundleId);
+  report(r: DeploymentReport): void {
+    const ref = this.refs.get(r.deployment);
     const status = toWireStatus(r, Number(ref?.generation ?? 0));
     if (!this.hubTakesBatches) {
       this.send({ status });

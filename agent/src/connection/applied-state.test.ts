@@ -62,10 +62,10 @@ describe('applied state encoding', () => {
 });
 
 describe('applied state of an older agent', () => {
-  it('reads the refs an agent of 0.1 wrote, naming the deployment `bundleId`, as deployments', () => {
+  it('reads the refs an agent of 0.1 wrote, naming the deployment `deployment`, as deployments', () => {
     const legacy = JSON.stringify({
       generation: '7',
-      refs: [{ bundleId: 'dev/web', digest: 'a'.repeat(64), generation: '3', revision: 'abc123', options: null }],
+      refs: [{ deployment: 'dev/web', digest: 'a'.repeat(64), generation: '3', revision: 'abc123', options: null }],
     });
     const text = `{"sha256":"${createHash('sha256').update(legacy).digest('hex')}","state":${legacy}}\n`;
     expect(decodeAppliedState(text)).toStrictEqual({

@@ -51,14 +51,14 @@ function sha256(s: string): string {
 }
 
 /**
- * A ref as an agent of 0.1 wrote it names its deployment `bundleId` (the wire's BundleRef then): read
+ * A ref as an agent of 0.1 wrote it names its deployment `deployment` (the wire's BundleRef then): read
  * as `deployment`, so an upgraded agent keeps what it holds and fetches none of it again.
  */
 function currentRef(r: Record<string, unknown>): DeploymentRef__Output {
-  const { bundleId, ...ref } = r;
+  const { deployment, ...ref } = r;
   return (typeof ref.deployment === 'string'
     ? ref
-    : { ...ref, deployment: bundleId }) as unknown as DeploymentRef__Output;
+    : { ...ref, deployment: deployment }) as unknown as DeploymentRef__Output;
 }
 
 function isAppliedState(v: unknown): v is { generation: string; refs: Record<string, unknown>[] } {
@@ -69,7 +69,7 @@ function isAppliedState(v: unknown): v is { generation: string; refs: Record<str
     v.refs.every(
       (r) =>
         isPlainObject(r) &&
-        (typeof r.deployment === 'string' || typeof r.bundleId === 'string') &&
+        (typeof r.deployment === 'string' || typeof r.deployment === 'string') &&
         typeof r.digest === 'string',
     )
   );

@@ -7,11 +7,11 @@ export class BundleIntegrityError extends FlotillaError {
 }
 
 /** Checks fetched bytes against the announced digest and reads the hub's canonical form (one JSON object a line). */
-export function decodeBundle(bytes: Buffer, digest: string, bundleId: string): KubeObject[] {
+export function decodeBundle(bytes: Buffer, digest: string, deployment?: string): KubeObject[] {
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== digest) {
     throw new BundleIntegrityError(
-      `bundle ${bundleId}: content hashes to ${actual}, not the announced ${digest}; refetching`,
+      `bundle ${digest}${deployment ? ` of deployment ${deployment}` : ''}: content hashes to ${actual}, not the announced digest; refetching`,
     );
   }
   const text = bytes.toString('utf8');

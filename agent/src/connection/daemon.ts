@@ -155,14 +155,14 @@ export async function runDaemon(cfg: DaemonConfig, env: NodeJS.ProcessEnv): Prom
     cache: new BundleCache(join(cfg.stateDir, 'bundles')),
     ...(cfg.retry ? { retry: cfg.retry } : {}),
     onReport: (r) => {
-      log.info({ bundleId: r.bundleId, state: r.state }, 'bundleReport');
+      log.info({ deployment: r.deployment, state: r.state }, 'deploymentReport');
       late.conn?.report(r);
     },
     onDrift: (d) => {
-      log.warn({ bundleId: d.bundleId, object: d.ref, manager: d.manager, corrected: d.corrected }, 'drift');
+      log.warn({ deployment: d.deployment, object: d.ref, manager: d.manager, corrected: d.corrected }, 'drift');
       late.conn?.drift(d);
     },
-    onError: (err, bundleId) => log.error({ err, bundleId }, 'enforcerError'),
+    onError: (err, deployment) => log.error({ err, deployment }, 'enforcerError'),
   });
   const health = { started: false, connected: false };
   if (cfg.healthAddr) {

@@ -2,8 +2,12 @@ import type { BundleOptions__Output } from '@flotilla/proto';
 import type { KubeObject } from '../objects.js';
 import type { HealthCheck } from './health-cel.js';
 
-/** Labels and annotations Flotilla puts on, or reads from, the objects it applies. */
-export const BUNDLE_LABEL = 'flotilla.dev/bundle';
+/**
+ * Labels and annotations Flotilla puts on, or reads from, the objects it applies. The label naming
+ * an object's deployment keeps the key agents of 0.1 wrote on live objects (`flotilla.dev/bundle`):
+ * renaming it would orphan every object applied before the upgrade from its drift watch.
+ */
+export const DEPLOYMENT_LABEL = 'flotilla.dev/bundle';
 /** `flotilla.dev/prune: disabled` on a live object keeps it when it leaves the bundle. */
 export const PRUNE_ANNOTATION = 'flotilla.dev/prune';
 export const PRUNE_DISABLED = 'disabled';
@@ -32,21 +36,21 @@ export interface BundleOptions {
   namespace?: BundleNamespace;
 }
 
-/** Fleet's target namespace: created by the agent when missing, labelled, kept unless `deleteWithBundle`. */
+/** Fleet's target namespace: created by the agent when missing, labelled, kept unless `deleteWithDeployment`. */
 export interface BundleNamespace {
   name: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** Deleted when the bundle is removed (fleet.yaml deleteNamespace), if the agent created it. */
-  deleteWithBundle: boolean;
+  /** Deleted when the deployment is removed (fleet.yaml deleteNamespace), if the agent created it. */
+  deleteWithDeployment: boolean;
   /** fleet.yaml `namespace`: every namespaced object goes there, and cluster-scoped ones are refused. */
   enforce: boolean;
 }
 
-/** A rendered bundle: its objects and how to apply them. */
+/** A rendered bundle: its objects and how to apply them, for one deployment. */
 export interface Bundle {
-  /** Stable name of the deployment slot, `<environment>/<target>`. */
-  id: string;
+  /** The deployment it is for, `<environment>/<target>` (@flotilla/common's deploymentId). */
+  deployment: string;
   /** sha256 of the canonical form, when the hub sent one. */
   digest?: string;
   revision?: string;
@@ -92,7 +96,7 @@ export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
             name: o.namespace.name,
             labels: { ...o.namespace.labels },
             annotations: { ...o.namespace.annotations },
-            deleteWithBundle: o.namespace.deleteWithDeployment,
+            deleteWithDeployment: o.namespace.deleteWithDeployment,
             enforce: o.namespace.enforce,
           },
         }
@@ -100,9 +104,9 @@ export function optionsFromWire(o: BundleOptions__Output): BundleOptions {
   };
 }
 
-/** A label value naming a bundle: `<environment>/<target>` made label-safe, at most 63 characters. */
-export function bundleLabelValue(bundleId: string): string {
-  const slug = bundleId
+/** A label value naming a deployment: `<environment>/<target>` made label-safe, at most 63 characters. */
+export function deploymentLabelValue(deployment: string): string {
+  const slug = deployment
     .replace(/[^A-Za-z0-9._-]+/g, '.')
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
     .slice(0, 63)

@@ -21,7 +21,7 @@ export interface ObjectDiff {
 export async function diffBundle(bundle: Bundle, deps: ReconcileDeps): Promise<ObjectDiff[]> {
   const d = withDefaults(deps);
   const { desired, invalid } = await prepareBundle(bundle, d.client);
-  const previous = await d.inventories.load(bundle.id);
+  const previous = await d.inventories.load(bundle.deployment);
   const { live } = await readBundleLive(bundle, desired, previous, d);
   const manager = d.client.fieldManager;
   const planned = plan({

@@ -24,7 +24,7 @@ describe('driftOf', () => {
       ],
     };
     expect(driftOf(c, 'b', 99)).toEqual({
-      bundleId: 'b',
+      deployment: 'b',
       ref,
       fields: [
         { path: '/spec/replicas', desired: 2, live: 5, manager: 'kubectl-scale' },

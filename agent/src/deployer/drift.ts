@@ -12,7 +12,7 @@ export interface FieldDrift {
 }
 
 export interface DriftRecord {
-  bundleId: string;
+  deployment: string;
   ref: ObjectRef;
   fields: FieldDrift[];
   /** The manager that last wrote the drifted fields ('' when managedFields cannot tell, e.g. a deletion). */
@@ -26,11 +26,11 @@ export interface DriftRecord {
 }
 
 /** The drift a planned change reveals, or undefined when the live object still holds what was applied. */
-export function driftOf(c: PlannedChange, bundleId: string, now: number): DriftRecord | undefined {
+export function driftOf(c: PlannedChange, deployment: string, now: number): DriftRecord | undefined {
   if (!c.drift) return undefined;
   if (c.live === null) {
     return {
-      bundleId,
+      deployment,
       ref: c.ref,
       fields: [{ path: '', desired: 'exists' }],
       manager: '',
@@ -49,7 +49,7 @@ export function driftOf(c: PlannedChange, bundleId: string, now: number): DriftR
   const latest = [...fields].sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''))[0];
   const manager = latest?.manager ?? fields.find((f) => f.manager)?.manager ?? '';
   const changedAt = latest?.time ? Date.parse(latest.time) : now;
-  return { bundleId, ref: c.ref, fields, manager, changedAt, detectedAt: now, corrected: false };
+  return { deployment, ref: c.ref, fields, manager, changedAt, detectedAt: now, corrected: false };
 }
 
 /** `drift: /data/color changed by kubectl-edit`, as plans and reports say it. */
@@ -65,7 +65,7 @@ const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 /** The proto's DriftReport. */
 export function toWireDrift(d: DriftRecord): DriftReport {
   return {
-    deployment: d.bundleId,
+    deployment: d.deployment,
     object: { ...d.ref },
     fields: d.fields.map((f) => ({ path: f.path, desiredJson: json(f.desired), liveJson: json(f.live) })),
     manager: d.manager,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PruneError } from '../errors.js';
 import { refKey, type ObjectRef } from '../objects.js';
-import { bundleLabelValue, optionsFromWire } from './bundle.js';
+import { deploymentLabelValue, optionsFromWire } from './bundle.js';
 import type { ObjectResult } from './changes.js';
 import { ownedDigest } from './fields.js';
 import type { Inventory } from './inventory.js';
@@ -44,7 +44,7 @@ const result = (c: PlannedChange, change: ObjectResult['change'], extra: Partial
 
 describe('nextInventory', () => {
   const previous: Inventory = {
-    bundleId: 'b',
+    deployment: 'b',
     entries: new Map(
       ['kept-by-failure', 'pruned', 'survivor', 'drifted'].map((n) => [
         refKey(ref(n)),
@@ -95,10 +95,10 @@ describe('nextInventory', () => {
 });
 
 describe('bundle options', () => {
-  it('makes bundle ids label-safe', () => {
-    expect(bundleLabelValue('prod/apps/web')).toBe('prod.apps.web');
-    expect(bundleLabelValue('/weird id!/')).toBe('weird.id');
-    expect(bundleLabelValue('x'.repeat(80))).toHaveLength(63);
+  it('makes deployment ids label-safe', () => {
+    expect(deploymentLabelValue('prod/apps/web')).toBe('prod.apps.web');
+    expect(deploymentLabelValue('/weird id!/')).toBe('weird.id');
+    expect(deploymentLabelValue('x'.repeat(80))).toHaveLength(63);
   });
 
   it('takes wire options as they come', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InventoryError, KubeApiError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { refKey, type KubeObject, type ObjectRef } from '../objects.js';
-import { bundleLabelValue } from './bundle.js';
+import { deploymentLabelValue } from './bundle.js';
 
 export const INVENTORY_LABEL = 'flotilla.dev/inventory';
 export const DEFAULT_AGENT_NAMESPACE = 'flotilla-system';
@@ -17,18 +17,22 @@ export interface InventoryEntry {
 }
 
 export interface Inventory {
-  bundleId: string;
+  deployment: string;
   entries: Map<string, InventoryEntry>;
 }
 
-export function emptyInventory(bundleId: string): Inventory {
-  return { bundleId, entries: new Map() };
+export function emptyInventory(deployment: string): Inventory {
+  return { deployment, entries: new Map() };
 }
 
-/** The ConfigMap name for a bundle: readable prefix plus a hash, so distinct ids never collide. */
-export function inventoryName(bundleId: string): string {
-  const hash = createHash('sha256').update(bundleId).digest('hex').slice(0, 10);
-  const slug = bundleLabelValue(bundleId)
+/**
+ * The ConfigMap name for a deployment's inventory: readable prefix plus a hash, so distinct ids never
+ * collide. A function of the deployment id alone, whose form (`environment/target`) never changes: an
+ * upgraded or reinstalled agent finds the inventories an older one wrote.
+ */
+export function inventoryName(deployment: string): string {
+  const hash = createHash('sha256').update(deployment).digest('hex').slice(0, 10);
+  const slug = deploymentLabelValue(deployment)
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .slice(0, 39);
@@ -66,12 +70,12 @@ export class InventoryStore {
     readonly namespace = DEFAULT_AGENT_NAMESPACE,
   ) {}
 
-  private ref(bundleId: string): ObjectRef {
-    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.namespace, name: inventoryName(bundleId) };
+  private ref(deployment: string): ObjectRef {
+    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.namespace, name: inventoryName(deployment) };
   }
 
-  async load(bundleId: string): Promise<Inventory | undefined> {
-    const cm = await this.client.get(this.ref(bundleId));
+  async load(deployment: string): Promise<Inventory | undefined> {
+    const cm = await this.client.get(this.ref(deployment));
     return cm && this.decode(cm);
   }
 
@@ -86,7 +90,7 @@ export class InventoryStore {
   async save(inv: Inventory, previous?: Inventory): Promise<boolean> {
     const objects = encodeEntries(inv.entries.values());
     if (previous && encodeEntries(previous.entries.values()) === objects) return false;
-    const ref = this.ref(inv.bundleId);
+    const ref = this.ref(inv.deployment);
     const cm: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -95,7 +99,8 @@ export class InventoryStore {
         namespace: this.namespace,
         labels: { [INVENTORY_LABEL]: 'true' },
       },
-      data: { bundle: inv.bundleId, objects },
+      // `bundle` is the key agents of 0.1 wrote the deployment under: kept, so each version reads the other's.
+      data: { bundle: inv.deployment, objects },
     };
     try {
       await this.client.apply(cm, { force: true });
@@ -107,14 +112,14 @@ export class InventoryStore {
     return true;
   }
 
-  async remove(bundleId: string): Promise<void> {
-    await this.client.delete(this.ref(bundleId));
+  async remove(deployment: string): Promise<void> {
+    await this.client.delete(this.ref(deployment));
   }
 
   private decode(cm: KubeObject): Inventory {
     const data = (cm.data ?? {}) as { bundle?: string; objects?: string };
     const where = `inventory ConfigMap ${this.namespace}/${cm.metadata.name}`;
-    if (!data.bundle) throw new InventoryError(`${where} names no bundle`);
-    return { bundleId: data.bundle, entries: decodeEntries(data.objects ?? '', where) };
+    if (!data.bundle) throw new InventoryError(`${where} names no deployment (data.bundle is empty)`);
+    return { deployment: data.bundle, entries: decodeEntries(data.objects ?? '', where) };
   }
 }

@@ -8,12 +8,21 @@ const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 
 
 function bundle(ns: Partial<BundleNamespace> | undefined, objects: KubeObject[] = [cm]): Bundle {
   return {
-    id: 'dev/web',
+    deployment: 'dev/web',
     objects,
     options: {
       ...defaultOptions(),
       ...(ns
-        ? { namespace: { name: 'shop', labels: {}, annotations: {}, deleteWithBundle: false, enforce: false, ...ns } }
+        ? {
+            namespace: {
+              name: 'shop',
+              labels: {},
+              annotations: {},
+              deleteWithDeployment: false,
+              enforce: false,
+              ...ns,
+            },
+          }
         : {}),
     },
   };
@@ -49,9 +58,12 @@ describe('the namespace a bundle names (fleet.yaml namespace / defaultNamespace)
   });
 
   it('goes with the bundle only when deleteNamespace asks and the agent created it', () => {
-    const created = namespaceObjects(bundle({ deleteWithBundle: true }), live({ [CREATED_FOR_ANNOTATION]: 'dev/web' }));
+    const created = namespaceObjects(
+      bundle({ deleteWithDeployment: true }),
+      live({ [CREATED_FOR_ANNOTATION]: 'dev/web' }),
+    );
     expect(created[0]?.metadata.annotations).toEqual({ [CREATED_FOR_ANNOTATION]: 'dev/web' });
-    const foreign = namespaceObjects(bundle({ deleteWithBundle: true, labels: { team: 'x' } }), live());
+    const foreign = namespaceObjects(bundle({ deleteWithDeployment: true, labels: { team: 'x' } }), live());
     expect(foreign[0]?.metadata.annotations).toEqual({ [PRUNE_ANNOTATION]: 'disabled' });
   });
 
@@ -76,7 +88,7 @@ describe('the namespace a bundle names (fleet.yaml namespace / defaultNamespace)
       bundle({
         labels: { 'flotilla.dev/bundle': 'x' },
         annotations: { [CREATED_FOR_ANNOTATION]: 'dev/other', [PRUNE_ANNOTATION]: 'enabled' },
-        deleteWithBundle: true,
+        deleteWithDeployment: true,
       }),
       null,
     );

@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../objects.js';
 import { PRUNE_ANNOTATION, PRUNE_DISABLED, type Bundle, type BundleNamespace } from './bundle.js';
 
-/** On a namespace the agent created for a bundle: the bundle's id. Only such a namespace may go with its bundle. */
+/** On a namespace the agent created for a deployment: its id. Only such a namespace may go with its deployment. */
 export const CREATED_FOR_ANNOTATION = 'flotilla.dev/created-for';
 
 /**
@@ -27,11 +27,11 @@ const isNamespace = (name: string) => (o: KubeObject) =>
 /**
  * The bundle's objects with the namespace its options name, the way Fleet creates a bundle's target
  * namespace; `live` is that namespace as the cluster has it (null: absent).
- *  - Absent, or created for this bundle before: a Namespace object leads the bundle, marked
+ *  - Absent, or created for this deployment before: a Namespace object leads the bundle, marked
  *    created-for, with namespaceLabels and namespaceAnnotations. Like any object it is applied first
  *    (stage 0), kept in the inventory and corrected when it drifts; when it leaves, it stays in the
- *    cluster (prune disabled) unless `deleteWithBundle`.
- *  - There already, made by someone else (by hand, another bundle, the platform): left as it is,
+ *    cluster (prune disabled) unless `deleteWithDeployment`.
+ *  - There already, made by someone else (by hand, another deployment, the platform): left as it is,
  *    unless the bundle labels or annotates it; then those are applied, and it is never deleted.
  *  - Declared by the bundle itself: that object, with the labels and annotations added.
  */
@@ -46,9 +46,9 @@ export function namespaceObjects(bundle: Bundle, live: KubeObject | null): KubeO
     if (!asks) return bundle.objects;
     return bundle.objects.map((o, i) => (i === own ? labelled(o, labels, annotations) : o));
   }
-  const created = live === null || live.metadata.annotations?.[CREATED_FOR_ANNOTATION] === bundle.id;
+  const created = live === null || live.metadata.annotations?.[CREATED_FOR_ANNOTATION] === bundle.deployment;
   if (!created && !asks) return bundle.objects;
-  const kept = !(created && ns.deleteWithBundle);
+  const kept = !(created && ns.deleteWithDeployment);
   const namespace: KubeObject = {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -57,7 +57,7 @@ export function namespaceObjects(bundle: Bundle, live: KubeObject | null): KubeO
       ...(Object.keys(labels).length > 0 ? { labels } : {}),
       annotations: {
         ...annotations,
-        ...(created ? { [CREATED_FOR_ANNOTATION]: bundle.id } : {}),
+        ...(created ? { [CREATED_FOR_ANNOTATION]: bundle.deployment } : {}),
         ...(kept ? { [PRUNE_ANNOTATION]: PRUNE_DISABLED } : {}),
       },
     },

@@ -32,7 +32,7 @@ function change(name: string, action: Action, desired: boolean): PlannedChange {
 }
 
 const inventory = (...names: string[]): Inventory => ({
-  bundleId: 'dev/mine',
+  deployment: 'dev/mine',
   entries: new Map(names.map((n) => [key(n), { ref: ref(n), digest: 'd', owned: 'o' }])),
 });
 
@@ -61,7 +61,7 @@ describe('applyClaims: an object belongs to one bundle', () => {
       other(['a']),
     );
     expect(summary(r)).toEqual({ planned: ['b:create'], refused: ['a:failed OBJECT_HELD'] });
-    expect(r.refused[0]?.reason).toMatch(/ConfigMap\/shop\/a belongs to bundle dev\/other on this cluster/);
+    expect(r.refused[0]?.reason).toMatch(/ConfigMap\/shop\/a belongs to deployment dev\/other on this cluster/);
   });
 
   it('keeps applying what its own inventory holds (an overlap from before is not made worse)', () => {
@@ -77,8 +77,8 @@ describe('applyClaims: an object belongs to one bundle', () => {
       other(['a'], ['a', 'b']),
     );
     expect(summary(r).planned).toEqual([
-      'a:skip (left the bundle; kept: bundle dev/other holds it)',
-      'b:skip (left the bundle; kept: bundle dev/other holds it)',
+      'a:skip (left the bundle; kept: deployment dev/other holds it)',
+      'b:skip (left the bundle; kept: deployment dev/other holds it)',
       'c:delete',
     ]);
   });

@@ -33,7 +33,7 @@ export interface Claimed {
  */
 export function applyClaims(
   planned: readonly PlannedChange[],
-  bundleId: string,
+  deployment: string,
   inventory: Inventory | undefined,
   claims: Claims,
 ): Claimed {
@@ -41,14 +41,16 @@ export function applyClaims(
   const refused: ObjectResult[] = [];
   for (const c of planned) {
     if (c.desired) {
-      const holder = inventory?.entries.has(c.key) ? undefined : claims.holder(c.key, bundleId);
+      const holder = inventory?.entries.has(c.key) ? undefined : claims.holder(c.key, deployment);
       if (holder === undefined) out.push(c);
       else refused.push(refusal(c, holder));
       continue;
     }
-    const keeper = c.action === 'delete' ? claims.keeper(c.key, bundleId) : undefined;
+    const keeper = c.action === 'delete' ? claims.keeper(c.key, deployment) : undefined;
     out.push(
-      keeper === undefined ? c : { ...c, action: 'skip', reason: `left the bundle; kept: bundle ${keeper} holds it` },
+      keeper === undefined
+        ? c
+        : { ...c, action: 'skip', reason: `left the bundle; kept: deployment ${keeper} holds it` },
     );
   }
   return { planned: out, refused };

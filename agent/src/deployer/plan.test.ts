@@ -218,7 +218,7 @@ describe('plan', () => {
   const gone = desired(cm('gone'));
   const kept = desired(cm('kept'));
   const inventory: Inventory = {
-    bundleId: 'b',
+    deployment: 'b',
     entries: new Map([
       [gone.key, { ref: gone.ref, digest: 'x', owned: 'y' }],
       [kept.key, { ref: kept.ref, digest: 'x', owned: 'y' }],

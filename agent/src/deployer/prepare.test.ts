@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../objects.js';
-import { BUNDLE_LABEL, defaultOptions, type Bundle } from './bundle.js';
+import { DEPLOYMENT_LABEL, defaultOptions, type Bundle } from './bundle.js';
 import { prepare, type ScopeOf } from './prepare.js';
 
 const SCOPES: Record<string, boolean> = {
@@ -13,7 +13,7 @@ const scopeOf: ScopeOf = (apiVersion, kind) => SCOPES[`${apiVersion}/${kind}`];
 
 function bundle(objects: unknown[]): Bundle {
   return {
-    id: 'dev/apps/web',
+    deployment: 'dev/apps/web',
     objects: objects as KubeObject[],
     options: { ...defaultOptions(), defaultNamespace: 'shop' },
   };
@@ -49,7 +49,7 @@ describe('prepare', () => {
     expect(desired[0]?.object).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'a', namespace: 'shop', labels: { [BUNDLE_LABEL]: 'dev.apps.web' } },
+      metadata: { name: 'a', namespace: 'shop', labels: { [DEPLOYMENT_LABEL]: 'dev.apps.web' } },
       data: { k: 'v' },
     });
     expect(desired[1]?.object.metadata.namespace).toBeUndefined();

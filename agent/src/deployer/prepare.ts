@@ -1,7 +1,7 @@
 import type { FlotillaError } from '@flotilla/proto';
 import { InvalidObjectError } from '../errors.js';
 import { digestOf, groupOf, isPlainObject, refKey, type KubeObject, type ObjectRef } from '../objects.js';
-import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from './bundle.js';
+import { DEPLOYMENT_LABEL, deploymentLabelValue, type Bundle } from './bundle.js';
 
 /** A bundle object ready to apply: normalized, labelled, digested, staged. */
 export interface DesiredObject {
@@ -35,7 +35,7 @@ export function prepare(bundle: Bundle, scopeOf: ScopeOf): { desired: DesiredObj
   const invalid: InvalidObject[] = [];
   const seen = new Set<string>();
   const scope = withBundleCrds(bundle.objects, scopeOf);
-  const label = bundleLabelValue(bundle.id);
+  const label = deploymentLabelValue(bundle.deployment);
   const home = bundle.options.namespace?.enforce ? bundle.options.namespace.name : undefined;
   bundle.objects.forEach((raw, i) => {
     const ref = looseRef(raw);
@@ -119,7 +119,7 @@ function normalize(
   for (const f of SERVER_OWNED_META) delete o.metadata[f];
   if (namespaced === true) o.metadata.namespace = home ?? (o.metadata.namespace || defaultNs);
   if (namespaced === false) delete o.metadata.namespace;
-  o.metadata.labels = { ...o.metadata.labels, [BUNDLE_LABEL]: label };
+  o.metadata.labels = { ...o.metadata.labels, [DEPLOYMENT_LABEL]: label };
   if (o.kind === 'Secret' && o.apiVersion === 'v1' && isPlainObject(o.stringData)) {
     // The apiserver moves stringData into data; applying data directly keeps managedFields comparable.
     const data = { ...(o.data as Record<string, string> | undefined) };

@@ -4,7 +4,7 @@ import type { ResourceInfo } from '../kube/discovery.js';
 import type { ObjectRef } from '../objects.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/time.js';
 import { applyStaged } from './apply.js';
-import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from './bundle.js';
+import { DEPLOYMENT_LABEL, deploymentLabelValue, type Bundle } from './bundle.js';
 import type { ObjectResult } from './changes.js';
 import { driftOf, type DriftRecord } from './drift.js';
 import { ownedDigest } from './fields.js';
@@ -17,7 +17,7 @@ import { applyClaims, NO_CLAIMS, type Claims } from './ownership.js';
 import { plan, type PlannedChange } from './plan.js';
 import { prepare, type DesiredObject, type InvalidObject, type ScopeOf } from './prepare.js';
 import { prune } from './prune.js';
-import { foldReport, type BundleReport } from './report.js';
+import { foldReport, type DeploymentReport } from './report.js';
 
 export interface ReconcileDeps {
   client: KubeClient;
@@ -27,21 +27,21 @@ export interface ReconcileDeps {
   /** Requests in flight within a stage. */
   concurrency?: number;
   crdTimeoutMs?: number;
-  /** What the other bundles on this cluster hold and want (ownership.ts); none by default. */
+  /** What the other deployments on this cluster hold and want (ownership.ts); none by default. */
   claims?: Claims;
 }
 
 type Deps = Required<ReconcileDeps>;
 
 export interface ReconcileResult {
-  report: BundleReport;
+  report: DeploymentReport;
   plan: PlannedChange[];
   results: ObjectResult[];
   desired: DesiredObject[];
   inventory: Inventory;
   /** The resources the bundle's objects live in (to watch them). */
   resources: ResourceInfo[];
-  /** Keys of the desired objects not applied because another bundle holds them. */
+  /** Keys of the desired objects not applied because another deployment holds them. */
   refused: string[];
 }
 
@@ -50,7 +50,7 @@ export function withDefaults(d: ReconcileDeps): Deps {
 }
 
 /**
- * One reconcile of one bundle, as named steps: prepare → read live → plan (what other bundles hold
+ * One reconcile of one bundle, as named steps: prepare → read live → plan (what other deployments hold
  * is neither adopted nor deleted) → record intent → staged apply → prune → inventory → health. An
  * unchanged bundle makes no write call.
  */
@@ -58,24 +58,24 @@ export async function reconcile(bundle: Bundle, deps: ReconcileDeps): Promise<Re
   const d = withDefaults(deps);
   const manager = d.client.fieldManager;
   const { desired, invalid } = await prepareBundle(bundle, d.client);
-  const previous = await d.inventories.load(bundle.id);
+  const previous = await d.inventories.load(bundle.deployment);
   const { live, resources } = await readBundleLive(bundle, desired, previous, d);
   const { planned, refused } = applyClaims(
     plan({ desired, live, options: bundle.options, manager, ...(previous ? { inventory: previous } : {}) }),
-    bundle.id,
+    bundle.deployment,
     previous,
     d.claims,
   );
-  const intent = await recordIntent(bundle.id, planned, previous, d.inventories);
+  const intent = await recordIntent(bundle.deployment, planned, previous, d.inventories);
   const applied = await applyStaged(planned, bundle.options, d);
   const pruned = await prune(planned, d.client, d.concurrency);
   const results = [...invalid.map(invalidResult), ...refused, ...applied, ...pruned];
-  const inventory = nextInventory(bundle.id, results, planned, previous, manager);
+  const inventory = nextInventory(bundle.deployment, results, planned, previous, manager);
   await d.inventories.save(inventory, intent ?? previous);
   const now = d.clock.now();
-  const drift = driftRecords(bundle.id, planned, results, now);
+  const drift = driftRecords(bundle.deployment, planned, results, now);
   const report = foldReport(
-    bundle.id,
+    bundle.deployment,
     results,
     healthMap(results, now, customHealth(bundle.options.healthChecks)),
     drift,
@@ -130,7 +130,13 @@ export function readBundleLive(bundle: Bundle, desired: DesiredObject[], inv: In
   const wanted = new Set(desired.map((x) => x.key));
   for (const [key, e] of inv?.entries ?? []) if (!wanted.has(key)) refs.push(e.ref);
   const held = new Set(inv?.entries.keys() ?? []);
-  return readLive(d.client, refs, `${BUNDLE_LABEL}=${bundleLabelValue(bundle.id)}`, held, d.concurrency);
+  return readLive(
+    d.client,
+    refs,
+    `${DEPLOYMENT_LABEL}=${deploymentLabelValue(bundle.deployment)}`,
+    held,
+    d.concurrency,
+  );
 }
 
 /**
@@ -138,7 +144,7 @@ export function readBundleLive(bundle: Bundle, desired: DesiredObject[], inv: In
  * mid-apply then still knows every object it may have created, and leaves no orphan.
  */
 async function recordIntent(
-  bundleId: string,
+  deployment: string,
   planned: readonly PlannedChange[],
   previous: Inventory | undefined,
   store: InventoryStore,
@@ -147,14 +153,14 @@ async function recordIntent(
   if (fresh.length === 0) return undefined;
   const entries = new Map(previous?.entries ?? []);
   for (const c of fresh) entries.set(c.key, { ref: c.ref, digest: '', owned: '' });
-  const intent = { bundleId, entries };
+  const intent = { deployment, entries };
   await store.save(intent, previous);
   return intent;
 }
 
 /** What the inventory holds after a reconcile: applied objects, and every survivor of a failure. */
 export function nextInventory(
-  bundleId: string,
+  deployment: string,
   results: readonly ObjectResult[],
   planned: readonly PlannedChange[],
   previous: Inventory | undefined,
@@ -177,11 +183,11 @@ export function nextInventory(
       entries.set(r.key, before);
     }
   }
-  return { bundleId, entries };
+  return { deployment, entries };
 }
 
 function driftRecords(
-  bundleId: string,
+  deployment: string,
   planned: readonly PlannedChange[],
   results: readonly ObjectResult[],
   now: number,
@@ -189,7 +195,7 @@ function driftRecords(
   const outcome = new Map(results.map((r) => [r.key, r.change]));
   const out: DriftRecord[] = [];
   for (const c of planned) {
-    const d = driftOf(c, bundleId, now);
+    const d = driftOf(c, deployment, now);
     if (!d) continue;
     const change = outcome.get(c.key);
     const corrected = change === 'configured' || change === 'created' || change === 'unchanged';

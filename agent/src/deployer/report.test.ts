@@ -74,7 +74,7 @@ describe('foldReport', () => {
 
   it('is Modified while drift stays uncorrected, Pending when nothing is known yet', () => {
     const drift: DriftRecord = {
-      bundleId: 'b',
+      deployment: 'b',
       ref: ref('a'),
       fields: [{ path: '/data/x', desired: '1', live: '2', manager: 'kubectl-edit' }],
       manager: 'kubectl-edit',
@@ -105,7 +105,7 @@ describe('foldReport', () => {
       observedAtUnixMs: 7,
     });
     const drift: DriftRecord = {
-      bundleId: 'b',
+      deployment: 'b',
       ref: ref('a'),
       fields: [{ path: '/data/x', desired: 'blue', live: 'red', manager: 'kubectl-edit' }],
       manager: 'kubectl-edit',

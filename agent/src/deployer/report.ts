@@ -22,15 +22,18 @@ export interface ObjectReport {
   state: BundleStateName;
 }
 
-export interface BundleReport {
-  bundleId: string;
+/** What the agent last saw of one deployment (the wire's DeploymentStatus, before it is cut to size). */
+export interface DeploymentReport {
+  /** `environment/target`. */
+  deployment: string;
+  /** The bundle it runs. */
   digest?: string;
   state: BundleStateName;
   message: string;
   objects: ObjectReport[];
   drift: DriftRecord[];
   observedAt: number;
-  /** A failed apply's next attempt (the enforcer schedules it); absent when the bundle is not failing. */
+  /** A failed apply's next attempt (the enforcer schedules it); absent when the deployment is not failing. */
   retry?: RetryInfo;
 }
 
@@ -55,13 +58,13 @@ export function objectState(change: Change, health: Health, drifted: boolean): B
 
 /** Folds results, health and drift into the bundle's state, naming the objects that hold it back. */
 export function foldReport(
-  bundleId: string,
+  deployment: string,
   results: readonly ObjectResult[],
   health: ReadonlyMap<string, HealthResult>,
   drift: readonly DriftRecord[],
   now: number,
   digest?: string,
-): BundleReport {
+): DeploymentReport {
   const uncorrected = new Map(drift.filter((d) => !d.corrected).map((d) => [formatRef(d.ref), d]));
   // Removals and skipped removals say nothing about the bundle's state, unless they failed.
   const relevant = (r: ObjectResult) =>
@@ -76,7 +79,7 @@ export function foldReport(
   });
   const state = worstState(objects.map((o) => o.state));
   return {
-    bundleId,
+    deployment,
     ...(digest ? { digest } : {}),
     state,
     message: explain(state, objects),
@@ -121,14 +124,14 @@ export const WIRE_OBJECTS_MAX = 100;
  * order within a state). A routine report of a healthy bundle lists none, whatever its size: the hub
  * decodes each listed object (about 0.7 µs apiece), and most reports are of healthy bundles.
  */
-export function toWireStatus(r: BundleReport, generation = 0): DeploymentStatus {
+export function toWireStatus(r: DeploymentReport, generation = 0): DeploymentStatus {
   const behind = r.objects.filter((o) => o.state !== 'Ready');
   const listed = behind
     .map((o, i) => ({ o, i, rank: BUNDLE_STATES.indexOf(o.state) }))
     .sort((a, b) => b.rank - a.rank || a.i - b.i)
     .slice(0, WIRE_OBJECTS_MAX);
   return {
-    deployment: r.bundleId,
+    deployment: r.deployment,
     digest: r.digest ?? '',
     generation,
     state: toWireState(r.state),

@@ -24,7 +24,7 @@ export interface RetryScheduleOptions {
   /** Jitter, so that bundles failing together (a cluster-wide cause) do not retry in step. */
   random?: () => number;
   /** Applies the bundle again; called once per scheduled retry that was not cancelled. */
-  run: (bundleId: string) => void;
+  run: (deployment: string) => void;
 }
 
 interface Pending {
@@ -33,7 +33,7 @@ interface Pending {
 }
 
 /**
- * Per bundle: a failed apply schedules the next after an exponential backoff with jitter; each
+ * Per deployment: a failed apply schedules the next after an exponential backoff with jitter; each
  * further failure in a row doubles it, a success (or a retry asked for now) starts it over.
  */
 export class RetrySchedule {
@@ -46,34 +46,34 @@ export class RetrySchedule {
   }
 
   /** The bundle's apply failed: schedules the next one and says when. */
-  failed(bundleId: string, reason: string): RetryInfo {
-    this.cancel(bundleId);
-    const attempt = (this.failures.get(bundleId) ?? 0) + 1;
-    this.failures.set(bundleId, attempt);
+  failed(deployment: string, reason: string): RetryInfo {
+    this.cancel(deployment);
+    const attempt = (this.failures.get(deployment) ?? 0) + 1;
+    this.failures.set(deployment, attempt);
     const delay = backoffDelay(
       attempt,
       { retryForMs: Infinity, baseDelayMs: this.policy.baseMs, maxDelayMs: this.policy.maxMs },
       this.o.random ?? Math.random,
     );
     const p: Pending = { info: { attempt, at: this.o.clock.now() + delay, reason }, cancel: new AbortController() };
-    this.pending.set(bundleId, p);
+    this.pending.set(deployment, p);
     void this.o.sleep(delay, p.cancel.signal).then(() => {
-      if (p.cancel.signal.aborted || this.pending.get(bundleId) !== p) return;
-      this.pending.delete(bundleId);
-      this.o.run(bundleId);
+      if (p.cancel.signal.aborted || this.pending.get(deployment) !== p) return;
+      this.pending.delete(deployment);
+      this.o.run(deployment);
     });
     return p.info;
   }
 
   /** The bundle applied (or is asked to apply now, or is gone): no retry, and the backoff starts over. */
-  reset(bundleId: string): void {
-    this.cancel(bundleId);
-    this.failures.delete(bundleId);
+  reset(deployment: string): void {
+    this.cancel(deployment);
+    this.failures.delete(deployment);
   }
 
   /** The retry scheduled for the bundle, if it is failing. */
-  info(bundleId: string): RetryInfo | undefined {
-    return this.pending.get(bundleId)?.info;
+  info(deployment: string): RetryInfo | undefined {
+    return this.pending.get(deployment)?.info;
   }
 
   stop(): void {
@@ -81,8 +81,8 @@ export class RetrySchedule {
     this.failures.clear();
   }
 
-  private cancel(bundleId: string): void {
-    this.pending.get(bundleId)?.cancel.abort();
-    this.pending.delete(bundleId);
+  private cancel(deployment: string): void {
+    this.pending.get(deployment)?.cancel.abort();
+    this.pending.delete(deployment);
   }
 }

@@ -10,13 +10,13 @@ import type { Bundle } from '../deployer/bundle.js';
 export class BundleCache {
   constructor(readonly dir: string) {}
 
-  private file(bundleId: string): string {
-    return join(this.dir, `${createHash('sha256').update(bundleId).digest('hex').slice(0, 20)}.json`);
+  private file(deployment: string): string {
+    return join(this.dir, `${createHash('sha256').update(deployment).digest('hex').slice(0, 20)}.json`);
   }
 
   async save(bundle: Bundle): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const file = this.file(bundle.id);
+    const file = this.file(bundle.deployment);
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(bundle));
     await rename(tmp, file);
@@ -33,8 +33,8 @@ export class BundleCache {
     const bundles: Bundle[] = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
       try {
-        const b = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as Bundle;
-        if (typeof b.id === 'string' && Array.isArray(b.objects)) bundles.push(b);
+        const b = fromFile(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as StoredBundle);
+        if (typeof b.deployment === 'string' && Array.isArray(b.objects)) bundles.push(b);
       } catch {
         // skipped: see above
       }
@@ -42,7 +42,25 @@ export class BundleCache {
     return bundles;
   }
 
-  async remove(bundleId: string): Promise<void> {
-    await rm(this.file(bundleId), { force: true });
+  async remove(deployment: string): Promise<void> {
+    await rm(this.file(deployment), { force: true });
   }
+}
+
+/** A cached bundle as an agent of 0.1 wrote it: its deployment was `id`, its namespace's deleteWithBundle. */
+type StoredBundle = Bundle & {
+  id?: string;
+  options: { namespace?: { deleteWithBundle?: boolean } };
+};
+
+/** A cached bundle in today's shape, whichever agent wrote it: an upgraded agent goes on enforcing its cache. */
+function fromFile(b: StoredBundle): Bundle {
+  const { id, ...rest } = b;
+  const bundle: Bundle = { ...rest, deployment: b.deployment ?? id };
+  const ns = b.options?.namespace;
+  if (ns && ns.deleteWithDeployment === undefined) {
+    const { deleteWithBundle, ...current } = ns;
+    bundle.options = { ...b.options, namespace: { ...current, deleteWithDeployment: deleteWithBundle === true } };
+  }
+  return bundle;
 }

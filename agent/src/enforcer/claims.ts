@@ -1,39 +1,39 @@
 import type { Claims } from '../deployer/ownership.js';
 
-/** key → the bundles that have it, and bundle → its keys, kept in step. */
+/** key → the deployments that have it, and deployment → its keys, kept in step. */
 class KeySets {
   private readonly byKey = new Map<string, Set<string>>();
   private readonly byBundle = new Map<string, ReadonlySet<string>>();
 
-  set(bundleId: string, keys: Iterable<string>): void {
-    this.delete(bundleId);
+  set(deployment: string, keys: Iterable<string>): void {
+    this.delete(deployment);
     const mine = new Set(keys);
-    this.byBundle.set(bundleId, mine);
+    this.byBundle.set(deployment, mine);
     for (const k of mine) {
       const s = this.byKey.get(k);
-      if (s) s.add(bundleId);
-      else this.byKey.set(k, new Set([bundleId]));
+      if (s) s.add(deployment);
+      else this.byKey.set(k, new Set([deployment]));
     }
   }
 
-  delete(bundleId: string): void {
-    for (const k of this.byBundle.get(bundleId) ?? []) {
+  delete(deployment: string): void {
+    for (const k of this.byBundle.get(deployment) ?? []) {
       const s = this.byKey.get(k);
-      s?.delete(bundleId);
+      s?.delete(deployment);
       if (s?.size === 0) this.byKey.delete(k);
     }
-    this.byBundle.delete(bundleId);
+    this.byBundle.delete(deployment);
   }
 
-  has(bundleId: string, key: string): boolean {
-    return this.byBundle.get(bundleId)?.has(key) ?? false;
+  has(deployment: string, key: string): boolean {
+    return this.byBundle.get(deployment)?.has(key) ?? false;
   }
 
-  known(bundleId: string): boolean {
-    return this.byBundle.has(bundleId);
+  known(deployment: string): boolean {
+    return this.byBundle.has(deployment);
   }
 
-  /** The bundles that have the key, sorted by id (the order a tie is broken in). */
+  /** The deployments that have the key, sorted by id (the order a tie is broken in). */
   of(key: string): string[] {
     return [...(this.byKey.get(key) ?? [])].sort();
   }
@@ -50,26 +50,26 @@ export class ClaimIndex implements Claims {
   private readonly wanted = new KeySets();
 
   /** After a reconcile: what the bundle's inventory holds and what its bundle asks for. */
-  record(bundleId: string, held: Iterable<string>, wanted: Iterable<string>): void {
-    this.held.set(bundleId, held);
-    this.wanted.set(bundleId, wanted);
+  record(deployment: string, held: Iterable<string>, wanted: Iterable<string>): void {
+    this.held.set(deployment, held);
+    this.wanted.set(deployment, wanted);
   }
 
   /** A newer bundle arrived (or, with none, it is leaving): what it wants from now on. */
-  expect(bundleId: string, wanted: Iterable<string>): void {
-    this.wanted.set(bundleId, wanted);
+  expect(deployment: string, wanted: Iterable<string>): void {
+    this.wanted.set(deployment, wanted);
   }
 
   /** The bundle and its inventory are gone (removed, or orphaned). */
-  forget(bundleId: string): void {
-    this.held.delete(bundleId);
-    this.wanted.delete(bundleId);
+  forget(deployment: string): void {
+    this.held.delete(deployment);
+    this.wanted.delete(deployment);
   }
 
   holder(key: string, self: string): string | undefined {
     const holding = this.held.of(key).filter((b) => b !== self && this.wanted.has(b, key));
     if (holding.length > 0) return holding[0];
-    // Held by nobody that wants it: of the bundles asking for it, the first by id takes it.
+    // Held by nobody that wants it: of the deployments asking for it, the first by id takes it.
     const first = this.wanted.of(key).find((b) => b !== self && !this.held.has(b, key));
     return first !== undefined && first < self ? first : undefined;
   }

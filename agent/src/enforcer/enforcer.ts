@@ -2,7 +2,7 @@ import type { KubeClient } from '../kube/client.js';
 import { formatRef, refKey, refOf, type KubeObject } from '../objects.js';
 import { realSleep, systemClock, type Clock, type Sleep } from '../util/time.js';
 import { applyPlanned } from '../deployer/apply.js';
-import { BUNDLE_LABEL, bundleLabelValue, type Bundle } from '../deployer/bundle.js';
+import { DEPLOYMENT_LABEL, deploymentLabelValue, type Bundle } from '../deployer/bundle.js';
 import type { ObjectResult } from '../deployer/changes.js';
 import { driftOf, type DriftRecord } from '../deployer/drift.js';
 import { ownedDigest } from '../deployer/fields.js';
@@ -12,7 +12,7 @@ import type { Inventory, InventoryStore } from '../deployer/inventory.js';
 import { planObject } from '../deployer/plan.js';
 import type { DesiredObject } from '../deployer/prepare.js';
 import { prepareBundle, reconcile, resourcesOf } from '../deployer/reconcile.js';
-import { foldReport, type BundleReport } from '../deployer/report.js';
+import { foldReport, type DeploymentReport } from '../deployer/report.js';
 import { messageOf } from '../errors.js';
 import { RetrySchedule, type ApplyRetryPolicy } from './backoff.js';
 import type { BundleCache } from './cache.js';
@@ -36,9 +36,9 @@ export interface EnforcerOptions {
   retry?: ApplyRetryPolicy;
   /** The retries' jitter (tests pin it). */
   random?: () => number;
-  onReport?(report: BundleReport): void;
+  onReport?(report: DeploymentReport): void;
   onDrift?(drift: DriftRecord): void;
-  onError?(err: unknown, bundleId?: string): void;
+  onError?(err: unknown, deployment?: string): void;
 }
 
 interface Held {
@@ -52,7 +52,7 @@ interface Held {
   recheck?: { at: number; stop: AbortController };
   /** Drift reported and not corrected (self-heal off). */
   drift: Map<string, DriftRecord>;
-  report?: BundleReport;
+  report?: DeploymentReport;
   running?: Promise<void>;
   again: boolean;
 }
@@ -63,7 +63,7 @@ interface Held {
  */
 export class Enforcer {
   private readonly held = new Map<string, Held>();
-  /** Who holds and wants what, across bundles (an object belongs to one). */
+  /** Who holds and wants what, across deployments (an object belongs to one). */
   private readonly claims = new ClaimIndex();
   private readonly watcher: ObjectWatcher;
   private readonly queue: KeyedQueue<ObjectEvent>;
@@ -86,7 +86,7 @@ export class Enforcer {
     });
     this.watcher = new ObjectWatcher(
       o.client,
-      BUNDLE_LABEL,
+      DEPLOYMENT_LABEL,
       {
         onEvent: (e) => this.route(e),
         onResync: () => this.resyncAll(),
@@ -112,7 +112,7 @@ export class Enforcer {
     for (const b of bundles) {
       const { desired } = await prepareBundle(b, this.o.client);
       this.claims.expect(
-        b.id,
+        b.deployment,
         desired.map((x) => x.key),
       );
     }
@@ -122,46 +122,46 @@ export class Enforcer {
    * Stops managing a bundle without touching its objects (its target was removed with --orphan):
    * they stay in the cluster, and its inventory goes.
    */
-  async forget(bundleId: string): Promise<void> {
-    const h = this.held.get(bundleId);
+  async forget(deployment: string): Promise<void> {
+    const h = this.held.get(deployment);
     if (h) {
       await h.running;
-      this.held.delete(bundleId);
+      this.held.delete(deployment);
       h.recheck?.stop.abort();
-      this.retries.reset(bundleId);
+      this.retries.reset(deployment);
     }
-    this.claims.forget(bundleId);
-    await this.o.inventories.remove(bundleId);
-    await this.o.cache?.remove(bundleId);
+    this.claims.forget(deployment);
+    await this.o.inventories.remove(deployment);
+    await this.o.cache?.remove(deployment);
   }
 
   /** Takes a bundle (new or changed) and applies it; resolves with its report. */
-  async set(bundle: Bundle, cache = true): Promise<BundleReport | undefined> {
+  async set(bundle: Bundle, cache = true): Promise<DeploymentReport | undefined> {
     if (cache) await this.o.cache?.save(bundle);
-    const current = this.held.get(bundle.id);
+    const current = this.held.get(bundle.deployment);
     if (current) current.bundle = bundle;
-    else this.held.set(bundle.id, emptyHeld(bundle));
-    await this.reconcileNow(bundle.id);
-    return this.held.get(bundle.id)?.report;
+    else this.held.set(bundle.deployment, emptyHeld(bundle));
+    await this.reconcileNow(bundle.deployment);
+    return this.held.get(bundle.deployment)?.report;
   }
 
   /**
    * Stops managing a bundle: prunes what it applied (per its prune option), then forgets it. While
    * some prune fails, the bundle stays held, empty, and later resyncs retry; resolves false then.
    */
-  async remove(bundleId: string): Promise<boolean> {
-    const h = this.held.get(bundleId);
+  async remove(deployment: string): Promise<boolean> {
+    const h = this.held.get(deployment);
     if (!h) return true;
     h.bundle = { ...h.bundle, objects: [] };
     await this.o.cache?.save(h.bundle);
-    await this.reconcileNow(bundleId);
+    await this.reconcileNow(deployment);
     if (h.inventory.entries.size > 0) return false;
-    this.held.delete(bundleId);
-    this.claims.forget(bundleId);
+    this.held.delete(deployment);
+    this.claims.forget(deployment);
     h.recheck?.stop.abort();
-    this.retries.reset(bundleId);
-    await this.o.inventories.remove(bundleId);
-    await this.o.cache?.remove(bundleId);
+    this.retries.reset(deployment);
+    await this.o.inventories.remove(deployment);
+    await this.o.cache?.remove(deployment);
     return true;
   }
 
@@ -169,18 +169,19 @@ export class Enforcer {
    * Applies a held bundle again now (a user asked, through the hub): a failing bundle skips the rest
    * of its backoff, which starts over. Resolves with its report.
    */
-  async retry(bundleId: string): Promise<BundleReport | undefined> {
-    if (!this.held.has(bundleId)) return undefined;
-    this.retries.reset(bundleId);
-    await this.reconcileNow(bundleId);
-    return this.held.get(bundleId)?.report;
+  async retry(deployment: string): Promise<DeploymentReport | undefined> {
+    if (!this.held.has(deployment)) return undefined;
+    this.retries.reset(deployment);
+    await this.reconcileNow(deployment);
+    return this.held.get(deployment)?.report;
   }
 
-  report(bundleId: string): BundleReport | undefined {
-    return this.held.get(bundleId)?.report;
+  report(deployment: string): DeploymentReport | undefined {
+    return this.held.get(deployment)?.report;
   }
 
-  bundles(): string[] {
+  /** The deployments held (what the hub's desired state last named, or the cache held). */
+  deployments(): string[] {
     return [...this.held.keys()];
   }
 
@@ -201,8 +202,8 @@ export class Enforcer {
   }
 
   /** Full reconcile; a call while one runs makes it run once more afterwards. */
-  private reconcileNow(bundleId: string): Promise<void> {
-    const h = this.held.get(bundleId);
+  private reconcileNow(deployment: string): Promise<void> {
+    const h = this.held.get(deployment);
     if (!h) return Promise.resolve();
     if (h.running) {
       h.again = true;
@@ -229,12 +230,12 @@ export class Enforcer {
         ...(this.o.concurrency ? { concurrency: this.o.concurrency } : {}),
         claims: this.claims,
       });
-      // Objects another bundle holds are neither watched nor corrected for this one.
+      // Objects another deployment holds are neither watched nor corrected for this one.
       const refused = new Set(r.refused);
       h.desired = new Map(r.desired.filter((d) => !refused.has(d.key)).map((d) => [d.key, d]));
       h.inventory = r.inventory;
       this.claims.record(
-        h.bundle.id,
+        h.bundle.deployment,
         r.inventory.entries.keys(),
         r.desired.map((d) => d.key),
       );
@@ -245,42 +246,42 @@ export class Enforcer {
       h.results = r.results.map(({ object: _object, ...rest }) => rest);
       h.drift = new Map(r.report.drift.filter((d) => !d.corrected).map((d) => [refKey(d.ref), d]));
       for (const d of r.report.drift) this.o.onDrift?.(d);
-      this.publish(h, this.withRetry(h.bundle.id, r.report));
+      this.publish(h, this.withRetry(h.bundle.deployment, r.report));
       // Kinds whose CRDs this reconcile installed: their changes since its reads would go unseen.
       // r.resources holds only the kinds served when it read; discovery knows the new ones now.
       if ((await this.watcher.ensure(await resourcesOf(h.bundle, this.o.client))) > 0) h.again = true;
     } catch (err) {
       // The cluster could not be read or written (its API away longer than the client retries): try again later.
-      if (!this.stopping.signal.aborted) this.retries.failed(h.bundle.id, messageOf(err));
-      this.o.onError?.(err, h.bundle.id);
+      if (!this.stopping.signal.aborted) this.retries.failed(h.bundle.deployment, messageOf(err));
+      this.o.onError?.(err, h.bundle.deployment);
     }
   }
 
   /** A failed apply is tried again after a backoff, which a successful one ends. */
-  private withRetry(bundleId: string, report: BundleReport): BundleReport {
+  private withRetry(deployment: string, report: DeploymentReport): DeploymentReport {
     if (report.state !== 'ErrApplied') {
-      this.retries.reset(bundleId);
+      this.retries.reset(deployment);
       return report;
     }
     const failed = report.objects.find((o) => o.state === 'ErrApplied');
     const reason = failed ? `${formatRef(failed.ref)}: ${failed.message || failed.reason}` : report.message;
-    return { ...report, retry: this.retries.failed(bundleId, reason) };
+    return { ...report, retry: this.retries.failed(deployment, reason) };
   }
 
   /**
-   * An object's event goes to the bundle it belongs to: the one its label names, or, whatever the
+   * An object's event goes to the deployment it belongs to: the one its label names, or, whatever the
    * label says (a user can remove or change it: `kubectl replace` drops it, and the watch then sends
-   * DELETED), the one that wants it and that no other bundle holds it for.
+   * DELETED), the one that wants it and that no other deployment holds it for.
    */
   private route(e: ObjectEvent): void {
-    const label = e.object.metadata.labels?.[BUNDLE_LABEL];
+    const label = e.object.metadata.labels?.[DEPLOYMENT_LABEL];
     const key = refKey(refOf(e.object));
     for (const h of this.held.values()) {
-      const labelled = bundleLabelValue(h.bundle.id) === label;
+      const labelled = deploymentLabelValue(h.bundle.deployment) === label;
       // While a reconcile runs, the objects it creates are not in `desired` yet: their first status
       // updates (a controller observing a new Deployment) must wait for it, not be dropped.
-      const mine = h.desired.has(key) && (labelled || this.claims.holder(key, h.bundle.id) === undefined);
-      if (mine || (labelled && h.running)) this.queue.push(`${h.bundle.id}|${key}`, e);
+      const mine = h.desired.has(key) && (labelled || this.claims.holder(key, h.bundle.deployment) === undefined);
+      if (mine || (labelled && h.running)) this.queue.push(`${h.bundle.deployment}|${key}`, e);
     }
   }
 
@@ -310,12 +311,12 @@ export class Enforcer {
       const same = before?.health === health.health && before.message === health.message;
       if (!same || c.drift || drifted !== h.drift.has(key)) this.publish(h);
     } catch (err) {
-      this.o.onError?.(err, h.bundle.id);
+      this.o.onError?.(err, h.bundle.deployment);
     }
   }
 
   private async onDrift(h: Held, c: ReturnType<typeof planObject>, key: string): Promise<void> {
-    const drift = driftOf(c, h.bundle.id, this.clock.now());
+    const drift = driftOf(c, h.bundle.deployment, this.clock.now());
     if (!drift) return;
     if (c.action !== 'create' && c.action !== 'update') {
       h.drift.set(key, drift);
@@ -339,10 +340,11 @@ export class Enforcer {
     this.o.onDrift?.({ ...drift, corrected, ...(corrected ? { correctedAt: this.clock.now() } : {}) });
   }
 
-  private publish(h: Held, fresh?: BundleReport): void {
-    const retry = this.retries.info(h.bundle.id);
+  private publish(h: Held, fresh?: DeploymentReport): void {
+    const retry = this.retries.info(h.bundle.deployment);
     const folded =
-      fresh ?? foldReport(h.bundle.id, h.results, h.health, [...h.drift.values()], this.clock.now(), h.bundle.digest);
+      fresh ??
+      foldReport(h.bundle.deployment, h.results, h.health, [...h.drift.values()], this.clock.now(), h.bundle.digest);
     const report = fresh || !retry ? folded : { ...folded, retry };
     const changed = !h.report || h.report.state !== report.state || notReadyKey(h.report) !== notReadyKey(report);
     h.report = report;
@@ -373,7 +375,7 @@ export class Enforcer {
     const recheck = { at, stop: new AbortController() };
     h.recheck = recheck;
     void this.sleep(Math.max(0, at - this.clock.now()), recheck.stop.signal).then(() => {
-      if (recheck.stop.signal.aborted || this.held.get(h.bundle.id) !== h) return;
+      if (recheck.stop.signal.aborted || this.held.get(h.bundle.deployment) !== h) return;
       h.recheck = undefined;
       for (const [key, live] of h.timed) this.assess(h, key, live);
       this.publish(h);
@@ -396,7 +398,7 @@ function emptyHeld(bundle: Bundle): Held {
   return {
     bundle,
     desired: new Map(),
-    inventory: { bundleId: bundle.id, entries: new Map() },
+    inventory: { deployment: bundle.deployment, entries: new Map() },
     results: [],
     health: new Map(),
     timed: new Map(),
@@ -409,7 +411,7 @@ function emptyHeld(bundle: Bundle): Held {
  * What the hub is told about the objects that hold a bundle back: a report that changes it is sent.
  * The bundle's message names only the first few; a fourth object's new message counts too.
  */
-function notReadyKey(r: BundleReport): string {
+function notReadyKey(r: DeploymentReport): string {
   let key = r.message;
   for (const o of r.objects) {
     if (o.state !== 'Ready') key += `\n${formatRef(o.ref)}\t${o.state}\t${o.health}\t${o.message}`;

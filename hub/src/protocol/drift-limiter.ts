@@ -15,7 +15,7 @@ interface Held {
 interface Bucket {
   tokens: number;
   at: number;
-  /** Per object (bundle id and object), in the order their first coalesced report came. */
+  /** Per object (deployment and object), in the order their first coalesced report came. */
   held: Map<string, Held>;
   /** Reports about objects that found no room in `held`. */
   other: { reports: number; detected: number };

@@ -62,16 +62,18 @@ describe('flotilla-agent apply and diff', () => {
   it('applies once and prints the change set and health; diff shows what would change; exit codes say so', async () => {
     const ns = unique('cli');
     namespaces.push(ns);
-    const base = ['--kubeconfig', alpha.kubeconfig, '--bundle', `cli/${ns}`, '--output', 'json'];
+    const base = ['--kubeconfig', alpha.kubeconfig, '--deployment', `cli/${ns}`, '--output', 'json'];
     const dir = writeBundle('once', [namespace(ns), configMap(ns, 'settings', { color: 'blue' })]);
 
     const applied = await cli(['apply', ...base, '--wait', '30s', dir]).done;
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     const out = JSON.parse(applied.stdout) as {
+      deployment: string;
       state: string;
       objects: { object: string; change: string; health: string }[];
     };
+    expect(out.deployment).toBe(`cli/${ns}`);
     expect(out.state).toBe('Ready');
     expect(out.objects.map((o) => [o.object, o.change, o.health])).toEqual([
       [`Namespace/${ns}`, 'created', 'Ready'],
@@ -93,10 +95,10 @@ describe('flotilla-agent apply and diff', () => {
     expect((await kubectl.get('v1', 'ConfigMap', ns, 'settings'))?.data).toEqual({ color: 'blue' });
 
     writeBundle('once', [namespace(ns), configMap(ns, 'settings', { color: 'green' }), configMap(ns, 'Bad', {})]);
-    const failed = await cli(['apply', '--kubeconfig', alpha.kubeconfig, '--bundle', `cli/${ns}`, dir]).done;
+    const failed = await cli(['apply', '--kubeconfig', alpha.kubeconfig, '--deployment', `cli/${ns}`, dir]).done;
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(`failed      Unknown  ConfigMap/${ns}/Bad`);
-    expect(failed.stdout).toContain(`bundle cli/${ns}: ErrApplied`);
+    expect(failed.stdout).toContain(`deployment cli/${ns}: ErrApplied`);
 
     const usage = await cli(['apply', '--kubeconfig', alpha.kubeconfig]).done;
     expect(usage.code).toBe(2);
@@ -108,7 +110,7 @@ describe('flotilla-agent apply and diff', () => {
     namespaces.push(ns);
     const id = `cli/${ns}`;
     const run = (dir: string) =>
-      cli(['apply', '--kubeconfig', alpha.kubeconfig, '--bundle', id, '--concurrency', '2', '-o', 'json', dir]);
+      cli(['apply', '--kubeconfig', alpha.kubeconfig, '--deployment', id, '--concurrency', '2', '-o', 'json', dir]);
 
     const first = await run(writeBundle('v1', [namespace(ns), ...many(ns, 'a', 20)])).done;
     expect(first.code).toBe(0);

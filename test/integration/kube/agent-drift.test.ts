@@ -237,14 +237,14 @@ describe('drift on a real apiserver', () => {
     const after = enforcer(cache);
     try {
       await after.e.start();
-      expect(after.e.bundles()).toEqual([`test/${ns}`]);
+      expect(after.e.deployments()).toEqual([`test/${ns}`]);
       await kubectl.patch(`/api/v1/namespaces/${ns}/configmaps/settings`, 'kubectl-edit', { data: { color: 'red' } });
       await expect.poll(() => data(ns), { timeout: 10_000, interval: 200 }).toEqual({ color: 'blue' });
       expect(after.drift.some((d) => d.corrected && d.manager === 'kubectl-edit')).toBe(true);
 
       // The hub drops the bundle: everything it applied is pruned, its inventory and cache forgotten.
       expect(await after.e.remove(`test/${ns}`)).toBe(true);
-      expect(after.e.bundles()).toEqual([]);
+      expect(after.e.deployments()).toEqual([]);
       expect(await inventories(kubectl.client).load(`test/${ns}`)).toBeUndefined();
       expect(await new BundleCache(cache).load()).toEqual([]);
       const gone = await kubectl.get('v1', 'Namespace', '', ns);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Enforcer, reconcile, type BundleReport, type HealthCheck } from '@flotilla/agent';
+import { Enforcer, reconcile, type DeploymentReport, type HealthCheck } from '@flotilla/agent';
 import { bundle, namespace, unique, useClusterAlpha } from './agent-support.js';
 import { gadget, gadgetCrd, setGadgetStatus } from './health-support.js';
 
@@ -48,7 +48,7 @@ describe('CEL health rules on a simulated cluster', () => {
   it('an expression that fails to evaluate is the object health message; the enforcer follows status changes', async () => {
     const ns = fresh('cel-enf');
     const { group, rule } = gadgets();
-    const reports: BundleReport[] = [];
+    const reports: DeploymentReport[] = [];
     const e = new Enforcer({ client, inventories: store, debounceMs: 50, onReport: (r) => reports.push(r) });
     const g1 = () => reports.at(-1)?.objects.find((o) => o.ref.name === 'g1');
     try {

@@ -3,7 +3,7 @@ import {
   Enforcer,
   InventoryStore,
   reconcile,
-  type BundleReport,
+  type DeploymentReport,
   type Inventory,
   type KubeObject,
 } from '@flotilla/agent';
@@ -89,7 +89,7 @@ describe('bundle health on a simulated cluster', () => {
         return super.save(inv, previous);
       }
     }
-    const reports: BundleReport[] = [];
+    const reports: DeploymentReport[] = [];
     const e = new Enforcer({
       client,
       inventories: new SlowStore(client),
@@ -199,7 +199,7 @@ describe('an unschedulable Pod on a simulated cluster', () => {
         containers: [{ name: 'c', image: 'nginx:1.27' }],
       },
     };
-    const reports: BundleReport[] = [];
+    const reports: DeploymentReport[] = [];
     const e = new Enforcer({
       client,
       inventories: store,
@@ -207,7 +207,7 @@ describe('an unschedulable Pod on a simulated cluster', () => {
       resyncMs: 3_600_000,
       onReport: (r) => reports.push(r),
     });
-    const of = (r: BundleReport | undefined) => r?.objects.find((o) => o.ref.name === 'nowhere');
+    const of = (r: DeploymentReport | undefined) => r?.objects.find((o) => o.ref.name === 'nowhere');
     try {
       await e.set(bundle(`test/${podNs}`, [namespace(podNs), pod]));
       await expect.poll(() => of(reports.at(-1))?.health, { timeout: 60_000, interval: 200 }).toBe('Failed');

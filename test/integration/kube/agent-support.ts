@@ -118,8 +118,8 @@ export function deployment(
   };
 }
 
-export function bundle(id: string, objects: KubeObject[], options: Partial<BundleOptions> = {}): Bundle {
-  return { id, objects, options: { ...defaultOptions(), ...options } };
+export function bundle(deployment: string, objects: KubeObject[], options: Partial<BundleOptions> = {}): Bundle {
+  return { deployment, objects, options: { ...defaultOptions(), ...options } };
 }
 
 export function inventories(client: KubeClient): InventoryStore {

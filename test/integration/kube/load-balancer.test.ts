@@ -58,7 +58,7 @@ describe('load-balancer addresses on the simulated clusters', () => {
       'apply',
       '--kubeconfig',
       alpha.kubeconfig,
-      '--bundle',
+      '--deployment',
       `lb/${suffix}`,
       '--inventory-namespace',
       ns,

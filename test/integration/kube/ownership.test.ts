@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { StatusView, TargetView } from '@flotilla/proto/api';
-import { Enforcer, type BundleReport } from '@flotilla/agent';
+import { Enforcer, type DeploymentReport } from '@flotilla/agent';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterByName, kubeClient } from '../../harness/kube/client.js';
 import { agentClient, bundle, configMap, inventories, Kubectl, namespace, unique } from './agent-support.js';
@@ -158,7 +158,7 @@ describe('the agent alone: an object another bundle holds is neither adopted nor
   const a = bundle(`own-a/${ns2}`, [configMap(ns2, 'shared', { v: '1' })]);
   const b = bundle(`own-b/${ns2}`, [configMap(ns2, 'shared', { v: '1' }), configMap(ns2, 'b-only', { v: '2' })]);
   const shared = () => kubectl.get('v1', 'ConfigMap', ns2, 'shared');
-  const states = (r: BundleReport | undefined) =>
+  const states = (r: DeploymentReport | undefined) =>
     Object.fromEntries((r?.objects ?? []).map((o) => [o.ref.name, `${o.change} ${o.state}`]));
 
   beforeAll(async () => {
@@ -179,12 +179,12 @@ describe('the agent alone: an object another bundle holds is neither adopted nor
     expect(r?.state).toBe('ErrApplied');
     expect(states(r)).toEqual({ shared: 'failed ErrApplied', 'b-only': 'created Ready' });
     expect(r?.objects.find((o) => o.ref.name === 'shared')?.message).toBe(
-      `ConfigMap/${ns2}/shared belongs to bundle own-a/${ns2} on this cluster (its inventory holds it): not adopted. ` +
+      `ConfigMap/${ns2}/shared belongs to deployment own-a/${ns2} on this cluster (its inventory holds it): not adopted. ` +
         'An object belongs to one target on a cluster: remove it from one of the two targets, or remove one target',
     );
     expect((await shared())?.metadata).toMatchObject({ uid, labels: { 'flotilla.dev/bundle': `own-a.${ns2}` } });
     // Removing the refused bundle takes only what it held.
-    expect(await e.remove(b.id)).toBe(true);
+    expect(await e.remove(b.deployment)).toBe(true);
     expect(await kubectl.get('v1', 'ConfigMap', ns2, 'b-only')).toBeUndefined();
     expect((await shared())?.metadata.uid).toBe(uid);
     expect(errors).toEqual([]);
@@ -193,14 +193,14 @@ describe('the agent alone: an object another bundle holds is neither adopted nor
   it('hands an object over within one desired state, and never prunes what another bundle still holds', async () => {
     const uid = (await shared())?.metadata.uid;
     // One desired state: b takes `shared`, a leaves. b applies first, adopting it: both inventories hold it.
-    await e.expect([b], [a.id]);
+    await e.expect([b], [a.deployment]);
     expect((await e.set(b))?.state).toBe('Ready');
     expect((await shared())?.metadata).toMatchObject({ uid, labels: { 'flotilla.dev/bundle': `own-b.${ns2}` } });
     // a leaves: `shared` is b's, so it is forgotten, not deleted.
-    expect(await e.remove(a.id)).toBe(true);
+    expect(await e.remove(a.deployment)).toBe(true);
     expect((await shared())?.metadata.uid).toBe(uid);
     // The last bundle holding it leaves: now it goes.
-    expect(await e.remove(b.id)).toBe(true);
+    expect(await e.remove(b.deployment)).toBe(true);
     expect(await shared()).toBeUndefined();
     expect(errors).toEqual([]);
   });

@@ -184,7 +184,7 @@ describe('faults with real agents on two clusters: a cut link, a slow apiserver,
     try {
       slowApi.setLatency(300);
       const fetchedBefore = logLines('beta', 'bundleFetched').length;
-      const reportsBefore = logLines('beta', 'bundleReport').length;
+      const reportsBefore = logLines('beta', 'deploymentReport').length;
       const orange = await commit('orange', 30);
       await waitFor(() => logLines('beta', 'bundleFetched').length > fetchedBefore, {
         what: 'beta fetched the new bundle',
@@ -192,7 +192,7 @@ describe('faults with real agents on two clusters: a cut link, a slow apiserver,
         intervalMs: 20,
       });
       betaLink.cut();
-      await waitFor(() => logLines('beta', 'bundleReport').length > reportsBefore, {
+      await waitFor(() => logLines('beta', 'deploymentReport').length > reportsBefore, {
         what: 'beta applied the new bundle while cut off',
         timeoutMs: 60_000,
       });

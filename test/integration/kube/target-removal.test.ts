@@ -43,9 +43,9 @@ describe('removing a target reaches the clusters at once: hub process, agents on
         (cm) => cm.metadata?.uid,
         () => undefined,
       );
-  const inventory = (cluster: string, bundleId: string) =>
+  const inventory = (cluster: string, deployment: string) =>
     core(cluster)
-      .readNamespacedConfigMap({ name: inventoryName(bundleId), namespace: agentNs })
+      .readNamespacedConfigMap({ name: inventoryName(deployment), namespace: agentNs })
       .then(
         () => true,
         () => false,
@@ -133,7 +133,7 @@ describe('removing a target reaches the clusters at once: hub process, agents on
     ]);
     // The agent drops its inventory of the bundle, and nothing else.
     await expect.poll(() => inventory('alpha', 'dev/kept'), prompt).toBe(false);
-    expect(w.agentLog('alpha')).toContain('"msg":"bundleOrphaned"');
+    expect(w.agentLog('alpha')).toContain('"msg":"deploymentOrphaned"');
     expect(await uid('alpha', kept)).toBe(before);
     // Confirmed by the agent's next heartbeat (every 15 s): the hub stops naming the bundle.
     await expect.poll(() => w.withStore((s) => s.orphans.list().length), converge).toBe(0);

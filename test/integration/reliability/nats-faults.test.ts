@@ -156,7 +156,7 @@ describe('NATS faults and hostile messages (real nats-server)', () => {
       await w.fx.notify('alpha');
       await expect.poll(w.state, { timeout: 20_000 }).toBe('Ready');
       const report = (message: string) =>
-        w.session!.report({ bundleId: 'dev/web', state: 'Ready', message, objects: [], drift: [], observedAt: 1 });
+        w.session!.report({ deployment: 'dev/web', state: 'Ready', message, objects: [], drift: [], observedAt: 1 });
       const message = () => w.store.deployments.get({ cluster: 'alpha', target: 'web', environment: 'dev' })?.message;
       report('while trusted');
       await expect.poll(message, { timeout: 10_000 }).toBe('while trusted');
