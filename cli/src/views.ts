@@ -1,4 +1,5 @@
 // The human (table) view of each API shape. JSON and YAML print the API shapes unchanged.
+import { deploymentKeyOf } from '@flotilla/common';
 import type {
   BundleDetail,
   BundleView,
@@ -65,11 +66,7 @@ export function retryText(r: DeploymentView['retry'], at: Date = now()): string 
  * reported them. Below, the objects that hold deployments back, each with its health and why.
  */
 export function deploymentsTable(items: readonly DeploymentView[]): string {
-  const rows = worstFirst(
-    items,
-    (d) => d.state,
-    (d) => `${d.cluster}/${d.environment}/${d.target}`,
-  );
+  const rows = worstFirst(items, (d) => d.state, deploymentKeyOf);
   const main = table(
     rows,
     [
@@ -89,7 +86,7 @@ export function deploymentsTable(items: readonly DeploymentView[]): string {
   const behind = rows.flatMap((d) => {
     const o = d.objects;
     if (!o || o.notReady.length === 0) return [];
-    const where = `${d.cluster}/${d.environment}/${d.target}`;
+    const where = deploymentKeyOf(d);
     const listed = o.notReady.map((n) => ({
       where,
       object: `${n.kind}/${n.namespace ? `${n.namespace}/` : ''}${n.name}`,

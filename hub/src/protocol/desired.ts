@@ -113,7 +113,7 @@ function sizes(store: Store): Sizes {
  * agent that reports the generation it applied is answered "unchanged" in a few bytes.
  */
 export function desiredFor(store: Store, cluster: string): DesiredSet {
-  const orphans = store.orphans.list(cluster).map((o) => o.bundleId);
+  const orphans = store.orphans.list(cluster).map((o) => o.deployment);
   return desiredSet(store.deployments.list({ cluster }), orphans, sizes(store));
 }
 
@@ -133,7 +133,7 @@ export function desiredForAll(store: Store, clusters: Iterable<string>): Map<str
     for (const c of byCluster.keys()) byCluster.set(c, store.deployments.list({ cluster: c }));
   else for (const d of store.deployments.list()) byCluster.get(d.cluster)?.push(d);
   const orphans = new Map<string, string[]>();
-  for (const o of store.orphans.list()) orphans.set(o.cluster, [...(orphans.get(o.cluster) ?? []), o.bundleId]);
+  for (const o of store.orphans.list()) orphans.set(o.cluster, [...(orphans.get(o.cluster) ?? []), o.deployment]);
   const size = sizes(store);
   return new Map([...byCluster].map(([c, ds]) => [c, desiredSet(ds, orphans.get(c) ?? [], size)]));
 }

@@ -121,7 +121,7 @@ describe('ownership and removal in the hub reconcile', () => {
   it('a target removed with orphan is named to its agents until each confirms, then forgotten', async () => {
     store.targets.markRemoved('c', { orphan: true, requestedAt: new Date().toISOString() });
     expect((await engine.reconcileNow()).removed).toBe(2);
-    expect(store.orphans.list().map((o) => `${o.cluster} ${o.bundleId}`)).toEqual(['c1 dev/c', 'c2 dev/c']);
+    expect(store.orphans.list().map((o) => `${o.cluster} ${o.deployment}`)).toEqual(['c1 dev/c', 'c2 dev/c']);
     const d = desiredFor(store, 'c1');
     expect({ deployments: d.deployments.map((r) => r.deployment), orphaned: d.orphaned }).toEqual({
       deployments: ['dev/b'],

@@ -27,7 +27,7 @@ export interface Store {
   readonly desiredChanges: DesiredChanges;
   readonly events: EventStore;
   readonly renderStatus: RenderStatusStore;
-  /** Bundles agents must forget without deleting their objects (targets removed with --orphan). */
+  /** Deployments agents must forget without deleting their objects (targets removed with --orphan). */
   readonly orphans: OrphanStore;
   readonly registrationTokens: RegistrationTokenStore;
   readonly apiTokens: ApiTokenStore;
@@ -110,7 +110,7 @@ export type { ApiToken, ApiTokenRole, ApiTokenStore, NewApiToken } from './api-t
 export type { NewRegistrationToken, RegistrationToken, RegistrationTokenStore } from './registration-tokens.js';
 export type { RenderState, RenderStatus, RenderStatusStore } from './render-status.js';
 export type { NewTarget, Target, TargetRemoval, TargetStore } from './targets.js';
-export type { OrphanedBundle, OrphanStore } from './orphans.js';
+export type { OrphanedDeployment, OrphanStore } from './orphans.js';
 export { BUNDLE_ENCODINGS } from './bundles.js';
 export type { BundleEncoding, BundleInfo, BundleStore, NewBundle } from './bundles.js';
 export { INITIAL_STATE, isBundleState, SETTLED_STATES } from './deployments.js';

@@ -232,6 +232,38 @@ describe('migrations', () => {
     expect(store.deployments.get(key)?.objects).toStrictEqual({ total: 3, ready: 3, notReady: [] });
   });
 
+  it('version 13 names orphan marks by deployment: the marks of version 12 carry over, and their cascade', () => {
+    const path = join(tmp.dir, 'v12.db');
+    const old = openDatabase(path, parseOptions());
+    migrate(old, path, () => new Date('2025-03-01T00:00:00Z'), MIGRATIONS.slice(0, 12));
+    old.exec(`
+      INSERT INTO clusters (id, name, created_at) VALUES ('c1', 'one', 't'), ('c2', 'two', 't');
+      INSERT INTO orphaned_bundles (cluster, bundle_id, requested_at)
+        VALUES ('one', 'prod/web', '2025-02-01T00:00:00.000Z'), ('two', 'dev/db', '2025-02-02T00:00:00.000Z');
+    `);
+    old.close();
+    const store = open('v12.db');
+    expect(store.schemaVersion()).toBe(latestVersion());
+    expect(store.orphans.list()).toStrictEqual([
+      { cluster: 'one', deployment: 'prod/web', requestedAt: '2025-02-01T00:00:00.000Z' },
+      { cluster: 'two', deployment: 'dev/db', requestedAt: '2025-02-02T00:00:00.000Z' },
+    ]);
+    // The primary key still makes a mark unique per (cluster, deployment): marking again moves its time.
+    store.orphans.add('one', 'prod/web');
+    expect(store.orphans.list('one')).toHaveLength(1);
+    expect(store.orphans.delete('two', 'dev/db')).toBe(true);
+    // The foreign key still cascades from the cluster.
+    store.clusters.delete('one');
+    expect(store.orphans.list()).toEqual([]);
+    const db = raw('v12.db');
+    const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).toContain('orphaned_deployments');
+    expect(tables).not.toContain('orphaned_bundles');
+    const columns = db.prepare<[], string>("SELECT name FROM pragma_table_info('orphaned_deployments')").pluck().all();
+    expect(columns).toEqual(['cluster', 'deployment', 'requested_at']);
+    db.close();
+  });
+
   it('names the path when the file cannot be used', () => {
     expect(() => openStore(join(tmp.dir, 'missing-dir', 'hub.db'))).toThrow(StoreOpenError);
     const junk = join(tmp.dir, 'junk.db');

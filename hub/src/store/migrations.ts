@@ -384,6 +384,16 @@ ALTER TABLE repos ADD COLUMN error TEXT;
 ALTER TABLE repos ADD COLUMN error_at TEXT;
 `,
   },
+  {
+    version: 13,
+    name: 'orphaned deployments',
+    // A mark names a deployment ("environment/target"), not a bundle (a digest): the table and its
+    // column say so. Renames keep the rows, the primary key and the foreign key.
+    sql: `
+ALTER TABLE orphaned_bundles RENAME TO orphaned_deployments;
+ALTER TABLE orphaned_deployments RENAME COLUMN bundle_id TO deployment;
+`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {
