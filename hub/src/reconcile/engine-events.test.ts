@@ -147,4 +147,31 @@ describe('hub engine, event-driven: each change decides only what it touches (re
     const removed = store.events.list({ kind: 'TargetRemoved' });
     expect(removed.at(-1)?.payload.deployments).toHaveLength(3);
   });
+  it('removing the holder of objects hands them over in the pass over the holder alone', async () => {
+    await git.commitFiles('config', { 'apps/shared/cm.yaml': CM('shared') }, { branch: 'dev' });
+    await engine.fetch('config');
+    store.targets.put({ name: 'holder', repo: 'config', path: 'apps/shared', environments: ['dev'] });
+    engine.enqueue({ kind: 'target', target: 'holder' });
+    await engine.idle();
+    store.targets.put({ name: 'copy', repo: 'config', path: 'apps/shared', environments: ['dev'] });
+    engine.enqueue({ kind: 'target', target: 'copy' });
+    await engine.idle();
+    expect(Object.keys(deployments('holder')).sort()).toEqual(['a-1', 'b-1', 'c-1']);
+    expect(deployments('copy')).toEqual({});
+    expect(store.renderStatus.get('copy', 'dev')?.message).toMatch(/^TARGET_OVERLAP: target copy/);
+
+    // Only the holder is enqueued (what the API does on its removal): the refused pair is decided with
+    // it, so each cluster gets one desired state in which the objects change hands.
+    passes.length = 0;
+    told.length = 0;
+    store.targets.markRemoved('holder', { orphan: false, requestedAt: new Date().toISOString() });
+    engine.enqueue({ kind: 'target', target: 'holder' });
+    await engine.idle();
+    expect(errors).toEqual([]);
+    expect(passes).toEqual([{ all: false, clusters: 0, environments: 0, targets: 1, deployments: 1 }]);
+    expect(deployments('holder')).toEqual({});
+    expect(Object.keys(deployments('copy')).sort()).toEqual(['a-1', 'b-1', 'c-1']);
+    expect(store.renderStatus.get('copy', 'dev')).toMatchObject({ state: 'Rendered' });
+    expect(told).toHaveLength(1);
+  });
 });

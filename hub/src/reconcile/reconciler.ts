@@ -79,6 +79,13 @@ interface PlacementContext {
 
 export class Reconciler {
   private readonly overlaps: OverlapCheck;
+  /**
+   * (environment, target) pairs refused somewhere for claiming objects another deployment holds
+   * (TARGET_OVERLAP). Every pass decides them again, whatever its scope: the pass that removes or moves
+   * the holder hands its objects over in the same desired state. Rare, so cheap; the first pass after
+   * a start covers everything and fills it.
+   */
+  private readonly refusedForOverlap = new Set<string>();
   constructor(private readonly deps: Deps) {
     this.overlaps = new OverlapCheck(deps.store);
   }
@@ -104,6 +111,10 @@ export class Reconciler {
       store.environments.list(),
       targets.filter((t) => !t.removal),
     );
+    for (const id of this.refusedForOverlap) {
+      const pair = parseDeploymentId(id);
+      if (pair) scope.add({ kind: 'deployment', ...pair });
+    }
     const placements = scope.all ? everywhere : everywhere.filter((p) => scope.covers(p));
     const summary: ReconcileSummary = {
       changed: 0,
@@ -193,7 +204,13 @@ export class Reconciler {
         }
       });
     }
-    this.recordRenderStatus(renderedPairs, failedPairs, overlapPairs(summary.problems, rendered), scope, summary);
+    const overlapping = overlapPairs(summary.problems, rendered);
+    for (const id of [...this.refusedForOverlap]) {
+      const pair = parseDeploymentId(id);
+      if (!pair || scope.coversPair(pair.environment, pair.target)) this.refusedForOverlap.delete(id);
+    }
+    for (const id of overlapping.keys()) this.refusedForOverlap.add(id);
+    this.recordRenderStatus(renderedPairs, failedPairs, overlapping, scope, summary);
     store.transaction(() => {
       const removed = new Map<string, Deployment[]>();
       for (const d of store.deployments.list()) {
