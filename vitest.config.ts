@@ -9,6 +9,8 @@ const alias = [
   { find: /^@flotilla\/common$/, replacement: src('./common/src/index.ts') },
   { find: /^@flotilla\/proto\/api$/, replacement: src('./proto/src/api.ts') },
   { find: /^@flotilla\/proto\/api-schema$/, replacement: src('./proto/src/api-schema.ts') },
+  { find: /^@flotilla\/proto\/runtime$/, replacement: src('./proto/src/runtime.ts') },
+  { find: /^@flotilla\/proto\/pki$/, replacement: src('./proto/src/pki/index.ts') },
   { find: /^@flotilla\/proto$/, replacement: src('./proto/src/index.ts') },
   { find: /^@flotilla\/hub$/, replacement: src('./hub/src/index.ts') },
   { find: /^@flotilla\/agent$/, replacement: src('./agent/src/index.ts') },

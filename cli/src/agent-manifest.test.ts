@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { pki } from '@flotilla/proto';
+import * as pki from '@flotilla/proto/pki';
 import {
   AgentManifestError,
   agentManifestObjects,

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { pki } from '@flotilla/proto';
+import * as pki from '@flotilla/proto/pki';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Connection } from './config.js';
 import { HubTrustError, PlaintextRefusedError, UsageError } from './errors.js';

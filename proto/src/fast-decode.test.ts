@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FAST_DECODED_FIELDS, fastAgentMessage } from './fast-decode.js';
-import { agentMessageDeserializer, loadFlotillaProto, packageDefinition } from './index.js';
+import { agentMessageDeserializer, loadFlotillaProto, packageDefinition } from './runtime.js';
 import type { AgentMessage } from './index.js';
 
 const connect = loadFlotillaProto().flotilla.v1.AgentService.service.Connect;

@@ -1,4 +1,4 @@
-import { packageDefinition } from './index.js';
+import { packageDefinition } from './loader.js';
 import type { AgentMessage__Output } from './gen/flotilla/v1/AgentMessage.js';
 import type { DeploymentStatus__Output } from './gen/flotilla/v1/DeploymentStatus.js';
 import type { Heartbeat__Output } from './gen/flotilla/v1/Heartbeat.js';

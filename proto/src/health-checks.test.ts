@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CEL_LIMITS, healthCheckProblems, type HealthCheckRule } from './health-checks.js';
+import { CEL_LIMITS, type HealthCheckRule } from './health-checks.js';
+import { healthCheckProblems } from './cel.js';
 
 const rule = (o: Partial<HealthCheckRule> = {}): HealthCheckRule => ({
   apiVersion: 'example.com/v1',

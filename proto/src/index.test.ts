@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fromWireState,
-  loadFlotillaProto,
-  packageDefinition,
-  toWireState,
-  worstState,
-  BUNDLE_STATES,
-} from './index.js';
+import { fromWireState, toWireState, worstState, BUNDLE_STATES } from './index.js';
+import { loadFlotillaProto, packageDefinition } from './runtime.js';
 import type { HubMessage, HubMessage__Output } from './index.js';
 
 describe('proto contract', () => {

@@ -1,43 +1,11 @@
-import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
-import type { ProtoGrpcType } from './gen/agent.js';
-
-/** The directory holding `flotilla/v1/*.proto` (the package root, from src/ and from dist/ alike). */
-export const PROTO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const PROTO_FILES = ['flotilla/v1/agent.proto'] as const;
-
-/** Must match the flags of `npm run gen`, or the generated types lie about the runtime shapes. */
-export const LOADER_OPTIONS: Options = {
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-  includeDirs: [PROTO_ROOT],
-};
-
-let cached: PackageDefinition | undefined;
-
-export function packageDefinition(): PackageDefinition {
-  cached ??= loadSync([...PROTO_FILES], LOADER_OPTIONS);
-  return cached;
-}
-
-/** The typed gRPC package: `loadFlotillaProto().flotilla.v1.AgentService`. */
-export function loadFlotillaProto(): ProtoGrpcType {
-  return loadPackageDefinition(packageDefinition()) as unknown as ProtoGrpcType;
-}
-
-export type { ProtoGrpcType } from './gen/agent.js';
+// @flotilla/proto: the hub <-> agent contract. The message types generated from
+// flotilla/v1/agent.proto, the states and names they carry, and the errors they are refused with: no
+// runtime dependency (types, constants and checks only), so a CLI can import it for nothing. What
+// speaks the protocol (the gRPC loader, codecs, NATS subjects, the X.509 and nkey code, CEL) is
+// @flotilla/proto/runtime; the HTTP API's types are @flotilla/proto/api.
 export * from './messages.js';
 export * from './states.js';
 export * from './errors.js';
 export * from './names.js';
-/** Custom health rules in CEL: their shape, limits and parse check (hub and agent alike). */
+/** Custom health rules: their shape and limits (evaluated with `celEnvironment`, in the runtime). */
 export * from './health-checks.js';
-export { agentMessageDeserializer, FAST_DECODED_FIELDS } from './fast-decode.js';
-/** The same protocol over NATS JetStream: subjects, headers and protobuf codecs. */
-export * from './nats.js';
-/** X.509 with node:crypto alone: the hub's CA, server and client certificates, signing requests. */
-export * as pki from './pki/index.js';
-export * from './nkey.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadFlotillaProto } from './index.js';
+import { loadFlotillaProto } from './loader.js';
 import { agentMessageDeserializer } from './fast-decode.js';
 import type { AgentMessage, AgentMessage__Output } from './gen/flotilla/v1/AgentMessage.js';
 import type { BundleChunk, BundleChunk__Output } from './gen/flotilla/v1/BundleChunk.js';

@@ -16,7 +16,8 @@
  */
 import { loadavg } from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { agentMessageDeserializer, loadFlotillaProto, type AgentMessage } from '@flotilla/proto';
+import { type AgentMessage } from '@flotilla/proto';
+import { agentMessageDeserializer, loadFlotillaProto } from '@flotilla/proto/runtime';
 
 const { values } = parseArgs({
   options: { static: { type: 'string' }, rounds: { type: 'string' }, n: { type: 'string' } },

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { protocol } from '@flotilla/hub';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 
 const { values } = parseArgs({
   options: {

@@ -17,7 +17,7 @@ import { MemoryCluster } from '../harness/memory-cluster.js';
 import { startNats } from '../harness/nats.js';
 import { bundle as hubBundle, protocol, store as hubStore } from '@flotilla/hub';
 import { HubConnection, NatsHubConnection } from '@flotilla/agent';
-import { NATS } from '@flotilla/proto';
+import { NATS } from '@flotilla/proto/runtime';
 
 const { values } = parseArgs({ options: { messages: { type: 'string' } }, strict: false });
 const N = Number(values.messages ?? 20_000);

@@ -2,7 +2,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { headers, connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { NATS, loadFlotillaProto, natsCodecs, reportSubject, type AgentMessage } from '@flotilla/proto';
+import { type AgentMessage } from '@flotilla/proto';
+import { NATS, loadFlotillaProto, natsCodecs, reportSubject } from '@flotilla/proto/runtime';
 
 const a = JSON.parse(process.argv[2] ?? '{}') as Record<string, string>;
 const n = Number(a.n);

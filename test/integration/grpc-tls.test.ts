@@ -16,7 +16,7 @@ import * as tlsSocket from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { AgentTls, HubConnection, type BundleSink } from '@flotilla/agent';
 import { protocol, store as hubStore, tls as hubTls } from '@flotilla/hub';
-import { loadFlotillaProto, pki } from '@flotilla/proto';
+import { loadFlotillaProto, pki } from '@flotilla/proto/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const v1 = loadFlotillaProto().flotilla.v1;

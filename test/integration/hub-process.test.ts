@@ -124,7 +124,7 @@ describe('flotilla-hub process (real Git over HTTP, SQLite, webhooks, kill -9)',
       },
     ).trim();
     const grpc = await import('@grpc/grpc-js');
-    const { loadFlotillaProto } = await import('@flotilla/proto');
+    const { loadFlotillaProto } = await import('@flotilla/proto/runtime');
     const v1 = loadFlotillaProto().flotilla.v1;
     const addr = `127.0.0.1:${grpcPort}`;
     // `serve` speaks TLS by default, with a CA it created in its data dir.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { natsCodecs, type BundleChunk__Output } from '@flotilla/proto';
+import { type BundleChunk__Output } from '@flotilla/proto';
+import { natsCodecs } from '@flotilla/proto/runtime';
 import { protocol } from '@flotilla/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../harness/nats.js';

@@ -1,11 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import {
-  loadFlotillaProto,
-  type AgentMessage,
-  type BundleChunk__Output,
-  type Hello,
-  type HubMessage__Output,
-} from '@flotilla/proto';
+import { type AgentMessage, type BundleChunk__Output, type Hello, type HubMessage__Output } from '@flotilla/proto';
+import { loadFlotillaProto } from '@flotilla/proto/runtime';
 import { AgentSession, type AgentSessionOptions, type BundleSink, type HubLink } from './agent-session.js';
 import type { ChannelSecurity } from './tls.js';
 

@@ -1,7 +1,7 @@
 import { connect as tcpConnect, type AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { HubChannelCredentials, type HubCredentialsOptions } from './hub-credentials.js';
 
 /** A TLS server on loopback presenting a certificate for the given names; records the SNI it was sent. */

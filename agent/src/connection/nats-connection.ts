@@ -12,8 +12,8 @@ import {
   type NatsConnection,
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
+import { FlotillaError, type AgentMessage, type Hello } from '@flotilla/proto';
 import {
-  FlotillaError,
   NATS,
   agentInbox,
   agentSubject,
@@ -24,9 +24,7 @@ import {
   nkeySigner,
   parseNatsCreds,
   reportSubject,
-  type AgentMessage,
-  type Hello,
-} from '@flotilla/proto';
+} from '@flotilla/proto/runtime';
 import { AgentSession, type AgentSessionOptions, type BundleSink, type HubLink } from './agent-session.js';
 
 /** The hub refused a NATS request (a bad token or credential, a bundle not desired here); `code` is the hub's. */

@@ -5,7 +5,8 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { FlotillaError, pki } from '@flotilla/proto';
+import { FlotillaError } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { HubChannelCredentials } from './hub-credentials.js';
 
 export class HubTlsError extends FlotillaError {

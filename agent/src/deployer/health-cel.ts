@@ -1,18 +1,13 @@
 import { Script, createContext } from 'node:vm';
 import type { ParseResult } from '@marcbachmann/cel-js';
-import {
-  CEL_LIMITS,
-  celEnvironment,
-  celErrorText,
-  celProblem,
-  HEALTH_CHECK_STEPS as STEPS,
-  type HealthCheckRule,
-} from '@flotilla/proto';
+import { CEL_LIMITS, HEALTH_CHECK_STEPS as STEPS, type HealthCheckRule } from '@flotilla/proto';
+import { celEnvironment, celErrorText, celProblem } from '@flotilla/proto/runtime';
 import { groupOf, isPlainObject, type KubeObject } from '../objects.js';
 import type { CustomHealth } from './health.js';
 import { failed, progress, ready, unknown, type HealthResult } from './health-status.js';
 
-export { CEL_LIMITS, celProblem } from '@flotilla/proto';
+export { CEL_LIMITS } from '@flotilla/proto';
+export { celProblem } from '@flotilla/proto/runtime';
 
 /**
  * A health rule from configuration for one kind, as Flux's healthCheckExprs: CEL expressions over

@@ -1,7 +1,5 @@
 import {
-  agentMessageDeserializer,
   isFlotillaError,
-  loadFlotillaProto,
   type AgentMessage__Output,
   type BundleChunk,
   type FetchBundleRequest__Output,
@@ -11,6 +9,7 @@ import {
   type RenewClientCertificateRequest__Output,
   type RenewClientCertificateResponse,
 } from '@flotilla/proto';
+import { agentMessageDeserializer, loadFlotillaProto } from '@flotilla/proto/runtime';
 import type { Store } from '../store/index.js';
 import type { HubTls } from '../tls/hub-tls.js';
 import {

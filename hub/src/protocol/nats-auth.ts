@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createAccount, createOperator, createUser, type KeyPair } from '@nats-io/nkeys';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import { FlotillaError } from '@flotilla/proto';
 import {
-  FlotillaError,
   NATS,
   agentInbox,
   clusterToken,
@@ -12,7 +12,7 @@ import {
   natsJwtAuthenticator,
   nkeySigner,
   type NkeySigner,
-} from '@flotilla/proto';
+} from '@flotilla/proto/runtime';
 import type { NatsAgentAuthority } from './nats-server.js';
 import { NatsUserRegistry } from './nats-users.js';
 import { REGISTER_MAX_BYTES } from './request-limits.js';

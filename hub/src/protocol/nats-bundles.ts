@@ -9,7 +9,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { NATS, natsCodecs } from '@flotilla/proto';
+import { NATS, natsCodecs } from '@flotilla/proto/runtime';
 import { BytesLru } from './bytes-lru.js';
 
 /** Above this many bytes published and not yet flushed, wait for the server to take them (flow control). */

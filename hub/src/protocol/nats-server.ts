@@ -1,17 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { createCurve } from '@nats-io/nkeys';
 import { connect, headers, type Msg, type MsgHdrs, type NodeConnectionOptions } from '@nats-io/transport-node';
-import {
-  NATS,
-  clusterToken,
-  desiredKey,
-  desiredSubject,
-  isFlotillaError,
-  natsCodecs,
-  parseAgentSubject,
-  shown,
-  type HubMessage,
-} from '@flotilla/proto';
+import { isFlotillaError, shown, type HubMessage } from '@flotilla/proto';
+import { NATS, clusterToken, desiredKey, desiredSubject, natsCodecs, parseAgentSubject } from '@flotilla/proto/runtime';
 import type { Store } from '../store/index.js';
 import { AgentProtocol, type AgentProtocolOptions, type Announcement } from './agent-protocol.js';
 import { BundleObjects, openJetStream } from './nats-bundles.js';

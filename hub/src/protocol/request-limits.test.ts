@@ -1,4 +1,4 @@
-import { loadFlotillaProto, pki } from '@flotilla/proto';
+import { loadFlotillaProto, pki } from '@flotilla/proto/runtime';
 import { describe, expect, it } from 'vitest';
 import { checkRegisterSize, MAX_REQUEST_BYTES, maxRequestBytes, REGISTER_MAX_BYTES } from './request-limits.js';
 

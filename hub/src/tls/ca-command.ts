@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { loadOrCreateAuthority, tlsPaths } from './hub-tls.js';
 
 export const CA_USAGE = 'flotilla-hub ca <show|hash> [--data-dir DIR]';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { KubeApiError, KubeClient, type KubeObject } from '@flotilla/agent';
 import { agentManifestObjects } from '@flotilla/cli';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, locateBinaries } from '../../harness/kube/binaries.js';

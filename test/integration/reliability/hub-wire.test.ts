@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadFlotillaProto } from '@flotilla/proto';
+import { loadFlotillaProto } from '@flotilla/proto/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubProcess, type HubProcess } from '../../harness/hub.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';

@@ -6,7 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentSession } from '@flotilla/agent';
 import { bundle as hubBundle, protocol, store as hubStore } from '@flotilla/hub';
-import { NATS, agentSubject, reportSubject } from '@flotilla/proto';
+import { NATS, agentSubject, reportSubject } from '@flotilla/proto/runtime';
 import { MemoryCluster } from '../../harness/memory-cluster.js';
 import { waitFor } from '../../harness/wait.js';
 import { natsFixture, natsJwtSetup, type NatsFixtureOptions } from '../../harness/transports.js';

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, credsAuthenticator, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { AgentSession } from '@flotilla/agent';
 import { protocol, store as hubStore } from '@flotilla/hub';
-import { NATS, natsCodecs, nkeySigner } from '@flotilla/proto';
+import { NATS, natsCodecs, nkeySigner } from '@flotilla/proto/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { hubProcess, type HubProcess } from '../../harness/hub.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-node';
 import { protocol, store as hubStore } from '@flotilla/hub';
-import { loadFlotillaProto, NATS, natsJwtAuthenticator, parseNatsCreds } from '@flotilla/proto';
+import { loadFlotillaProto, NATS, natsJwtAuthenticator, parseNatsCreds } from '@flotilla/proto/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubProcess, type HubProcess } from '../../harness/hub.js';
 import { startNats, type NatsServer } from '../../harness/nats.js';

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { SecretBox, api, bundle, protocol, store as hubStore } from '@flotilla/hub';
-import { loadFlotillaProto } from '@flotilla/proto';
+import { loadFlotillaProto } from '@flotilla/proto/runtime';
 import type { DriftView, Page } from '@flotilla/proto/api';
 
 /**

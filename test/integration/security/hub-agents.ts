@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadFlotillaProto } from '@flotilla/proto';
+import { loadFlotillaProto } from '@flotilla/proto/runtime';
 import type { HubProcess } from '../../harness/hub.js';
 
 /**

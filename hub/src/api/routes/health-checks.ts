@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { healthCheckProblems, type HealthCheckRule } from '@flotilla/proto';
+import { type HealthCheckRule } from '@flotilla/proto';
+import { healthCheckProblems } from '@flotilla/proto/runtime';
 import * as S from '@flotilla/proto/api-schema';
 import type { JsonObject } from '../../store/index.js';
 import { ApiError } from '../errors.js';

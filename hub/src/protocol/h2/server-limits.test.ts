@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { createPrivateKey } from 'node:crypto';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code, frame } from './frames.js';
 import type { H2Limits } from './limits.js';

@@ -3,7 +3,7 @@ import http2 from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { pki } from '@flotilla/proto';
+import { pki } from '@flotilla/proto/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code, frame } from './frames.js';
 import type { H2Limits } from './limits.js';
