@@ -174,4 +174,16 @@ describe('hub engine, event-driven: each change decides only what it touches (re
     expect(store.renderStatus.get('copy', 'dev')).toMatchObject({ state: 'Rendered' });
     expect(told).toHaveLength(1);
   });
+  it('a pass written in several chunks is told once, after its last write', async () => {
+    const fleet = Array.from({ length: 300 }, (_, i) => `sim-${String(i).padStart(3, '0')}`);
+    store.transaction(() => {
+      for (const name of fleet) store.clusters.create({ name, labels: { env: 'dev' } });
+    });
+    told.length = 0;
+    engine.enqueue(...fleet.map((cluster) => ({ kind: 'cluster' as const, cluster })));
+    await engine.idle();
+    // 600 deployments (chart and copy on each), written 250 to a transaction with turns between.
+    expect(store.deployments.list().filter((d) => d.cluster.startsWith('sim-'))).toHaveLength(600);
+    expect(told).toEqual([fleet]);
+  });
 });

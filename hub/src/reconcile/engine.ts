@@ -105,7 +105,8 @@ export class Engine {
         const waiting = scope.all ? this.waitingForAll.splice(0) : [];
         let summary: ReconcileSummary;
         try {
-          summary = await this.reconciler.reconcile(scope);
+          // One notice per pass, after its last write: agents never see half of it.
+          summary = await o.store.desiredChanges.held(() => this.reconciler.reconcile(scope));
         } catch (err) {
           for (const w of waiting) w.reject(err);
           throw err;

@@ -6,10 +6,17 @@
  * after it: by then the transaction that made them has committed (transactions are synchronous).
  * A transaction rolled back may tell of clusters that did not change: an agent told is answered its
  * desired state as it is, so a spurious notice costs a compare, never a wrong state.
+ *
+ * A change written in several transactions with turns of the event loop between them (a reconcile
+ * pass writes in chunks and removes last) is held and told once, when it is done: an agent never
+ * sees a half-written pass (a new holder of objects before the old one is gone), and a cluster's
+ * desired set is computed once per pass.
  */
 export interface DesiredChanges {
   /** Calls `listener` with the clusters changed (sorted, each once); returns the unsubscribe. */
   subscribe(listener: (clusters: string[]) => void): () => void;
+  /** Runs `work`; what it changes is told once it settles (held passes nest). */
+  held<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface DesiredChangeSink extends DesiredChanges {
@@ -21,8 +28,10 @@ export function desiredChanges(onError: (err: unknown) => void = () => undefined
   const listeners = new Set<(clusters: string[]) => void>();
   let pending = new Set<string>();
   let scheduled = false;
+  let holds = 0;
   const flush = () => {
     scheduled = false;
+    if (holds > 0 || pending.size === 0) return;
     const clusters = [...pending].sort();
     pending = new Set();
     for (const l of listeners) {
@@ -37,6 +46,18 @@ export function desiredChanges(onError: (err: unknown) => void = () => undefined
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
+    },
+    async held(work) {
+      holds++;
+      try {
+        return await work();
+      } finally {
+        holds--;
+        if (holds === 0 && !scheduled) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
+      }
     },
     changed(cluster) {
       if (listeners.size === 0) return;
