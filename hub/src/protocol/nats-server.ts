@@ -311,6 +311,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       }
     }
   };
+  let unsubscribe = (): void => undefined;
   const hub: NatsHub = {
     notify(clusters) {
       const run = notifying.then(() => publishAll(clusters));
@@ -329,6 +330,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
       void revoker?.sweep().catch((e: unknown) => o.onError?.(e, { what: 'revocationSweep' }));
     },
     async stop() {
+      unsubscribe();
       await revoker?.stop();
       reports.stop();
       for (const s of subs) s.unsubscribe();
@@ -336,12 +338,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsHub> {
     },
   };
   // What the store says changed is written to those clusters' keys: no one relays it.
-  const unsubscribe = store.desiredChanges.subscribe((clusters) => void hub.notify(clusters).catch(() => undefined));
-  const stopHub = hub.stop;
-  hub.stop = async () => {
-    unsubscribe();
-    await stopHub();
-  };
+  unsubscribe = store.desiredChanges.subscribe((clusters) => void hub.notify(clusters).catch(() => undefined));
   await hub.notify();
   // A KV write lost while the NATS server was away is written again once the hub is back.
   void (async () => {

@@ -29,7 +29,7 @@ describe('Scope: which deployments one pass decides', () => {
     const all = Scope.of([{ kind: 'all' }]);
     expect(all.covers(slot('x', 'y', 'z')) && all.coversPair('y', 'z') && all.coversTarget('z')).toBe(true);
     const none = Scope.of([]);
-    expect(none.empty).toBe(true);
+    expect(none.describe()).toEqual({ all: false, clusters: 0, environments: 0, targets: 0, deployments: 0 });
     expect(none.covers(slot('x', 'y', 'z')) || none.coversPair('y', 'z')).toBe(false);
   });
 });

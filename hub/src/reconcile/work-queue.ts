@@ -63,16 +63,6 @@ export class Scope {
     return this.everything;
   }
 
-  get empty(): boolean {
-    return (
-      !this.everything &&
-      this.clusters.size === 0 &&
-      this.environments.size === 0 &&
-      this.targets.size === 0 &&
-      this.pairs.size === 0
-    );
-  }
-
   covers(s: Slot): boolean {
     return this.everything || this.clusters.has(s.cluster) || this.coversPair(s.environment, s.target);
   }
